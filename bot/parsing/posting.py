@@ -1,0 +1,101 @@
+"""Assemble a :class:`ParsedPosting` from sections and facts."""
+
+from __future__ import annotations
+
+
+
+from . import facts
+from .model import ParsedPosting
+from .noise import is_noise
+from .salary import find_salary
+from .sections import FACT_LABEL, Kind, Section, cut_sections
+from .text import Line, explode_inline_bullets, split_lines, words
+
+_LIST_KINDS = {
+    Kind.DUTIES: "responsibilities",
+    Kind.ROLE: "responsibilities",
+    Kind.REQUIRED: "requirements",
+    Kind.QUALIFICATIONS: "requirements",
+    Kind.PREFERRED: "nice_to_have",
+}
+MAX_ITEMS = 60
+MAX_ITEM_CHARS = 1_500
+
+
+def _items(section: Section) -> list[str]:
+    """The list items of one section: bulleted or one-per-line, chrome and labels dropped."""
+    lines = section.lines
+    bulleted = sum(1 for x in lines if x.bulleted)
+    mostly_bulleted = bulleted >= 2 and bulleted >= len(lines) / 2
+    out: list[str] = []
+    for line in lines:
+        text = line.text
+        if is_noise(text) or FACT_LABEL.match(text):
+            continue
+        if section.kind == Kind.ROLE and not line.bulleted:
+            continue
+        if mostly_bulleted and not line.bulleted:
+            # A wrapped continuation of the previous bullet, or prose between lists.
+            if out and text[:1].islower() and not out[-1].endswith((".", "!", "?")):
+                out[-1] = f"{out[-1]} {text}"
+                continue
+            if len(words(text)) > 40:
+                continue
+        out.append(text[:MAX_ITEM_CHARS])
+    return out
+
+
+def parse_posting(raw: str) -> ParsedPosting:
+    """Parse pasted posting text. Never raises on any string; unknown facts stay empty."""
+    if not raw or not raw.strip():
+        return ParsedPosting()
+    lines = explode_inline_bullets(split_lines(raw))
+    if not lines:
+        return ParsedPosting()
+    sections = cut_sections(lines)
+    lists: dict[str, list[str]] = {"responsibilities": [], "requirements": [], "nice_to_have": []}
+    for section in sections:
+        key = _LIST_KINDS.get(section.kind)
+        if key:
+            lists[key].extend(_items(section))
+    for key in lists:
+        lists[key] = lists[key][:MAX_ITEMS]
+
+    clean_lines = [ln for ln in lines if not is_noise(ln.text)]
+    prose = "\n".join(ln.text for ln in clean_lines)
+    text_all = "\n".join(ln.text for ln in lines)
+    meta = facts.metadata_segments(lines)
+    head = facts.header_lines(lines)
+
+    title = facts.find_title(clean_lines, head, prose)
+    company = facts.find_company(clean_lines, text_all, meta, head, title)
+    if title and company:
+        title = facts._clean_title(title, company) or title
+    team = facts.find_team(clean_lines, prose, company)
+
+    required = lists["requirements"]
+    preferred_lines = {id(ln) for s in sections if s.kind == Kind.PREFERRED for ln in s.lines}
+    not_preferred = [ln.text for ln in clean_lines if id(ln) not in preferred_lines]
+    basis = required if required else not_preferred
+    lang_basis = required + lists["nice_to_have"] if (required or lists["nice_to_have"]) else [prose]
+    salary = find_salary([ln.text for ln in clean_lines])
+
+    return ParsedPosting(
+        title=title,
+        company=company,
+        team=team,
+        locations=facts.find_locations(clean_lines, head, meta, prose),
+        workplace=facts.find_workplace(clean_lines, meta, head[0] if head else title, prose),
+        employment_type=facts.find_employment_type(clean_lines, meta, title, prose),
+        seniority=facts.find_seniority(clean_lines, title),
+        min_years_experience=facts.find_min_years(basis),
+        education=facts.find_education(basis),
+        languages=facts.find_languages(lang_basis),
+        salary=salary.as_dict() if salary else None,
+        background_check=facts.find_background_check([ln.text for ln in clean_lines]),
+        responsibilities=lists["responsibilities"],
+        requirements=lists["requirements"],
+        nice_to_have=lists["nice_to_have"],
+    )
+
+

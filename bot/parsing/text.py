@@ -1,0 +1,126 @@
+"""Turn a raw paste into clean lines the rest of the parser can reason about.
+
+Pastes come from careers pages, job boards, PDFs and e-mails: NBSP padding, zero-width
+characters, bullet glyphs of every kind, numbered lists, Markdown, and headings glued to
+the text that follows them. Everything here is structural; nothing keys on wording of a
+particular posting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Parsing stops looking after this many characters. A real posting is 2-15 KB; a 2 MB
+#: paste is almost always a whole page dump, and its head holds the posting.
+MAX_CHARS = 60_000
+#: Lines longer than this are prose dumps (or binary junk), never items or headings.
+MAX_LINE = 3_000
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
+
+# A bullet: glyphs, dashes, asterisks, numbers "1." "1)" "(a)" "a." "i)".
+_BULLET = re.compile(
+    r"^(?:(?:[*+](?=\s)|-(?=\s|[A-Z])|[•·‣◦▪▫●○■□◆◇➢➤►▸▹✓✔✗☐☑→⁃∙–—])+\s*"
+    r"|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+(?=[A-Z])|\((?:[ivx]{1,4})\)\s+)"
+)
+_MD_HEADING = re.compile(r"^#{1,6}\s*")
+_EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1\s*:?\s*$|^(\*\*|__)(.+?)\3")
+
+
+@dataclass(slots=True)
+class Line:
+    """One non-empty line of the posting after clean-up.
+
+    ``text`` is verbatim except for removed bullet glyphs and normalised whitespace, so it can
+    be returned to the user as written. ``bulleted`` remembers whether a list marker was there,
+    which is the strongest signal that a line is an item and not a heading or prose.
+    ``blank_before`` says a blank line separated it from the previous line.
+    """
+
+    text: str
+    bulleted: bool = False
+    markdown_heading: bool = False
+    emphasised: bool = False
+    blank_before: bool = False
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes as UTF-8, replacing what is not, so a stray Latin-1 byte never crashes."""
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def normalise(raw: str) -> str:
+    """Cap the size, drop invisible and control characters, unify newlines and spaces."""
+    text = raw[:MAX_CHARS].translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _CONTROL.sub(" ", text)
+    return text
+
+
+def strip_bullet(text: str) -> tuple[str, bool]:
+    """Remove one leading list marker; return the rest and whether there was one."""
+    m = _BULLET.match(text)
+    if not m:
+        return text, False
+    rest = text[m.end():].strip()
+    # "- " alone or "1." alone is not an item.
+    return (rest, True) if rest else (text, False)
+
+
+def split_lines(raw: str) -> list[Line]:
+    """Split into cleaned :class:`Line` objects, dropping empties but remembering the gaps."""
+    lines: list[Line] = []
+    blank = False
+    for piece in normalise(raw).split("\n"):
+        text = _SPACES.sub(" ", piece).strip()
+        if not text:
+            blank = True
+            continue
+        if len(text) > MAX_LINE:
+            text = text[:MAX_LINE]
+        md = bool(_MD_HEADING.match(text)) and not text.startswith("#!")
+        if md:
+            text = _MD_HEADING.sub("", text).strip()
+            if not text:
+                continue
+        text, bulleted = strip_bullet(text)
+        emph = False
+        m = _EMPHASIS.match(text)
+        if m and m.group(2):
+            text, emph = m.group(2).strip(), True
+        elif m and m.group(4):
+            text = (m.group(4).strip() + " " + text[m.end():].strip()).strip()
+            text = text.replace("**", "").replace("__", "")
+            emph = True
+        text = text.replace("**", "")
+        if text.strip(" -*_=~|"):
+            lines.append(Line(text=text.strip(), bulleted=bulleted, markdown_heading=md,
+                              emphasised=emph, blank_before=blank))
+        blank = False
+    return lines
+
+
+_INLINE_BULLETS = re.compile(r"\s+[•●▪◦■➢►]\s+")
+
+
+def explode_inline_bullets(lines: list[Line]) -> list[Line]:
+    """A scraped page sometimes flattens a list into one line: "a • b • c". Split it back."""
+    out: list[Line] = []
+    for line in lines:
+        parts = _INLINE_BULLETS.split(line.text)
+        if len(parts) >= 3 and all(len(p) > 2 for p in parts):
+            out.append(Line(parts[0], line.bulleted, line.markdown_heading, line.emphasised, line.blank_before))
+            out.extend(Line(p.strip(), bulleted=True) for p in parts[1:] if p.strip())
+        else:
+            out.append(line)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Word tokens, for length checks."""
+    return re.findall(r"[\w'’+#.-]+", text)
