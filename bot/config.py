@@ -1,0 +1,73 @@
+"""Settings from the environment (and an optional ``.env``), injectable for tests.
+
+``Config.from_env(environ)`` reads a mapping, so tests pass a dict and never touch
+``os.environ``. A missing required setting raises :class:`ConfigError` whose message is one
+line naming it, which the CLI prints before exiting.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
+    api_url: str = SLACK_API_DEFAULT
+    db_path: str = "hirebot.db"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    tz: str = "UTC"
+    port: int = 3000
+    templates_dir: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> "Config":
+        env = dict(os.environ if environ is None else environ)
+        if dotenv and environ is None and Path(dotenv).is_file():
+            from dotenv import dotenv_values
+
+            for key, value in dotenv_values(dotenv).items():
+                if value is not None:
+                    env.setdefault(key, value)
+        tz = env.get("HIREBOT_TZ", "UTC") or "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"HIREBOT_TZ={tz!r} is not a time zone (try Europe/Berlin or America/New_York)") from None
+        port_raw = env.get("HIREBOT_PORT", "3000") or "3000"
+        if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+            raise ConfigError(f"HIREBOT_PORT={port_raw!r} is not a port number")
+        api_url = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            app_token=env.get("SLACK_APP_TOKEN", ""),
+            api_url=api_url,
+            db_path=env.get("HIREBOT_DB") or "hirebot.db",
+            admins=frozenset(a.strip() for a in env.get("HIREBOT_ADMINS", "").split(",") if a.strip()),
+            tz=tz,
+            port=int(port_raw),
+            templates_dir=env.get("HIREBOT_TEMPLATES") or None,
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise naming the first missing required setting."""
+        values = {"SLACK_BOT_TOKEN": self.bot_token, "SLACK_SIGNING_SECRET": self.signing_secret,
+                  "SLACK_APP_TOKEN": self.app_token}
+        for name in names:
+            if not values.get(name):
+                raise ConfigError(f"{name} is not set (export it or put it in .env)")

@@ -1,0 +1,173 @@
+"""Render replies, cards, modals and digests from the Jinja2 templates in ``templates/``.
+
+Templates emit Block Kit as JSON. User text passes through ``|mrkdwn`` (escapes ``& < >`` so a
+pasted ``<!channel>`` cannot ping anyone) and ``|j`` (JSON string encoding). After rendering,
+:func:`fit_blocks` enforces Slack's limits so no template can produce a message Slack rejects.
+
+A team can override any template by pointing ``HIREBOT_TEMPLATES`` at a folder of its own;
+files there win over the built-in ones. :meth:`Renderer.check` compiles every template at
+start-up so a broken one fails loudly with file and line, never as a silently empty message.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+MAX_BLOCKS = 50
+MAX_MODAL_BLOCKS = 100
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BUTTON = 75
+MAX_CONTEXT = 2000
+MAX_FIELD = 2000
+
+
+class TemplateError(RuntimeError):
+    """A template that does not compile or does not produce valid Block Kit JSON."""
+
+
+def _mrkdwn(value: Any) -> str:
+    s = "" if value is None else str(value)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _j(value: Any) -> str:
+    return json.dumps("" if value is None else value, ensure_ascii=False)
+
+
+def _clip(value: Any, n: int) -> str:
+    s = "" if value is None else str(value)
+    return s if len(s) <= n else s[: max(0, n - 1)].rstrip() + "…"
+
+
+def _date(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value)
+
+
+def _pay(salary: dict[str, Any] | None) -> str:
+    if not salary:
+        return ""
+    lo, hi = salary.get("min"), salary.get("max")
+
+    def f(v: Any) -> str:
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) and not v.is_integer() else f"{int(v):,}"
+
+    if lo is not None and hi is not None and lo != hi:
+        span = f"{f(lo)}–{f(hi)}"
+    elif lo is not None:
+        span = f(lo) if hi is not None else f"from {f(lo)}"
+    elif hi is not None:
+        span = f"up to {f(hi)}"
+    else:
+        return ""
+    return f"{span} {salary.get('currency') or ''} / {salary.get('period') or '?'}".replace("  ", " ")
+
+
+def make_environment(override_dir: str | Path | None = None) -> jinja2.Environment:
+    """The one Jinja environment: override folder first, built-ins second; strict undefined."""
+    search = [str(override_dir)] if override_dir else []
+    search.append(str(BUILTIN_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(mrkdwn=_mrkdwn, j=_j, clip=_clip, date=_date, pay=_pay)
+    return env
+
+
+def _fit_text(obj: dict[str, Any], limit: int) -> None:
+    text = obj.get("text")
+    if isinstance(text, dict) and isinstance(text.get("text"), str):
+        text["text"] = _clip(text["text"], limit)
+
+
+def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """Clip texts to Slack's per-element limits and the list to ``limit`` blocks."""
+    for b in blocks:
+        kind = b.get("type")
+        if kind == "header":
+            _fit_text(b, MAX_HEADER)
+        elif kind == "section":
+            _fit_text(b, MAX_SECTION)
+            if "fields" in b:
+                b["fields"] = b["fields"][:10]
+                for f in b["fields"]:
+                    f["text"] = _clip(f.get("text"), MAX_FIELD)
+            if not (b.get("text") or {}).get("text") and not b.get("fields"):
+                b["text"] = {"type": "mrkdwn", "text": " "}
+        elif kind == "context":
+            b["elements"] = b.get("elements", [])[:10]
+            for e in b["elements"]:
+                if "text" in e:
+                    e["text"] = _clip(e["text"], MAX_CONTEXT) or " "
+        elif kind == "actions":
+            b["elements"] = b.get("elements", [])[:25]
+            for e in b["elements"]:
+                if e.get("type") == "button":
+                    _fit_text(e, MAX_BUTTON)
+    if len(blocks) > limit:
+        hidden = len(blocks) - (limit - 1)
+        blocks = blocks[: limit - 1] + [{"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"…and {hidden} more not shown"}]}]
+    return blocks
+
+
+class Renderer:
+    """Renders named templates into Block Kit blocks, views, or plain text."""
+
+    def __init__(self, override_dir: str | Path | None = None) -> None:
+        self.override_dir = override_dir
+        self.env = make_environment(override_dir)
+
+    def check(self) -> None:
+        """Compile every template; raise :class:`TemplateError` naming file and line."""
+        for name in self.env.list_templates(extensions=["j2"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                where = exc.filename or name
+                raise TemplateError(f"template {where}, line {exc.lineno}: {exc.message}") from exc
+
+    def _json(self, name: str, **ctx: Any) -> Any:
+        try:
+            raw = self.env.get_template(name).render(**ctx)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template {exc.filename or name}, line {exc.lineno}: {exc.message}") from exc
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"template {name}: {exc.message}") from exc
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise TemplateError(f"template {name} produced invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+
+    def blocks(self, name: str, **ctx: Any) -> list[dict[str, Any]]:
+        data = self._json(name, **ctx)
+        if not isinstance(data, list):
+            raise TemplateError(f"template {name} must produce a JSON list of blocks")
+        return fit_blocks([b for b in data if b])
+
+    def view(self, name: str, **ctx: Any) -> dict[str, Any]:
+        view = self._json(name, **ctx)
+        if not isinstance(view, dict):
+            raise TemplateError(f"template {name} must produce a JSON object (a view)")
+        view["blocks"] = fit_blocks([b for b in view.get("blocks", []) if b], MAX_MODAL_BLOCKS)
+        return view
+
+    def text(self, name: str, **ctx: Any) -> str:
+        return self.env.get_template(name).render(**ctx).strip()

@@ -1,0 +1,348 @@
+"""The one module that owns SQL: schema, migrations and every query.
+
+SQLite through aiosqlite, in WAL mode with a busy timeout, so a kill -9 loses nothing that was
+committed and readers never block the writer. The schema is versioned with ``PRAGMA
+user_version``; :data:`MIGRATIONS` are applied in order at start-up, each in its own
+transaction. Ids come from ``AUTOINCREMENT`` so a deleted row's id is never handed out again.
+
+Every command of the bot runs inside one :meth:`Store.transaction`, so a failure half-way
+leaves nothing half-written. One connection serves the process; an asyncio lock serialises
+transactions on it, which for a team-sized workload is simpler and faster than a pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+import aiosqlite
+
+MIGRATIONS: list[str] = [
+    # 1: openings, their hiring teams, applications with an audited stage history, notes.
+    """
+    CREATE TABLE openings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL,
+        data TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'filled', 'cancelled')),
+        channel_id TEXT,
+        message_ts TEXT,
+        permalink TEXT,
+        private_channel INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE INDEX openings_message ON openings (channel_id, message_ts);
+    CREATE TABLE opening_members (
+        opening_id INTEGER NOT NULL REFERENCES openings (id),
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('manager', 'recruiter', 'interviewer')),
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (opening_id, user_id)
+    );
+    CREATE TABLE applications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        opening_id INTEGER NOT NULL REFERENCES openings (id),
+        candidate_name TEXT,
+        email TEXT,
+        source TEXT,
+        referrer TEXT,
+        stage TEXT NOT NULL,
+        stage_since TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        forgotten_at TEXT
+    );
+    CREATE INDEX applications_opening ON applications (opening_id, stage);
+    CREATE TABLE stage_moves (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        application_id INTEGER NOT NULL REFERENCES applications (id),
+        from_stage TEXT,
+        to_stage TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX stage_moves_app ON stage_moves (application_id, id);
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        opening_id INTEGER NOT NULL REFERENCES openings (id),
+        application_id INTEGER REFERENCES applications (id),
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        source TEXT NOT NULL,
+        slack_ts TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX notes_subject ON notes (opening_id, application_id);
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        channel_id TEXT,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE processed_events (
+        event_key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT,
+        at TEXT NOT NULL
+    );
+    """,
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class Tx:
+    """The statements of one transaction. Only :class:`Store` creates these."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        async with self._db.execute(sql, tuple(params)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row is not None else None
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        async with self._db.execute(sql, tuple(params)) as cur:
+            rows = await cur.fetchall()
+        return [dict(r) for r in rows]
+
+    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Execute a write; return the new row id (inserts) or the number of changed rows."""
+        async with self._db.execute(sql, tuple(params)) as cur:
+            return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+
+    # ------------------------------------------------------------------ openings
+    async def insert_opening(self, title: str, data: dict[str, Any], created_by: str, channel_id: str | None,
+                             private_channel: bool, now: datetime) -> int:
+        oid = await self.run(
+            "INSERT INTO openings (title, data, channel_id, private_channel, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (title, json.dumps(data), channel_id, int(private_channel), created_by, iso(now)))
+        await self.run("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+                       "VALUES (?, ?, 'manager', ?, ?)", (oid, created_by, created_by, iso(now)))
+        return oid
+
+    async def opening(self, opening_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM openings WHERE id = ?", (opening_id,))
+
+    async def opening_by_message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM openings WHERE channel_id = ? AND message_ts = ?", (channel_id, ts))
+
+    async def set_opening_message(self, opening_id: int, channel_id: str, ts: str, permalink: str | None) -> None:
+        await self.run("UPDATE openings SET channel_id = ?, message_ts = ?, permalink = ? WHERE id = ?",
+                       (channel_id, ts, permalink, opening_id))
+
+    async def set_opening_status(self, opening_id: int, status: str, now: datetime | None) -> None:
+        await self.run("UPDATE openings SET status = ?, closed_at = ? WHERE id = ?",
+                       (status, iso(now) if now else None, opening_id))
+
+    async def list_openings(self, status: str | None = None, member: str | None = None,
+                            limit: int = 200) -> list[dict[str, Any]]:
+        sql = "SELECT o.* FROM openings o"
+        where, params = [], []
+        if member:
+            sql += " JOIN opening_members m ON m.opening_id = o.id AND m.user_id = ?"
+            params.append(member)
+        if status == "open":
+            where.append("o.status = 'open'")
+        elif status == "closed":
+            where.append("o.status != 'open'")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY o.id DESC LIMIT ?"
+        params.append(limit)
+        return await self.all(sql, params)
+
+    async def members(self, opening_id: int) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM opening_members WHERE opening_id = ? ORDER BY added_at, user_id",
+                              (opening_id,))
+
+    async def set_member(self, opening_id: int, user_id: str, role: str, actor: str, now: datetime) -> None:
+        await self.run(
+            "INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (opening_id, user_id) DO UPDATE SET role = excluded.role",
+            (opening_id, user_id, role, actor, iso(now)))
+
+    async def remove_member(self, opening_id: int, user_id: str) -> int:
+        return await self.run("DELETE FROM opening_members WHERE opening_id = ? AND user_id = ?",
+                              (opening_id, user_id))
+
+    async def stage_counts(self, opening_id: int) -> dict[str, int]:
+        rows = await self.all("SELECT stage, COUNT(*) AS n FROM applications WHERE opening_id = ? "
+                              "GROUP BY stage", (opening_id,))
+        return {r["stage"]: r["n"] for r in rows}
+
+    # ------------------------------------------------------------------ applications
+    async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
+                                 referrer: str | None, stage: str, actor: str, now: datetime) -> int:
+        aid = await self.run(
+            "INSERT INTO applications (opening_id, candidate_name, email, source, referrer, stage, stage_since, "
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (opening_id, name, email, source, referrer, stage, iso(now), actor, iso(now)))
+        await self.run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+                       "VALUES (?, NULL, ?, ?, ?, ?)", (aid, stage, actor, "added", iso(now)))
+        return aid
+
+    async def application(self, application_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM applications WHERE id = ?", (application_id,))
+
+    async def applications(self, opening_id: int) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM applications WHERE opening_id = ? ORDER BY stage_since, id",
+                              (opening_id,))
+
+    async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
+                               reason: str | None, now: datetime) -> bool:
+        """Move only if still in ``from_stage``: two clicks on the same button move once."""
+        changed = await self.run("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ?",
+                                 (to_stage, iso(now), application_id, from_stage))
+        if changed:
+            await self.run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (application_id, from_stage, to_stage, actor, reason, iso(now)))
+        return bool(changed)
+
+    async def moves(self, application_id: int) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM stage_moves WHERE application_id = ? ORDER BY id", (application_id,))
+
+    async def forget_application(self, application_id: int, now: datetime) -> None:
+        await self.run("UPDATE applications SET candidate_name = NULL, email = NULL, source = NULL, referrer = NULL, "
+                       "forgotten_at = ? WHERE id = ?", (iso(now), application_id))
+        await self.run("DELETE FROM notes WHERE application_id = ?", (application_id,))
+        await self.run("UPDATE stage_moves SET reason = NULL WHERE application_id = ?", (application_id,))
+
+    # ------------------------------------------------------------------ notes
+    async def insert_note(self, opening_id: int, application_id: int | None, author: str, text: str, source: str,
+                          slack_ts: str | None, now: datetime) -> int:
+        return await self.run(
+            "INSERT INTO notes (opening_id, application_id, author, text, source, slack_ts, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (opening_id, application_id, author, text, source, slack_ts, iso(now)))
+
+    async def notes(self, opening_id: int, application_id: int | None) -> list[dict[str, Any]]:
+        if application_id is None:
+            return await self.all("SELECT * FROM notes WHERE opening_id = ? AND application_id IS NULL ORDER BY id",
+                                  (opening_id,))
+        return await self.all("SELECT * FROM notes WHERE application_id = ? ORDER BY id", (application_id,))
+
+    # ------------------------------------------------------------------ drafts, events, audit
+    async def insert_draft(self, user_id: str, channel_id: str | None, data: dict[str, Any], now: datetime) -> int:
+        return await self.run("INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
+                              (user_id, channel_id, json.dumps(data), iso(now)))
+
+    async def draft(self, draft_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+
+    async def update_draft(self, draft_id: int, data: dict[str, Any], channel_id: str | None) -> None:
+        await self.run("UPDATE drafts SET data = ?, channel_id = COALESCE(?, channel_id) WHERE id = ?",
+                       (json.dumps(data), channel_id, draft_id))
+
+    async def use_draft(self, draft_id: int, now: datetime) -> bool:
+        """Mark a draft used; False if it already was (a double click posts once)."""
+        return bool(await self.run("UPDATE drafts SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                                   (iso(now), draft_id)))
+
+    async def first_time(self, event_key: str, now: datetime) -> bool:
+        """Record an event key; False if it was seen before (Slack retries)."""
+        return bool(await self.run("INSERT OR IGNORE INTO processed_events (event_key, at) VALUES (?, ?)",
+                                   (event_key, iso(now))))
+
+    async def audit(self, actor: str, action: str, subject: str, detail: str | None, now: datetime) -> None:
+        await self.run("INSERT INTO audit (actor, action, subject, detail, at) VALUES (?, ?, ?, ?, ?)",
+                       (actor, action, subject, detail, iso(now)))
+
+    async def audit_for(self, subject: str) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", (subject,))
+
+
+class Store:
+    """Owns the connection; hands out transactions one at a time."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> "Store":
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        await db.execute("PRAGMA foreign_keys = ON")
+        self._db = db
+        await self.migrate()
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def migrate(self) -> int:
+        """Apply pending migrations; return the schema version now in force."""
+        assert self._db is not None
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"database schema v{version} is newer than this hirebot (v{len(MIGRATIONS)})")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self._lock:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in filter(str.strip, script.split(";")):
+                        await self._db.execute(statement)
+                    await self._db.execute(f"PRAGMA user_version = {number}")
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+        return len(MIGRATIONS)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One all-or-nothing unit of work."""
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def ping(self) -> bool:
+        """True when the database answers (for /healthz)."""
+        if self._db is None:
+            return False
+        try:
+            async with self._db.execute("SELECT 1") as cur:
+                return (await cur.fetchone()) is not None
+        except Exception:  # noqa: BLE001 - any failure means unhealthy
+            return False

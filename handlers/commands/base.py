@@ -1,0 +1,49 @@
+"""The request a subcommand works on, and the table of subcommands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.context import AppContext, Respond
+
+
+@dataclass(slots=True)
+class Command:
+    """One ``/hiring`` invocation after ack."""
+
+    ctx: AppContext
+    client: AsyncWebClient
+    user: str
+    channel: str | None
+    respond: Respond | None
+    rest: str
+    trigger_id: str | None = None
+
+    async def reply(self, template: str, text: str, **kw: Any) -> None:
+        await self.ctx.private(client=self.client, user=self.user, channel=self.channel, respond=self.respond,
+                               template=template, text=text, **kw)
+
+    async def info(self, message: str, hint: str | None = None) -> None:
+        await self.ctx.info(client=self.client, user=self.user, channel=self.channel, respond=self.respond,
+                            message=message, hint=hint)
+
+
+Handler = Callable[[Command], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sub:
+    name: str
+    usage: str
+    summary: str
+    group: str
+    run: Handler
+    example: str = ""
+    detail: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"`/hiring {self.usage}` — {self.summary}"

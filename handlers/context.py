@@ -1,0 +1,104 @@
+"""What every listener needs: the domain service, the renderer, and ways to reply.
+
+Reply rules live here so each listener stays a few lines: anything with candidate data goes
+to one person only (ephemeral via ``response_url``, ``chat.postEphemeral``, or a DM); only
+opening cards, which hold no candidate data, are posted to channels.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import stages
+from bot.config import Config
+from bot.errors import HiringError
+from bot.hiring import Hiring, Opening
+from bot.render import Renderer
+
+log = logging.getLogger("hirebot")
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class AppContext:
+    config: Config
+    hiring: Hiring
+    renderer: Renderer
+
+    # ------------------------------------------------------------------ private replies
+    async def private(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
+                      template: str, text: str, **ctx: Any) -> None:
+        """Show a message to ``user`` only."""
+        blocks = self.renderer.blocks(template, **ctx)
+        if respond is not None:
+            try:
+                await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+                return
+            except Exception:  # noqa: BLE001 - response_url expired or missing: fall back below
+                log.info("response_url failed; falling back to postEphemeral/DM", exc_info=True)
+        if channel:
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                log.info("postEphemeral failed (%s); sending a DM", exc.response.get("error"))
+        await self.dm(client=client, user=user, text=text, blocks=blocks)
+
+    async def dm(self, *, client: AsyncWebClient, user: str, text: str, blocks: list[dict[str, Any]]) -> str | None:
+        opened = await client.conversations_open(users=user)
+        channel = opened["channel"]["id"]
+        resp = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        return str(resp.get("ts") or "") or None
+
+    async def error(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
+                    err: HiringError | str, hint: str | None = None) -> None:
+        message = str(err)
+        hint = hint if hint is not None else getattr(err, "hint", None)
+        await self.private(client=client, user=user, channel=channel, respond=respond, template="error.j2",
+                           text=message, message=message, hint=hint)
+
+    async def info(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
+                   message: str, hint: str | None = None) -> None:
+        await self.private(client=client, user=user, channel=channel, respond=respond, template="info.j2",
+                           text=message, message=message, hint=hint)
+
+    # ------------------------------------------------------------------ cards
+    def card_blocks(self, op: Opening) -> list[dict[str, Any]]:
+        return self.renderer.blocks("card.j2", op=op, stages=stages.STAGES)
+
+    async def post_card(self, client: AsyncWebClient, op: Opening, channel: str) -> Opening:
+        resp = await client.chat_postMessage(channel=channel, text=f"{op.ref} {op.title}", blocks=self.card_blocks(op),
+                                             unfurl_links=False)
+        ts = str(resp["ts"])
+        channel_id = str(resp.get("channel") or channel)
+        permalink = None
+        try:
+            permalink = (await client.chat_getPermalink(channel=channel_id, message_ts=ts)).get("permalink")
+        except SlackApiError:
+            log.info("no permalink for %s", op.ref)
+        await self.hiring.attach_card(op.id, channel_id, ts, permalink)
+        return await self.hiring.opening(op.id)
+
+    async def refresh_card(self, client: AsyncWebClient, op: Opening) -> None:
+        """Update the card's counts/status in place. A failure here must not fail the command."""
+        if not (op.channel_id and op.message_ts):
+            return
+        try:
+            await client.chat_update(channel=op.channel_id, ts=op.message_ts, text=f"{op.ref} {op.title}",
+                                     blocks=self.card_blocks(op))
+        except SlackApiError as exc:
+            log.warning("could not update card of %s: %s", op.ref, exc.response.get("error"))
+
+    async def is_private_channel(self, client: AsyncWebClient, channel: str) -> bool:
+        try:
+            info = await client.conversations_info(channel=channel)
+            ch = info.get("channel") or {}
+            return bool(ch.get("is_private") or ch.get("is_im") or ch.get("is_mpim"))
+        except SlackApiError:
+            return False

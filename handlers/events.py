@@ -1,0 +1,40 @@
+"""Events: replies in a card's thread become notes; App Home shows your pipeline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import stages
+from handlers.context import AppContext
+
+log = logging.getLogger("hirebot")
+_IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "channel_leave"}
+
+
+def register(app: AsyncApp, ctx: AppContext) -> None:
+    @app.event("message")
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        thread_ts, ts = event.get("thread_ts"), event.get("ts")
+        if not thread_ts or thread_ts == ts or event.get("subtype") in _IGNORED_SUBTYPES or event.get("bot_id"):
+            return
+        # Slack retries an event it thinks we missed; the event id makes the second one a no-op.
+        key = str(body.get("event_id") or f"{event.get('channel')}:{ts}")
+        if not await ctx.hiring.first_time(key):
+            return
+        subject = await ctx.hiring.thread_reply(event.get("channel", ""), thread_ts, event.get("user", ""),
+                                                event.get("text", ""), ts or "")
+        if subject:
+            log.info("saved thread reply as a note on %s", subject)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event.get("user", "")
+        data = await ctx.hiring.home(user)
+        view = ctx.renderer.view("home.j2", stages=stages.STAGES, **data)
+        await client.views_publish(user_id=user, view=view)

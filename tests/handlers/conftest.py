@@ -1,0 +1,158 @@
+"""End-to-end harness: signed HTTP requests into the real app, a local Slack Web API stand-in.
+
+Like bolt-python's own scenario tests: the real ``AsyncApp`` behind hirebot's real aiohttp
+server on a loopback port, ``SLACK_API_URL`` pointed at :class:`FakeSlack`, a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from bot.config import Config
+from handlers.app import build_app, open_services
+from handlers.fake_slack import FakeSlack
+from handlers.server import make_web_app
+
+SECRET = "test-signing-secret"
+ADMIN = "UADMIN"
+
+
+class Clock:
+    """A controllable clock for the domain."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class Bot:
+    url: str
+    slack: FakeSlack
+    hiring: Any
+    store: Any
+    clock: Clock
+    http: aiohttp.ClientSession
+    db_path: str
+
+    async def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
+                   headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        h = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}
+        h.update(headers or {})
+        resp = await self.http.post(self.url + "/slack/events", data=body.encode(), headers=h)
+        await resp.read()
+        return resp
+
+    async def command(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> aiohttp.ClientResponse:
+        body = urlencode({
+            "token": "legacy", "team_id": "T0001", "team_domain": "hirebot", "channel_id": channel,
+            "channel_name": "jobs", "user_id": user, "user_name": user.lower(), "command": "/hiring", "text": text,
+            "api_app_id": "A0001", "response_url": self.slack.response_url(), "trigger_id": f"trig-{time.time_ns()}",
+        })
+        resp = await self.post(body, "application/x-www-form-urlencoded")
+        assert resp.status == 200, await resp.text()
+        return resp
+
+    async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+        payload.setdefault("team", {"id": "T0001"})
+        payload.setdefault("api_app_id", "A0001")
+        payload.setdefault("token", "legacy")
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def click(self, action_id: str, value: str, user: str = "UMANAGER", channel: str = "CJOBS",
+                    selected: str | None = None) -> aiohttp.ClientResponse:
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                                  "action_ts": "1"}
+        if selected is not None:
+            action = {"action_id": action_id, "block_id": "b", "type": "overflow", "action_ts": "1",
+                      "selected_option": {"value": selected, "text": {"type": "plain_text", "text": "x"}}}
+        return await self.interact({
+            "type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
+            "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
+            "trigger_id": f"trig-{time.time_ns()}", "response_url": self.slack.response_url(), "actions": [action],
+        })
+
+    async def submit(self, callback_id: str, values: dict[str, dict[str, Any]], user: str = "UMANAGER",
+                     private_metadata: str = "") -> aiohttp.ClientResponse:
+        return await self.interact({
+            "type": "view_submission", "user": {"id": user}, "trigger_id": "trig",
+            "view": {"id": "V1", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+                     "state": {"values": values}},
+        })
+
+    async def event(self, event: dict[str, Any], event_id: str, retry: int | None = None) -> aiohttp.ClientResponse:
+        body = json.dumps({"token": "legacy", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
+                           "event_id": event_id, "event_time": int(time.time()), "event": event})
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return await self.post(body, "application/json", headers=headers)
+
+    async def reply_text(self, after: int, predicate: Any = lambda c: True) -> str:
+        """Text of the next private reply (response_url, postEphemeral or DM) after call index ``after``."""
+        call = await self.slack.wait_for("response_url", predicate, after=after) if predicate else None
+        return blocks_text(call.args) if call else ""
+
+    def mark(self) -> int:
+        return len(self.slack.calls)
+
+
+def blocks_text(args: dict[str, Any]) -> str:
+    """All visible text of a message or view, for assertions."""
+    out: list[str] = [str(args.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "text" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(args.get("blocks") or args.get("view") or [])
+    return "\n".join(out)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
+    db = str(tmp_path / "hirebot.db")
+    config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                              "SLACK_API_URL": slack.api_url, "HIREBOT_DB": db, "HIREBOT_ADMINS": ADMIN})
+    clock = Clock()
+    store, hiring, renderer = await open_services(config, clock=clock)
+    app, _ = build_app(config, hiring, renderer)
+    runner = web.AppRunner(make_web_app(app, store), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield Bot(f"http://127.0.0.1:{port}", slack, hiring, store, clock, http, db)
+    await runner.cleanup()
+    await store.close()
