@@ -1,7 +1,8 @@
 """The pipeline's stages and which moves between them are possible.
 
-applied → screen → interview → offer → hired, and from any open stage to rejected or
-withdrawn. Hired, rejected and withdrawn are final; a final application can be reopened
+applied → screen → interview → offer → hired, one stage forward at a time (skipping the
+interview is how hiring mistakes happen), back to any earlier stage, and from any open stage
+to rejected or withdrawn. Hired, rejected and withdrawn are final; a final application can be reopened
 only by a recruiter moving it back to ``applied`` ("reconsider"), which keeps mistakes cheap.
 """
 
@@ -31,9 +32,7 @@ def allowed_moves(current: str) -> list[str]:
     """Stages an application in ``current`` may move to, in display order."""
     if current in OPEN_STAGES:
         i = FORWARD.index(current)
-        nxt = FORWARD[i + 1:]
-        back = FORWARD[:i]
-        return nxt + back + EXITS
+        return [FORWARD[i + 1]] + FORWARD[:i] + EXITS
     if current in FINAL:
         return ["applied"]
     return []

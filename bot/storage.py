@@ -130,14 +130,21 @@ class Tx:
         return [dict(r) for r in rows]
 
     async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Execute a write; return the new row id (inserts) or the number of changed rows."""
+        """Execute a write; return the number of rows it changed."""
         async with self._db.execute(sql, tuple(params)) as cur:
-            return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+            return cur.rowcount
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Execute an INSERT; return the new row's id."""
+        async with self._db.execute(sql, tuple(params)) as cur:
+            if cur.lastrowid is None:
+                raise RuntimeError("INSERT produced no row")
+            return cur.lastrowid
 
     # ------------------------------------------------------------------ openings
     async def insert_opening(self, title: str, data: dict[str, Any], created_by: str, channel_id: str | None,
                              private_channel: bool, now: datetime) -> int:
-        oid = await self.run(
+        oid = await self.insert(
             "INSERT INTO openings (title, data, channel_id, private_channel, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (title, json.dumps(data), channel_id, int(private_channel), created_by, iso(now)))
@@ -198,7 +205,7 @@ class Tx:
     # ------------------------------------------------------------------ applications
     async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
                                  referrer: str | None, stage: str, actor: str, now: datetime) -> int:
-        aid = await self.run(
+        aid = await self.insert(
             "INSERT INTO applications (opening_id, candidate_name, email, source, referrer, stage, stage_since, "
             "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (opening_id, name, email, source, referrer, stage, iso(now), actor, iso(now)))
@@ -235,7 +242,7 @@ class Tx:
     # ------------------------------------------------------------------ notes
     async def insert_note(self, opening_id: int, application_id: int | None, author: str, text: str, source: str,
                           slack_ts: str | None, now: datetime) -> int:
-        return await self.run(
+        return await self.insert(
             "INSERT INTO notes (opening_id, application_id, author, text, source, slack_ts, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", (opening_id, application_id, author, text, source, slack_ts, iso(now)))
 
@@ -247,7 +254,7 @@ class Tx:
 
     # ------------------------------------------------------------------ drafts, events, audit
     async def insert_draft(self, user_id: str, channel_id: str | None, data: dict[str, Any], now: datetime) -> int:
-        return await self.run("INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
+        return await self.insert("INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
                               (user_id, channel_id, json.dumps(data), iso(now)))
 
     async def draft(self, draft_id: int) -> dict[str, Any] | None:
