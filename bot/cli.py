@@ -10,10 +10,13 @@ import argparse
 import json
 import sys
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from bot.parsing import ParsedPosting, parse_posting
 from bot.parsing.text import decode
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 #: Larger pastes are cut before parsing: the posting is at the top of any page dump.
 MAX_INPUT_BYTES = 4 * 1024 * 1024
@@ -74,6 +77,70 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config() -> "Config":
+    from bot.config import Config
+
+    return Config.from_env()
+
+
+def _fail(message: str) -> int:
+    print(f"hirebot: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve Slack: HTTP mode on HIREBOT_PORT, or Socket Mode with --socket."""
+    import asyncio
+    import logging
+
+    from bot.config import ConfigError
+    from bot.render import TemplateError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = _config()
+        config.require("SLACK_BOT_TOKEN", *(["SLACK_APP_TOKEN"] if args.socket else ["SLACK_SIGNING_SECRET"]))
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+    async def serve() -> None:
+        from handlers.app import build_app, open_services
+        from handlers.server import serve_http, serve_socket_mode
+
+        store, hiring, renderer = await open_services(config)
+        app, _ = build_app(config, hiring, renderer)
+        try:
+            if args.socket:
+                await serve_socket_mode(app, config.app_token)
+            else:
+                await serve_http(app, store, config.port)
+                await asyncio.Event().wait()
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(serve())
+    except TemplateError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """The same app in-process against a local Slack stand-in: try it with no workspace."""
+    import asyncio
+
+    from bot.config import ConfigError
+    from bot.render import TemplateError
+    from handlers.console import run_console
+
+    try:
+        config = _config()
+        asyncio.run(run_console(config, args.as_user))
+    except (ConfigError, TemplateError) as exc:
+        return _fail(str(exc))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hirebot", description="A Slack bot for team hiring pipelines.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -82,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="path of a text file with the posting, or - to read stdin")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     p.set_defaults(func=cmd_parse)
+
+    r = sub.add_parser("run", help="serve the Slack app (HTTP on HIREBOT_PORT, or --socket for Socket Mode)")
+    r.add_argument("--socket", action="store_true", help="use Socket Mode with SLACK_APP_TOKEN")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("console", help="try hirebot locally: type /hiring commands, see what Slack would show")
+    c.add_argument("--as", dest="as_user", default="you", metavar="USER", help="who is typing (default: you)")
+    c.set_defaults(func=cmd_console)
     return ap
 
 

@@ -126,7 +126,7 @@ def find_title(lines: list[Line], head: list[str], prose: str) -> str | None:
 
 
 # ---------------------------------------------------------------- company
-_CAP_PHRASE = r"[A-Z][\w&.'-]*(?:[ \t]+(?:&[ \t]+|of[ \t]+|and[ \t]+|the[ \t]+|for[ \t]+|de[ \t]+)?[A-Z0-9][\w&.'-]*){0,4}"
+_CAP_PHRASE = r"(?:(?:St|Mt|Ft|Dr)\.[ \t]+)?[A-Z][\w&.'-]*(?:[ \t]+(?:&[ \t]+|of[ \t]+|and[ \t]+|the[ \t]+|for[ \t]+|de[ \t]+)?[A-Z0-9][\w&.'-]*){0,4}"
 _COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|institution|hiring\s+company"
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"

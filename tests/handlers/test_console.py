@@ -1,0 +1,65 @@
+"""``hirebot console`` as a new user tries it: post a seed, add two candidates, move, discuss, pipeline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+POSTING = ROOT / "tests/fixtures/postings/hospital_rn.txt"
+
+
+def run_console(script: str, db: Path, *args: str) -> str:
+    env = {**os.environ, "HIREBOT_DB": str(db)}
+    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
+        env.pop(key, None)
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "console", *args], input=script, capture_output=True,
+                         text=True, timeout=120, env=env, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    return run.stdout
+
+
+def test_console_full_flow(tmp_path: Path) -> None:
+    db = tmp_path / "console.db"
+    out = run_console("\n".join([
+        f"/hiring post < {POSTING}",
+        ":click 1",
+        '/hiring add "Ada Lovelace" OP-1 ada@example.com',
+        '/hiring add "Grace Hopper" OP-1 @dana',
+        "/hiring move APP-1 screen great call",
+        "/hiring move APP-2 offer",
+        ":reply OP-1 APP-2 referred by Dana, strong",
+        ":reply OP-1 budget approved",
+        "/hiring pipeline OP-1",
+        ":click 1.1",
+        ":as dana",
+        "/hiring pipeline OP-1",
+        ":quit",
+    ]) + "\n", db)
+    assert "Registered Nurse - Emergency Department (Nights)" in out
+    assert "[#jobs]" in out and "Posted *OP-1*" in out
+    assert "Added *APP-1* Ada Lovelace" in out and "Added *APP-2* Grace Hopper" in out
+    assert "applied → *screen*" in out
+    assert "cannot move to offer" in out
+    assert "(saved as a note)" in out
+    assert "`APP-1` Ada Lovelace · 0d in screen" in out
+    assert "You are not on the hiring team of OP-1" in out
+    channel_output = [block for block in out.split("\n[") if block.startswith("#jobs")]
+    assert channel_output and not any("Ada" in b or "Grace" in b for b in channel_output)
+
+
+def test_console_keeps_data_in_the_sqlite_file_across_runs(tmp_path: Path) -> None:
+    db = tmp_path / "console.db"
+    run_console(f"/hiring post < {POSTING}\n:click 1\n/hiring add \"Ada Lovelace\" OP-1\n", db)
+    out = run_console("/hiring history APP-1\n:advance 3d\n:home\n", db)
+    assert "Ada Lovelace" in out and "Waiting on you* (1)" in out and "3d in applied" in out
+
+
+def test_console_multiline_paste_and_bad_lines(tmp_path: Path) -> None:
+    out = run_console("/hiring parse <<\nSenior Nurse\nRequirements:\n- BSN required\n.\n:click 9\n:advance x\n"
+                      "hello\n/hiring post < /nope/missing.txt\n", tmp_path / "c.db")
+    assert "Senior Nurse" in out and "BSN required" in out
+    assert "no such button" in out and "usage: :advance" in out and "cannot read /nope/missing.txt" in out
