@@ -300,7 +300,11 @@ class Store:
         await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA foreign_keys = ON")
         self._db = db
-        await self.migrate()
+        try:
+            await self.migrate()
+        except BaseException:
+            await self.close()  # a refused or failed migration must not leak the connection
+            raise
         return self
 
     async def close(self) -> None:

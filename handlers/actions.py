@@ -31,14 +31,8 @@ def _int(value: Any) -> int | None:
 def register(app: AsyncApp, ctx: AppContext) -> None:
     async def guarded(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, work: Any) -> None:
         user, channel = _who(body)
-        try:
+        async with ctx.reporting(client=client, user=user, channel=channel, respond=respond):
             await work(user, channel)
-        except HiringError as err:
-            await ctx.error(client=client, user=user, channel=channel, respond=respond, err=err)
-        except Exception:  # noqa: BLE001
-            log.exception("action failed")
-            await ctx.error(client=client, user=user, channel=channel, respond=respond,
-                            err="Something went wrong on hirebot's side.", hint="Try again in a minute.")
 
     @app.action("draft_post")
     async def draft_post(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,

@@ -8,8 +8,9 @@ opening cards, which hold no candidate data, are posted to channels.
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -62,6 +63,20 @@ class AppContext:
         hint = hint if hint is not None else getattr(err, "hint", None)
         await self.private(client=client, user=user, channel=channel, respond=respond, template="error.j2",
                            text=message, message=message, hint=hint)
+
+    @asynccontextmanager
+    async def reporting(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
+                        failure: str = "Something went wrong on hirebot's side.",
+                        hint: str = "Try again in a minute.") -> AsyncIterator[None]:
+        """Run a listener's work; a domain error becomes its own message, anything else an apology
+        (the traceback goes to the log, never to the user)."""
+        try:
+            yield
+        except HiringError as err:
+            await self.error(client=client, user=user, channel=channel, respond=respond, err=err)
+        except Exception:  # noqa: BLE001
+            log.exception("listener failed for %s", user)
+            await self.error(client=client, user=user, channel=channel, respond=respond, err=failure, hint=hint)
 
     async def info(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
                    message: str, hint: str | None = None) -> None:

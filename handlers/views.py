@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import HiringError
 from handlers.actions import SENIORITIES
 from handlers.context import AppContext
 
-log = logging.getLogger("hirebot")
 
 
 def _value(view: dict[str, Any], block: str) -> Any:
@@ -57,7 +54,8 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             return
         await ack()
         user = body["user"]["id"]
-        try:
+        async with ctx.reporting(client=client, user=user, channel=channel, respond=None,
+                                 failure="Something went wrong posting the opening.", hint="Try `/hiring post` again."):
             draft_id = int(view.get("private_metadata") or 0)
             edits = {"title": title, "team": (_value(view, "team") or "").strip() or None,
                      "locations": _lines(_value(view, "locations")),
@@ -70,12 +68,6 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             await ctx.info(client=client, user=user, channel=channel, respond=None,
                            message=f":white_check_mark: Posted *{op.ref}* {op.title}. You are its hiring manager.",
                            hint=f"Add candidates: `/hiring add \"Full Name\" {op.ref}`.")
-        except HiringError as err:
-            await ctx.error(client=client, user=user, channel=channel, respond=None, err=err)
-        except Exception:  # noqa: BLE001
-            log.exception("edit_modal failed")
-            await ctx.error(client=client, user=user, channel=channel, respond=None,
-                            err="Something went wrong posting the opening.", hint="Try `/hiring post` again.")
 
     @app.view("refer_modal")
     async def refer_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
@@ -89,9 +81,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             return
         await ack()
         user = body["user"]["id"]
+        op_id = int(view.get("private_metadata") or 0)
         channel = None
-        try:
-            op_id = int(view.get("private_metadata") or 0)
+        async with ctx.reporting(client=client, user=user, channel=None, respond=None,
+                                 failure="Something went wrong saving the referral."):
             op, application = await ctx.hiring.add_candidate(op_id, user, name, email, "referral", user)
             channel = op.channel_id
             why = (_value(view, "note") or "").strip()
@@ -101,9 +94,3 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             await ctx.info(client=client, user=user, channel=channel, respond=None,
                            message=f"Thanks! {name} is referred to *{op.ref}* {op.title} as *{application.ref}*. "
                                    "The hiring team will take it from here.")
-        except HiringError as err:
-            await ctx.error(client=client, user=user, channel=channel, respond=None, err=err)
-        except Exception:  # noqa: BLE001
-            log.exception("refer_modal failed")
-            await ctx.error(client=client, user=user, channel=channel, respond=None,
-                            err="Something went wrong saving the referral.", hint="Try again in a minute.")

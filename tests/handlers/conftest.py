@@ -6,6 +6,7 @@ server on a loopback port, ``SLACK_API_URL`` pointed at :class:`FakeSlack`, a re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -155,4 +156,8 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     async with aiohttp.ClientSession() as http:
         yield Bot(f"http://127.0.0.1:{port}", slack, hiring, store, clock, http, db)
     await runner.cleanup()
+    # Listeners go on working after their ack (as they must); let them finish before closing the DB.
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=5)
     await store.close()
