@@ -118,6 +118,11 @@ class Hiring:
                            "See an opening's candidates with `/hiring pipeline OP-<n>`.")
         return _application(row)
 
+    async def _load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
+        """An application and the opening it belongs to: every permission check needs both."""
+        app = await self._load_application(tx, application_id)
+        return app, await self._load_opening(tx, app.opening_id)
+
     def role_of(self, op: Opening, user: str) -> str | None:
         """The user's role on the opening's hiring team ('admin' for workspace admins), or None."""
         if user in self.admins:
@@ -279,8 +284,7 @@ class Hiring:
 
     async def application(self, application_id: int, user: str) -> tuple[Opening, Application]:
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_team(op, user)
             return op, app
 
@@ -289,8 +293,7 @@ class Hiring:
         """Move an application. ``expected_stage`` (from a button) makes stale clicks harmless."""
         stage = stages.normalise(target)
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_manage(op, user)
             if app.forgotten_at:
                 raise BadInput(f"{app.ref} was forgotten; it cannot move.")
@@ -323,8 +326,7 @@ class Hiring:
     async def history(self, application_id: int, user: str) -> tuple[Opening, Application, list[dict[str, Any]],
                                                                       list[dict[str, Any]]]:
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_team(op, user)
             return op, app, await tx.moves(application_id), await tx.notes(op.id, application_id)
 
@@ -335,8 +337,7 @@ class Hiring:
         if not text:
             raise BadInput("The note is empty.", "Type `/hiring note APP-7 <text>`.")
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_team(op, user)
             await tx.insert_note(op.id, app.id, user, text[:MAX_NOTE], source, slack_ts, self.clock())
             return op, app
@@ -379,8 +380,7 @@ class Hiring:
 
     async def export(self, application_id: int, user: str) -> dict[str, Any]:
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_recruiter(op, user)
             record = {
                 "application": app.ref, "opening": op.ref, "opening_title": op.title,
@@ -397,8 +397,7 @@ class Hiring:
 
     async def forget(self, application_id: int, user: str) -> Application:
         async with self.store.transaction() as tx:
-            app = await self._load_application(tx, application_id)
-            op = await self._load_opening(tx, app.opening_id)
+            app, op = await self._load_with_opening(tx, application_id)
             self._require_recruiter(op, user)
             if app.forgotten_at:
                 raise BadInput(f"{app.ref} was already forgotten.")
