@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import stages
 from bot.errors import HiringError
 from handlers.context import AppContext
 
@@ -115,10 +114,8 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             op, app, before = await ctx.hiring.move(int(parts[0]), user, parts[2], None, expected_stage=parts[1])
             await ctx.refresh_card(client, op)
             op, by_stage = await ctx.hiring.pipeline(op.id, user)
-            blocks = ctx.renderer.blocks("pipeline.j2", op=op, by_stage=by_stage, stages=stages.STAGES,
-                                         open_stages=stages.OPEN_STAGES, allowed=stages.allowed_moves,
-                                         now=ctx.hiring.clock(), per_stage=8)
-            await respond(replace_original=True, response_type="ephemeral", text=f"{op.ref} pipeline", blocks=blocks)
+            await respond(replace_original=True, response_type="ephemeral", text=f"{op.ref} pipeline",
+                          blocks=ctx.pipeline_blocks(op, by_stage))
 
         await guarded(body, client, respond, work)
 

@@ -35,8 +35,13 @@ class AppContext:
     # ------------------------------------------------------------------ private replies
     async def private(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
                       template: str, text: str, **ctx: Any) -> None:
-        """Show a message to ``user`` only."""
-        blocks = self.renderer.blocks(template, **ctx)
+        """Render ``template`` and show it to ``user`` only."""
+        await self.private_blocks(client=client, user=user, channel=channel, respond=respond, text=text,
+                                  blocks=self.renderer.blocks(template, **ctx))
+
+    async def private_blocks(self, *, client: AsyncWebClient, user: str, channel: str | None,
+                             respond: Respond | None, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Show rendered blocks to ``user`` only: response_url, else postEphemeral, else a DM."""
         if respond is not None:
             try:
                 await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
@@ -82,6 +87,12 @@ class AppContext:
                    message: str, hint: str | None = None) -> None:
         await self.private(client=client, user=user, channel=channel, respond=respond, template="info.j2",
                            text=message, message=message, hint=hint)
+
+    def pipeline_blocks(self, op: Opening, by_stage: dict[str, list[Any]]) -> list[dict[str, Any]]:
+        """The pipeline view, shared by `/hiring pipeline` and the refresh after a menu move."""
+        return self.renderer.blocks("pipeline.j2", op=op, by_stage=by_stage, stages=stages.STAGES,
+                                    open_stages=stages.OPEN_STAGES, allowed=stages.allowed_moves,
+                                    now=self.hiring.clock(), per_stage=8)
 
     # ------------------------------------------------------------------ cards
     def card_blocks(self, op: Opening) -> list[dict[str, Any]]:

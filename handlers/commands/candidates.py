@@ -62,9 +62,8 @@ async def move(cmd: Command) -> None:
 async def pipeline(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     op, by_stage = await cmd.ctx.hiring.pipeline(need_op(toks[0] if toks else None, "pipeline OP-12"), cmd.user)
-    await cmd.reply("pipeline.j2", text=f"{op.ref} pipeline", op=op, by_stage=by_stage, stages=stages.STAGES,
-                    open_stages=stages.OPEN_STAGES, allowed=stages.allowed_moves, now=cmd.ctx.hiring.clock(),
-                    per_stage=8)
+    await cmd.ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
+                                 text=f"{op.ref} pipeline", blocks=cmd.ctx.pipeline_blocks(op, by_stage))
 
 
 async def history(cmd: Command) -> None:
