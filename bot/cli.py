@@ -107,8 +107,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from handlers.app import build_app, open_services
         from handlers.server import serve_http, serve_socket_mode
 
-        store, hiring, renderer = await open_services(config)
-        app, _ = build_app(config, hiring, renderer)
+        services = await open_services(config)
+        store = services.store
+        app, ctx = build_app(config, services)
+        await ctx.scheduler.start()  # rebuilds every scheduled job from the database, catching up
         try:
             if args.socket:
                 await serve_socket_mode(app, config.app_token)
@@ -116,6 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 await serve_http(app, store, config.port)
                 await asyncio.Event().wait()
         finally:
+            await ctx.scheduler.stop()
             await store.close()
 
     try:
@@ -141,6 +144,44 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Render a channel's weekly digest from the database to the terminal; no Slack needed."""
+    import asyncio
+
+    from bot.config import ConfigError
+    from bot.render import TemplateError
+
+    if not args.print:
+        return _fail("digest: only --print is supported here; schedule digests in Slack with /hiring digest subscribe")
+
+    async def render() -> list[str]:
+        from handlers.app import open_services
+        from handlers.console import Buttons, render_blocks
+        from handlers.fake_slack import Call
+        from handlers.outbox import SlackOutbox
+
+        services = await open_services(config)
+        try:
+            sub = await services.digests.subscription(args.channel) if args.channel else None
+            private = args.private or bool(sub and sub.private_channel)
+            scope = "all" if args.all or not args.channel else (sub.scope if sub else "channel")
+            digest = await services.digests.build(args.channel, private, scope)
+            outbox = SlackOutbox(None, services.renderer, services.followups)  # type: ignore[arg-type]
+            blocks = outbox.digest_blocks(digest, sub.tz if sub else config.tz,
+                                          schedule=sub.describe() if sub else None)
+        finally:
+            await services.store.close()
+        return render_blocks(blocks, Buttons(), Call("digest", {}))
+
+    try:
+        config = _config()
+        lines = asyncio.run(render())
+    except (ConfigError, TemplateError) as exc:
+        return _fail(str(exc))
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hirebot", description="A Slack bot for team hiring pipelines.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -157,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", help="try hirebot locally: type /hiring commands, see what Slack would show")
     c.add_argument("--as", dest="as_user", default="you", metavar="USER", help="who is typing (default: you)")
     c.set_defaults(func=cmd_console)
+
+    d = sub.add_parser("digest", help="print a channel's weekly digest from the database (offline)")
+    d.add_argument("--print", action="store_true", required=True, help="render it to the terminal")
+    d.add_argument("--channel", metavar="C123", help="the channel's id (default: every opening)")
+    d.add_argument("--private", action="store_true", help="as in a private channel: names for openings posted there")
+    d.add_argument("--all", action="store_true", help="every opening, not only those posted in the channel")
+    d.set_defaults(func=cmd_digest)
     return ap
 
 

@@ -31,6 +31,12 @@ class Config:
     tz: str = "UTC"
     port: int = 3000
     templates_dir: str | None = None
+    #: Nudges nobody acted on before the opening's recruiters are told.
+    escalate_after: int = 3
+    #: How often the SLA sweep runs (and failed sends are retried).
+    sweep_minutes: int = 10
+    #: Seconds between two messages to one channel (Slack allows about one per second).
+    send_interval: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> "Config":
@@ -49,6 +55,8 @@ class Config:
         port_raw = env.get("HIREBOT_PORT", "3000") or "3000"
         if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
             raise ConfigError(f"HIREBOT_PORT={port_raw!r} is not a port number")
+        escalate = _int_setting(env, "HIREBOT_ESCALATE_AFTER", 3, 1, 50)
+        sweep = _int_setting(env, "HIREBOT_SWEEP_MINUTES", 10, 1, 1440)
         api_url = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
         if not api_url.endswith("/"):
             api_url += "/"
@@ -62,7 +70,15 @@ class Config:
             tz=tz,
             port=int(port_raw),
             templates_dir=env.get("HIREBOT_TEMPLATES") or None,
+            escalate_after=escalate,
+            sweep_minutes=sweep,
         )
+
+    def with_(self, **changes: object) -> "Config":
+        """A copy with some settings changed (the console and tests point Slack elsewhere)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def require(self, *names: str) -> None:
         """Raise naming the first missing required setting."""
@@ -71,3 +87,12 @@ class Config:
         for name in names:
             if not values.get(name):
                 raise ConfigError(f"{name} is not set (export it or put it in .env)")
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {lo} to {hi}")
+    return int(raw)

@@ -102,7 +102,7 @@ class Hiring:
         self.clock = clock
 
     # ------------------------------------------------------------------ helpers
-    async def _load_opening(self, tx: Tx, opening_id: int) -> Opening:
+    async def load_opening(self, tx: Tx, opening_id: int) -> Opening:
         row = await tx.opening(opening_id)
         if row is None:
             raise NotFound(f"There is no opening {ids.op(opening_id)}.", "List them with `/hiring openings all`.")
@@ -118,10 +118,10 @@ class Hiring:
                            "See an opening's candidates with `/hiring pipeline OP-<n>`.")
         return _application(row)
 
-    async def _load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
+    async def load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
         """An application and the opening it belongs to: every permission check needs both."""
         app = await self._load_application(tx, application_id)
-        return app, await self._load_opening(tx, app.opening_id)
+        return app, await self.load_opening(tx, app.opening_id)
 
     def role_of(self, op: Opening, user: str) -> str | None:
         """The user's role on the opening's hiring team ('admin' for workspace admins), or None."""
@@ -132,15 +132,15 @@ class Hiring:
                 return str(m["role"])
         return None
 
-    def _require_team(self, op: Opening, user: str) -> str:
+    def require_team(self, op: Opening, user: str) -> str:
         role = self.role_of(op, user)
         if role is None:
             raise Forbidden(f"You are not on the hiring team of {op.ref}.",
                             f"Ask <@{op.manager}> to add you: `/hiring team {op.ref} add @you interviewer`.")
         return role
 
-    def _require_manage(self, op: Opening, user: str) -> str:
-        role = self._require_team(op, user)
+    def require_manage(self, op: Opening, user: str) -> str:
+        role = self.require_team(op, user)
         if role not in MANAGING_ROLES:
             raise Forbidden(f"Only the hiring manager or a recruiter of {op.ref} can do that; you are an {role}.")
         return role
@@ -187,7 +187,7 @@ class Hiring:
                 raise BadInput("That opening was already posted.")
             oid = await tx.insert_opening(title, parsed.to_dict(), user, channel_id, private_channel, self.clock())
             await tx.audit(user, "opening.create", ids.op(oid), None, self.clock())
-            return await self._load_opening(tx, oid)
+            return await self.load_opening(tx, oid)
 
     async def attach_card(self, opening_id: int, channel_id: str, ts: str, permalink: str | None) -> None:
         async with self.store.transaction() as tx:
@@ -196,7 +196,7 @@ class Hiring:
     # ------------------------------------------------------------------ openings
     async def opening(self, opening_id: int) -> Opening:
         async with self.store.transaction() as tx:
-            return await self._load_opening(tx, opening_id)
+            return await self.load_opening(tx, opening_id)
 
     async def list_openings(self, user: str, scope: str = "open") -> list[Opening]:
         if scope not in {"open", "mine", "all", "closed"}:
@@ -204,43 +204,50 @@ class Hiring:
         async with self.store.transaction() as tx:
             rows = await tx.list_openings(status=None if scope in {"all", "mine"} else scope,
                                           member=user if scope == "mine" else None)
-            out = []
-            for row in rows:
-                op = _opening(row)
-                op.members = await tx.members(op.id)
-                op.counts = await tx.stage_counts(op.id)
-                out.append(op)
-            return out
+            return await self.with_teams(tx, rows)
+
+    @staticmethod
+    async def with_teams(tx: Tx, rows: list[dict[str, Any]]) -> list[Opening]:
+        """Openings with members and stage counts, in two grouped queries whatever the number."""
+        ids_ = [r["id"] for r in rows]
+        members, counts = await tx.members_of(ids_), await tx.stage_counts_of(ids_)
+        out = []
+        for row in rows:
+            op = _opening(row)
+            op.members, op.counts = members[op.id], counts[op.id]
+            out.append(op)
+        return out
 
     async def close(self, opening_id: int, user: str, reason: str) -> Opening:
         if reason not in {"filled", "cancelled"}:
             raise BadInput(f"`{reason}` is not a way to close an opening.",
                            "Use `/hiring close OP-12 filled` or `/hiring close OP-12 cancelled`.")
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_manage(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_manage(op, user)
             if op.status != "open":
                 raise BadInput(f"{op.ref} is already closed ({op.status}).", f"Reopen it with `/hiring reopen {op.ref}`.")
             await tx.set_opening_status(opening_id, reason, self.clock())
+            await tx.drop_reminders(self.clock(), opening_id=opening_id)  # nothing left to follow up
             await tx.audit(user, f"opening.close.{reason}", op.ref, None, self.clock())
-            return await self._load_opening(tx, opening_id)
+            return await self.load_opening(tx, opening_id)
 
     async def reopen(self, opening_id: int, user: str) -> Opening:
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_manage(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_manage(op, user)
             if op.status == "open":
                 raise BadInput(f"{op.ref} is already open.")
             await tx.set_opening_status(opening_id, "open", None)
             await tx.audit(user, "opening.reopen", op.ref, None, self.clock())
-            return await self._load_opening(tx, opening_id)
+            return await self.load_opening(tx, opening_id)
 
     async def team_add(self, opening_id: int, user: str, target: str, role: str) -> Opening:
         if role not in ROLES:
             raise BadInput(f"`{role}` is not a hiring-team role.", "Roles: interviewer, recruiter, manager.")
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_manage(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_manage(op, user)
             if role == "manager":
                 # One hiring manager: the previous one stays on the team as recruiter.
                 for m in op.members:
@@ -248,19 +255,19 @@ class Hiring:
                         await tx.set_member(opening_id, m["user_id"], "recruiter", user, self.clock())
             await tx.set_member(opening_id, target, role, user, self.clock())
             await tx.audit(user, f"team.add.{role}", op.ref, target, self.clock())
-            return await self._load_opening(tx, opening_id)
+            return await self.load_opening(tx, opening_id)
 
     async def team_remove(self, opening_id: int, user: str, target: str) -> Opening:
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_manage(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_manage(op, user)
             if self.role_of(op, target) == "manager" and target in {m["user_id"] for m in op.members}:
                 raise BadInput(f"<@{target}> is the hiring manager of {op.ref}.",
                                f"Make someone else manager first: `/hiring team {op.ref} add @user manager`.")
             if not await tx.remove_member(opening_id, target):
                 raise NotFound(f"<@{target}> is not on the hiring team of {op.ref}.")
             await tx.audit(user, "team.remove", op.ref, target, self.clock())
-            return await self._load_opening(tx, opening_id)
+            return await self.load_opening(tx, opening_id)
 
     # ------------------------------------------------------------------ applications
     async def add_candidate(self, opening_id: int, user: str, name: str, email: str | None = None,
@@ -274,18 +281,18 @@ class Hiring:
         if email and not _EMAIL.match(email):
             raise BadInput(f"`{email}` is not an e-mail address.")
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
             if op.status != "open":
                 raise BadInput(f"{op.ref} is closed ({op.status}); it takes no new candidates.")
             aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None, referrer,
                                               "applied", user, self.clock())
             await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
-            return await self._load_opening(tx, opening_id), await self._load_application(tx, aid)
+            return await self.load_opening(tx, opening_id), await self._load_application(tx, aid)
 
     async def application(self, application_id: int, user: str) -> tuple[Opening, Application]:
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
-            self._require_team(op, user)
+            app, op = await self.load_with_opening(tx, application_id)
+            self.require_team(op, user)
             return op, app
 
     async def move(self, application_id: int, user: str, target: str, reason: str | None = None,
@@ -293,8 +300,8 @@ class Hiring:
         """Move an application. ``expected_stage`` (from a button) makes stale clicks harmless."""
         stage = stages.normalise(target)
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
-            self._require_manage(op, user)
+            app, op = await self.load_with_opening(tx, application_id)
+            self.require_manage(op, user)
             if app.forgotten_at:
                 raise BadInput(f"{app.ref} was forgotten; it cannot move.")
             if stage is None:
@@ -310,12 +317,13 @@ class Hiring:
             if not await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
                                              self.clock()):
                 raise InvalidMove(f"{app.ref} moved meanwhile; nothing changed.")
-            return await self._load_opening(tx, op.id), await self._load_application(tx, application_id), from_stage
+            await tx.drop_reminders(self.clock(), application_id=application_id)  # they were about the old stage
+            return await self.load_opening(tx, op.id), await self._load_application(tx, application_id), from_stage
 
     async def pipeline(self, opening_id: int, user: str) -> tuple[Opening, dict[str, list[Application]]]:
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_team(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_team(op, user)
             rows = await tx.applications(opening_id)
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:
@@ -326,8 +334,8 @@ class Hiring:
     async def history(self, application_id: int, user: str) -> tuple[Opening, Application, list[dict[str, Any]],
                                                                       list[dict[str, Any]]]:
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
-            self._require_team(op, user)
+            app, op = await self.load_with_opening(tx, application_id)
+            self.require_team(op, user)
             return op, app, await tx.moves(application_id), await tx.notes(op.id, application_id)
 
     # ------------------------------------------------------------------ notes and threads
@@ -337,8 +345,8 @@ class Hiring:
         if not text:
             raise BadInput("The note is empty.", "Type `/hiring note APP-7 <text>`.")
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
-            self._require_team(op, user)
+            app, op = await self.load_with_opening(tx, application_id)
+            self.require_team(op, user)
             await tx.insert_note(op.id, app.id, user, text[:MAX_NOTE], source, slack_ts, self.clock())
             return op, app
 
@@ -350,7 +358,7 @@ class Hiring:
             row = await tx.opening_by_message(channel_id, thread_ts)
             if row is None:
                 return None
-            op = await self._load_opening(tx, row["id"])
+            op = await self.load_opening(tx, row["id"])
             m = re.match(r"^\s*(APP-?\d{1,9})\b[:\s-]*(.*)$", text or "", re.I | re.S)
             if m:
                 app_id = ids.parse_app(m.group(1))
@@ -364,8 +372,8 @@ class Hiring:
 
     async def opening_notes(self, opening_id: int, user: str) -> list[dict[str, Any]]:
         async with self.store.transaction() as tx:
-            op = await self._load_opening(tx, opening_id)
-            self._require_team(op, user)
+            op = await self.load_opening(tx, opening_id)
+            self.require_team(op, user)
             return await tx.notes(opening_id, None)
 
     async def first_time(self, event_key: str) -> bool:
@@ -374,13 +382,13 @@ class Hiring:
 
     # ------------------------------------------------------------------ personal data
     def _require_recruiter(self, op: Opening, user: str) -> None:
-        role = self._require_team(op, user)
+        role = self.require_team(op, user)
         if role not in {"recruiter", "admin"}:
             raise Forbidden(f"Only recruiters of {op.ref} and admins can do that.")
 
     async def export(self, application_id: int, user: str) -> dict[str, Any]:
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
+            app, op = await self.load_with_opening(tx, application_id)
             self._require_recruiter(op, user)
             record = {
                 "application": app.ref, "opening": op.ref, "opening_title": op.title,
@@ -397,11 +405,12 @@ class Hiring:
 
     async def forget(self, application_id: int, user: str) -> Application:
         async with self.store.transaction() as tx:
-            app, op = await self._load_with_opening(tx, application_id)
+            app, op = await self.load_with_opening(tx, application_id)
             self._require_recruiter(op, user)
             if app.forgotten_at:
                 raise BadInput(f"{app.ref} was already forgotten.")
             await tx.forget_application(application_id, self.clock())
+            await tx.drop_reminders(self.clock(), application_id=application_id)
             await tx.audit(user, "application.forget", app.ref, None, self.clock())
             return await self._load_application(tx, application_id)
 

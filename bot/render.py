@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -56,6 +57,18 @@ def _date(value: Any) -> str:
         return str(value)
 
 
+def _local(value: Any, tz: str | None = None, fmt: str = "%a %d %b %H:%M") -> str:
+    """A moment in someone's time zone: ``{{ r.due_at|local(tz) }}`` → "Thu 27 Nov 09:00"."""
+    if not value:
+        return ""
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return dt.astimezone(zone).strftime(fmt)
+
+
 def _pay(salary: dict[str, Any] | None) -> str:
     if not salary:
         return ""
@@ -87,7 +100,7 @@ def make_environment(override_dir: str | Path | None = None) -> jinja2.Environme
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(mrkdwn=_mrkdwn, j=_j, clip=_clip, date=_date, pay=_pay)
+    env.filters.update(mrkdwn=_mrkdwn, j=_j, clip=_clip, date=_date, pay=_pay, local=_local)
     return env
 
 

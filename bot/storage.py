@@ -102,7 +102,80 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 2: follow-ups: SLA limits, people's notification settings, reminders, digest subscriptions,
+    # and the delivery log whose unique keys make every scheduled message go out at most once.
+    """
+    CREATE TABLE sla_limits (
+        opening_id INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 60),
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (opening_id, stage)
+    );
+    CREATE TABLE user_prefs (
+        user_id TEXT PRIMARY KEY,
+        notify TEXT NOT NULL DEFAULT 'on' CHECK (notify IN ('on', 'off', 'digest-only')),
+        work_start TEXT,
+        work_end TEXT,
+        work_days TEXT,
+        tz TEXT,
+        tz_checked_at TEXT
+    );
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        opening_id INTEGER REFERENCES openings (id),
+        application_id INTEGER REFERENCES applications (id),
+        stage TEXT,
+        text TEXT,
+        asked_for TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'cancelled', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE INDEX reminders_due ON reminders (status, due_at);
+    CREATE INDEX reminders_user ON reminders (user_id, status);
+    CREATE INDEX reminders_application ON reminders (application_id, status);
+    CREATE TABLE sla_state (
+        application_id INTEGER PRIMARY KEY REFERENCES applications (id),
+        stage TEXT NOT NULL,
+        snoozed_until TEXT,
+        acked_at TEXT,
+        last_nudged_on TEXT,
+        ignored INTEGER NOT NULL DEFAULT 0,
+        escalated_at TEXT
+    );
+    CREATE TABLE nudge_batches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        items TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE digest_subscriptions (
+        channel_id TEXT PRIMARY KEY,
+        weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+        at TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT 'channel' CHECK (scope IN ('channel', 'all')),
+        private_channel INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX stage_moves_at ON stage_moves (at);
+    """,
 ]
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """SQLite caps bound parameters per statement; long id lists go in slices."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def utcnow() -> datetime:
@@ -280,6 +353,181 @@ class Tx:
 
     async def audit_for(self, subject: str) -> list[dict[str, Any]]:
         return await self.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", (subject,))
+
+    # ------------------------------------------------------------------ grouped reads (lists, digests)
+    async def members_of(self, opening_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Members of many openings in one query (a list of 200 openings is one round trip, not 200)."""
+        out: dict[int, list[dict[str, Any]]] = {i: [] for i in opening_ids}
+        for chunk in _chunks(opening_ids):
+            marks = ",".join("?" * len(chunk))
+            for r in await self.all(f"SELECT * FROM opening_members WHERE opening_id IN ({marks}) "
+                                    "ORDER BY added_at, user_id", chunk):
+                out[r["opening_id"]].append(r)
+        return out
+
+    async def stage_counts_of(self, opening_ids: list[int]) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {i: {} for i in opening_ids}
+        for chunk in _chunks(opening_ids):
+            marks = ",".join("?" * len(chunk))
+            for r in await self.all(f"SELECT opening_id, stage, COUNT(*) AS n FROM applications "
+                                    f"WHERE opening_id IN ({marks}) GROUP BY opening_id, stage", chunk):
+                out[r["opening_id"]][r["stage"]] = r["n"]
+        return out
+
+    async def moves_since(self, opening_ids: list[int], since: datetime) -> list[dict[str, Any]]:
+        """Stage moves (not first entries) since ``since``, with their opening."""
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(opening_ids):
+            marks = ",".join("?" * len(chunk))
+            out += await self.all(
+                "SELECT a.opening_id, m.application_id, m.from_stage, m.to_stage, m.at FROM stage_moves m "
+                f"JOIN applications a ON a.id = m.application_id WHERE m.at >= ? AND a.opening_id IN ({marks}) "
+                "AND m.from_stage IS NOT NULL", [iso(since), *chunk])
+        return out
+
+    async def active_applications(self, opening_ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """Applications still in an open stage of an open opening (what SLAs and digests look at)."""
+        sql = ("SELECT a.id, a.opening_id, a.candidate_name, a.stage, a.stage_since FROM applications a "
+               "JOIN openings o ON o.id = a.opening_id WHERE o.status = 'open' AND a.forgotten_at IS NULL "
+               "AND a.stage IN ('applied', 'screen', 'interview', 'offer')")
+        if opening_ids is None:
+            return await self.all(sql + " ORDER BY a.id")
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(opening_ids):
+            out += await self.all(sql + f" AND a.opening_id IN ({','.join('?' * len(chunk))}) ORDER BY a.id", chunk)
+        return out
+
+    async def openings_for_digest(self, channel_id: str | None, since: datetime,
+                                  limit: int = 500) -> list[dict[str, Any]]:
+        """Open openings, plus ones closed since ``since``; those posted in ``channel_id`` when given."""
+        sql = "SELECT * FROM openings WHERE (status = 'open' OR closed_at >= ?)"
+        params: list[Any] = [iso(since)]
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            params.append(channel_id)
+        return await self.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+
+    # ------------------------------------------------------------------ SLA limits
+    async def sla_limits(self) -> dict[tuple[int, str], int]:
+        """Every limit set: (opening id, stage) → working days; opening 0 holds the global ones."""
+        rows = await self.all("SELECT opening_id, stage, days FROM sla_limits")
+        return {(r["opening_id"], r["stage"]): r["days"] for r in rows}
+
+    async def set_sla(self, opening_id: int, stage: str, days: int, actor: str, now: datetime) -> None:
+        await self.run("INSERT INTO sla_limits (opening_id, stage, days, set_by, set_at) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (opening_id, stage) DO UPDATE SET days = excluded.days, set_by = excluded.set_by, "
+                       "set_at = excluded.set_at", (opening_id, stage, days, actor, iso(now)))
+
+    # ------------------------------------------------------------------ people's settings
+    async def prefs(self, user_id: str) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM user_prefs WHERE user_id = ?", (user_id,))
+
+    async def all_prefs(self) -> dict[str, dict[str, Any]]:
+        return {r["user_id"]: r for r in await self.all("SELECT * FROM user_prefs")}
+
+    async def set_prefs(self, user_id: str, **fields: Any) -> None:
+        allowed = {"notify", "work_start", "work_end", "work_days", "tz", "tz_checked_at"}
+        if not fields or not set(fields) <= allowed:
+            raise ValueError(f"unknown preference in {sorted(fields)}")
+        cols = sorted(fields)
+        await self.run(
+            f"INSERT INTO user_prefs (user_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (user_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)}",
+            [user_id, *(fields[c] for c in cols)])
+
+    # ------------------------------------------------------------------ reminders
+    async def insert_reminder(self, user_id: str, opening_id: int | None, application_id: int | None,
+                              stage: str | None, text: str | None, asked_for: datetime, due_at: datetime,
+                              now: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO reminders (user_id, opening_id, application_id, stage, text, asked_for, due_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (user_id, opening_id, application_id, stage, text, iso(asked_for), iso(due_at), iso(now)))
+
+    async def reminder(self, reminder_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM reminders WHERE id = ?", (reminder_id,))
+
+    async def pending_reminders_of(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM reminders WHERE user_id = ? AND status = 'pending' "
+                              "ORDER BY due_at, id LIMIT ?", (user_id, limit))
+
+    async def due_reminders(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM reminders WHERE status = 'pending' AND due_at <= ? "
+                              "ORDER BY due_at, id LIMIT ?", (iso(now), limit))
+
+    async def next_reminder_due(self) -> str | None:
+        row = await self.one("SELECT MIN(due_at) AS due FROM reminders WHERE status = 'pending'")
+        return row["due"] if row else None
+
+    async def finish_reminder(self, reminder_id: int, status: str, now: datetime) -> bool:
+        """pending → sent/cancelled/dropped, once: False if someone else already finished it."""
+        return bool(await self.run("UPDATE reminders SET status = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+                                   (status, iso(now), reminder_id)))
+
+    async def retry_reminder(self, reminder_id: int, due_at: datetime) -> None:
+        await self.run("UPDATE reminders SET attempts = attempts + 1, due_at = ? WHERE id = ? AND status = 'pending'",
+                       (iso(due_at), reminder_id))
+
+    async def drop_reminders(self, now: datetime, *, application_id: int | None = None,
+                             opening_id: int | None = None) -> int:
+        """Drop pending reminders that no longer apply: the candidate moved on, or the opening closed."""
+        if application_id is not None:
+            return await self.run("UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' "
+                                  "AND application_id = ?", (iso(now), application_id))
+        return await self.run(
+            "UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' AND (opening_id = ? OR "
+            "application_id IN (SELECT id FROM applications WHERE opening_id = ?))", (iso(now), opening_id, opening_id))
+
+    # ------------------------------------------------------------------ SLA follow-up state
+    async def sla_states(self) -> dict[int, dict[str, Any]]:
+        return {r["application_id"]: r for r in await self.all("SELECT * FROM sla_state")}
+
+    async def sla_state(self, application_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM sla_state WHERE application_id = ?", (application_id,))
+
+    async def put_sla_state(self, application_id: int, stage: str, **fields: Any) -> None:
+        """Upsert one application's follow-up state; a different stage starts from a clean slate."""
+        cols = ["snoozed_until", "acked_at", "last_nudged_on", "ignored", "escalated_at"]
+        row = await self.sla_state(application_id)
+        current = {c: None for c in cols} | {"ignored": 0}
+        if row and row["stage"] == stage:
+            current.update({c: row[c] for c in cols})
+        current.update(fields)
+        await self.run("INSERT OR REPLACE INTO sla_state (application_id, stage, snoozed_until, acked_at, "
+                       "last_nudged_on, ignored, escalated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [application_id, stage, *(current[c] for c in cols)])
+
+    async def insert_nudge_batch(self, user_id: str, items: list[dict[str, Any]], now: datetime) -> int:
+        return await self.insert("INSERT INTO nudge_batches (user_id, items, created_at) VALUES (?, ?, ?)",
+                                 (user_id, json.dumps(items), iso(now)))
+
+    async def nudge_batch(self, batch_id: int) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM nudge_batches WHERE id = ?", (batch_id,))
+
+    # ------------------------------------------------------------------ digests and deliveries
+    async def subscribe_digest(self, channel_id: str, weekday: int, at: str, tz: str, scope: str,
+                               private_channel: bool, actor: str, now: datetime) -> None:
+        await self.run(
+            "INSERT INTO digest_subscriptions (channel_id, weekday, at, tz, scope, private_channel, created_by, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET weekday = "
+            "excluded.weekday, at = excluded.at, tz = excluded.tz, scope = excluded.scope, private_channel = "
+            "excluded.private_channel", (channel_id, weekday, at, tz, scope, int(private_channel), actor, iso(now)))
+
+    async def unsubscribe_digest(self, channel_id: str) -> int:
+        return await self.run("DELETE FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
+
+    async def digest_subscription(self, channel_id: str) -> dict[str, Any] | None:
+        return await self.one("SELECT * FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
+
+    async def digest_subscriptions(self) -> list[dict[str, Any]]:
+        return await self.all("SELECT * FROM digest_subscriptions ORDER BY channel_id")
+
+    async def record_delivery(self, key: str, now: datetime) -> bool:
+        """Record that ``key`` went out; False if it already had (so the caller must not send again)."""
+        return bool(await self.run("INSERT OR IGNORE INTO deliveries (key, at) VALUES (?, ?)", (key, iso(now))))
+
+    async def delivered(self, key: str) -> bool:
+        return await self.one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
 
 
 class Store:

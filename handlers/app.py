@@ -1,13 +1,17 @@
-"""Build the AsyncApp. Only wiring here: the listeners live in their own modules.
+"""Build the AsyncApp and the services behind it. Only wiring here: listeners live in their modules.
 
 The same app serves HTTP mode, Socket Mode and ``hirebot console``; only the transport
 differs. The Web API client retries 429s after ``Retry-After`` and transient connection
-errors, using slack_sdk's own retry handlers.
+errors, using slack_sdk's own retry handlers. The follow-up scheduler is built here but
+started by the transport (``await ctx.scheduler.start()``), after the database is open.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -17,11 +21,26 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
+from bot.digests import Digests
+from bot.followups import Followups
 from bot.hiring import Hiring
 from bot.render import Renderer
+from bot.scheduler import Scheduler
 from bot.storage import Store
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, followup_actions, views
 from handlers.context import AppContext
+from handlers.outbox import SlackOutbox
+
+
+@dataclass(slots=True)
+class Services:
+    """The domain, opened: one store, the services over it, the renderer."""
+
+    store: Store
+    hiring: Hiring
+    followups: Followups
+    digests: Digests
+    renderer: Renderer
 
 
 def make_client(config: Config) -> AsyncWebClient:
@@ -31,24 +50,32 @@ def make_client(config: Config) -> AsyncWebClient:
     return client
 
 
-def build_app(config: Config, hiring: Hiring, renderer: Renderer) -> tuple[AsyncApp, AppContext]:
-    ctx = AppContext(config=config, hiring=hiring, renderer=renderer)
+def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]:
     app = AsyncApp(
         client=make_client(config),
         signing_secret=config.signing_secret,
         logger=logging.getLogger("hirebot.bolt"),
     )
+    outbox = SlackOutbox(app.client, services.renderer, services.followups,
+                         per_channel_interval=config.send_interval)
+    services.followups.directory = outbox
+    scheduler = Scheduler(services.followups, services.digests, outbox,
+                          sweep_every=timedelta(minutes=config.sweep_minutes))
+    ctx = AppContext(config=config, hiring=services.hiring, renderer=services.renderer,
+                     followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler)
     commands.register(app, ctx)
     actions.register(app, ctx)
+    followup_actions.register(app, ctx)
     views.register(app, ctx)
     events.register(app, ctx)
     return app, ctx
 
 
-async def open_services(config: Config, clock=None) -> tuple[Store, Hiring, Renderer]:  # type: ignore[no-untyped-def]
-    """Open the database (migrating it) and check every template, before serving anything."""
+async def open_services(config: Config, clock: Callable[[], datetime] | None = None) -> Services:
+    """Check every template, then open the database (migrating it), before serving anything."""
     renderer = Renderer(config.templates_dir)
     renderer.check()
     store = await Store(config.db_path).open()
     hiring = Hiring(store, admins=config.admins, **({"clock": clock} if clock else {}))
-    return store, hiring, renderer
+    followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after)
+    return Services(store, hiring, followups, Digests(hiring, followups), renderer)

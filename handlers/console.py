@@ -130,8 +130,10 @@ class Console:
         config = Config(bot_token="xoxb-console", signing_secret=self.secret, api_url=self.slack.api_url,
                         db_path=self.config.db_path, admins=self.config.admins, tz=self.config.tz,
                         templates_dir=self.config.templates_dir)
-        store, self.hiring, renderer = await open_services(config, clock=self.clock)
-        app, _ = build_app(config, self.hiring, renderer)
+        services = await open_services(config, clock=self.clock)
+        store, self.hiring = services.store, services.hiring
+        app, self.ctx = build_app(config, services)
+        await self.ctx.scheduler.start()
         runner = web.AppRunner(make_web_app(app, store), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -148,6 +150,7 @@ class Console:
                     if not await self.handle(line.rstrip("\n")):
                         break
         finally:
+            await self.ctx.scheduler.stop()
             await runner.cleanup()
             await store.close()
             await self.slack.stop()
@@ -179,6 +182,9 @@ class Console:
             n, unit = int(m.group(1)), m.group(2)
             self.offset += timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
             self.say(f"(clock is now {self.clock():%a %Y-%m-%d %H:%M} UTC)")
+            await self.ctx.scheduler.tick()  # whatever fell due in the skipped time goes out now
+            await self.show(mark)
+            await self._working_hours_hint()
             return True
         if line.startswith(":click"):
             await self.click(line[6:].strip())
@@ -207,6 +213,13 @@ class Console:
             return True
         await self.show(mark)
         return True
+
+    async def _working_hours_hint(self) -> None:
+        person = await self.ctx.followups.person(self.user)
+        if not person.is_working(self.clock()):
+            nxt = person.hours.next_working_moment(self.clock(), person.tz).astimezone(person.tz)
+            self.say(f"(outside @{user_name(self.user)}'s working hours, {person.hours.describe()} {person.tz_name}: "
+                     f"reminders wait until {nxt:%a %H:%M})")
 
     def _mentions(self, text: str) -> str:
         """Slack escapes @mentions and #channels in slash commands; do the same."""
@@ -309,7 +322,9 @@ class Console:
         if m == "response_url" and a.get("delete_original"):
             self.say("[only you] (message removed)")
             return
-        if m in {"response_url", "chat.postEphemeral"}:
+        if m == "response_url" and str(a.get("replace_original")).lower() == "true":
+            where = "[message updated]"
+        elif m in {"response_url", "chat.postEphemeral"}:
             where = "[only you]"
         elif m == "chat.postMessage" and str(a.get("channel", "")).startswith("D"):
             where = f"[DM to @{user_name(str(a['channel'])[1:])}]"

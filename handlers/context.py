@@ -10,16 +10,22 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import stages
 from bot.config import Config
+from bot.digests import Digests
 from bot.errors import HiringError
+from bot.followups import Followups
 from bot.hiring import Hiring, Opening
 from bot.render import Renderer
+from bot.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from handlers.outbox import SlackOutbox
 
 log = logging.getLogger("hirebot")
 
@@ -31,6 +37,10 @@ class AppContext:
     config: Config
     hiring: Hiring
     renderer: Renderer
+    followups: Followups
+    digests: Digests
+    outbox: "SlackOutbox"
+    scheduler: Scheduler
 
     # ------------------------------------------------------------------ private replies
     async def private(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,

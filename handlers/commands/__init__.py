@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import HiringError
 from handlers.context import AppContext
 
-from . import args, candidates, openings, posting
+from . import args, candidates, followups, openings, posting
 from .base import Command, Sub
 
 log = logging.getLogger("hirebot")
@@ -63,6 +63,22 @@ _LIST = [
         candidates.export, "export APP-7"),
     Sub("forget", "forget APP-7", "delete the candidate's personal data for good (recruiters)", "Privacy",
         candidates.forget, "forget APP-7"),
+    Sub("remind", followups.REMIND_USAGE, "a DM reminder to yourself about a candidate or opening", "Follow-ups",
+        followups.remind, "remind APP-7 tomorrow 9am chase the reference",
+        "When: `in 2d`, `in 3h`, `tomorrow 9am`, `fri 14:00`, `2026-12-01 10:00`, in your Slack time zone. "
+        "Outside your working hours it arrives at the start of the next working period. It is dropped if the "
+        "candidate moves on or the opening closes."),
+    Sub("reminders", "reminders", "your pending reminders, with cancel buttons", "Follow-ups", followups.reminders,
+        "reminders"),
+    Sub("sla", followups.SLA_USAGE, "working days a candidate may wait in each stage before the manager is nudged",
+        "Follow-ups", followups.sla, "sla OP-12 interview 1",
+        "Defaults: applied 2, screen 3, interview 2, offer 3. `global` changes the default (admins)."),
+    Sub("notify", followups.NOTIFY_USAGE, "your follow-up DMs: on, off, weekly (digest-only), and your working hours",
+        "Follow-ups", followups.notify, "notify hours 08:30-17:00 mon-fri"),
+    Sub("digest", followups.DIGEST_USAGE, "a weekly digest of openings in a channel; preview it now",
+        "Follow-ups", followups.digest, "digest subscribe #hiring mon 09:00 Europe/Berlin",
+        "Public channels get counts only; a private channel that holds an opening's card also sees its "
+        "candidates' names. `all` covers every opening, not only those posted in the channel."),
     Sub("help", "help [command]", "this list, or one command in detail", "Help", _help, "help move"),
 ]
 SUBS: dict[str, Sub] = {s.name: s for s in _LIST}

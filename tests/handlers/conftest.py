@@ -50,6 +50,7 @@ class Bot:
     clock: Clock
     http: aiohttp.ClientSession
     db_path: str
+    ctx: Any = None
 
     async def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
                    headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
@@ -146,18 +147,21 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                               "SLACK_API_URL": slack.api_url, "HIREBOT_DB": db, "HIREBOT_ADMINS": ADMIN})
     clock = Clock()
-    store, hiring, renderer = await open_services(config, clock=clock)
-    app, _ = build_app(config, hiring, renderer)
-    runner = web.AppRunner(make_web_app(app, store), access_log=None)
+    services = await open_services(config.with_(send_interval=0.05), clock=clock)
+    app, ctx = build_app(config.with_(send_interval=0.05), services)
+    ctx.outbox.backoff = 0.01
+    await ctx.scheduler.start()
+    runner = web.AppRunner(make_web_app(app, services.store), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as http:
-        yield Bot(f"http://127.0.0.1:{port}", slack, hiring, store, clock, http, db)
+        yield Bot(f"http://127.0.0.1:{port}", slack, services.hiring, services.store, clock, http, db, ctx)
+    await ctx.scheduler.stop()
     await runner.cleanup()
     # Listeners go on working after their ack (as they must); let them finish before closing the DB.
     pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     if pending:
         await asyncio.wait(pending, timeout=5)
-    await store.close()
+    await services.store.close()

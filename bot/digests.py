@@ -1,0 +1,258 @@
+"""Weekly digests: what a channel's openings did this week, and when each channel gets one.
+
+A subscription is a channel, a weekday, a local time and a time zone ("Mondays 09:00
+Europe/Berlin"). A digest covers the openings whose card is in that channel, or every
+opening with ``all``. Privacy: candidate names appear only for an opening whose card lives in
+that same *private* channel; everywhere else a digest carries counts only.
+
+Each scheduled digest has a delivery key (channel + the local date it was due), recorded in
+the same transaction as its success, so a restart never posts one twice; one missed during
+downtime is posted late if less than 24 h late, else skipped with a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from . import stages
+from .errors import BadInput, NotFound
+from .followups import Followups, NudgeItem
+from .hiring import Hiring, Opening
+from .storage import iso
+from .worktime import DAY_NAMES, DAY_ALIASES, is_zone, parse_clock, zone
+
+log = logging.getLogger("hirebot.digests")
+
+#: A digest that could not go out on time is still worth sending up to this late.
+CATCH_UP_WINDOW = timedelta(hours=24)
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    channel_id: str
+    weekday: int
+    at: time
+    tz: str
+    scope: str = "channel"
+    private_channel: bool = False
+    created_by: str = ""
+    created_at: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Subscription":
+        return cls(row["channel_id"], row["weekday"], parse_clock(row["at"]), row["tz"], row["scope"],
+                   bool(row["private_channel"]), row["created_by"], row["created_at"])
+
+    def describe(self) -> str:
+        return f"{DAY_NAMES[self.weekday].title()}days at {self.at:%H:%M} ({self.tz})"
+
+    def last_due(self, now: datetime) -> datetime:
+        """The most recent scheduled moment at or before ``now`` (UTC)."""
+        tz = zone(self.tz)
+        local = now.astimezone(tz)
+        day = local.date() - timedelta(days=(local.weekday() - self.weekday) % 7)
+        due = datetime.combine(day, self.at, tzinfo=tz)
+        if due > local:
+            due = datetime.combine(day - timedelta(days=7), self.at, tzinfo=tz)
+        return due.astimezone(timezone.utc)
+
+    def next_due(self, now: datetime) -> datetime:
+        """The next scheduled moment strictly after ``now`` (UTC)."""
+        tz = zone(self.tz)
+        last = self.last_due(now).astimezone(tz)
+        return datetime.combine(last.date() + timedelta(days=7), self.at, tzinfo=tz).astimezone(timezone.utc)
+
+    def key(self, due: datetime) -> str:
+        return f"digest:{self.channel_id}:{due.astimezone(zone(self.tz)).date().isoformat()}"
+
+
+@dataclass(slots=True)
+class DigestOpening:
+    ref: str
+    title: str
+    permalink: str | None
+    status: str
+    is_new: bool
+    closed_this_week: bool
+    counts: dict[str, int]
+    moves: int
+    hires: int
+    waiting: list[NudgeItem]
+    names: bool
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(slots=True)
+class Digest:
+    channel_id: str | None
+    scope: str
+    since: datetime
+    now: datetime
+    openings: list[DigestOpening] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    medians: dict[str, float] = field(default_factory=dict)
+    new: int = 0
+    closed: int = 0
+    moves: int = 0
+    hires: int = 0
+    waiting: int = 0
+    names: bool = False
+
+
+@dataclass(slots=True)
+class DueDigest:
+    subscription: Subscription
+    due: datetime
+
+    @property
+    def key(self) -> str:
+        return self.subscription.key(self.due)
+
+
+class Digests:
+    def __init__(self, hiring: Hiring, followups: Followups) -> None:
+        self.hiring = hiring
+        self.followups = followups
+        self.store = hiring.store
+
+    @property
+    def clock(self):  # type: ignore[no-untyped-def]
+        return self.hiring.clock
+
+    # ------------------------------------------------------------------ subscriptions
+    async def subscribe(self, user: str, channel_id: str, private_channel: bool, words: list[str]) -> Subscription:
+        """``[mon] [09:00] [Europe/Berlin] [all]`` in any order; defaults Monday 09:00, your time zone."""
+        weekday, at, tz, scope = 0, time(9, 0), None, "channel"
+        for w in words:
+            low = w.lower().rstrip(",")
+            if low in DAY_ALIASES:
+                weekday = DAY_ALIASES[low]
+            elif low in {"all", "everything", "workspace"}:
+                scope = "all"
+            elif "/" in w or low == "utc":
+                if not is_zone(w if low != "utc" else "UTC"):
+                    raise BadInput(f"`{w}` is not a time zone.", "Use a name like `Europe/Berlin` or `America/New_York`.")
+                tz = w if low != "utc" else "UTC"
+            else:
+                try:
+                    at = parse_clock(low)
+                except BadInput:
+                    raise BadInput(f"I don't understand `{w}`.",
+                                   "Type `/hiring digest subscribe #channel [mon] [09:00] [Europe/Berlin] [all]`.") from None
+        if tz is None:
+            tz = (await self.followups.person(user)).tz_name
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            await tx.subscribe_digest(channel_id, weekday, f"{at:%H:%M}", tz, scope, private_channel, user, now)
+            await tx.audit(user, "digest.subscribe", channel_id, f"{DAY_NAMES[weekday]} {at:%H:%M} {tz} {scope}", now)
+            row = await tx.digest_subscription(channel_id)
+        return Subscription.from_row(row)  # type: ignore[arg-type]
+
+    async def unsubscribe(self, user: str, channel_id: str) -> None:
+        async with self.store.transaction() as tx:
+            if not await tx.unsubscribe_digest(channel_id):
+                raise NotFound(f"<#{channel_id}> has no weekly digest.",
+                               "Subscribe with `/hiring digest subscribe #channel [mon 09:00]`.")
+            await tx.audit(user, "digest.unsubscribe", channel_id, None, self.clock())
+
+    async def subscription(self, channel_id: str) -> Subscription | None:
+        async with self.store.transaction() as tx:
+            row = await tx.digest_subscription(channel_id)
+        return Subscription.from_row(row) if row else None
+
+    async def subscriptions(self) -> list[Subscription]:
+        async with self.store.transaction() as tx:
+            return [Subscription.from_row(r) for r in await tx.digest_subscriptions()]
+
+    # ------------------------------------------------------------------ content
+    async def build(self, channel_id: str | None, private_channel: bool = False, scope: str = "channel") -> Digest:
+        """The digest for a channel as of now. ``channel_id=None`` or scope ``all``: every opening."""
+        now = self.clock()
+        since = now - WEEK
+        only = channel_id if scope == "channel" and channel_id else None
+        digest = Digest(channel_id, scope if only or channel_id is None else "all", since, now)
+        async with self.store.transaction() as tx:
+            rows = await tx.openings_for_digest(only, since)
+            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)}
+            op_ids = list(openings)
+            moves = await tx.moves_since(op_ids, since)
+            active = await tx.active_applications(op_ids)
+            overdue = await self.followups.overdue_in(tx, active, openings, now)
+        moved: dict[int, int] = {}
+        hired: dict[int, int] = {}
+        for m in moves:
+            moved[m["opening_id"]] = moved.get(m["opening_id"], 0) + 1
+            if m["to_stage"] == "hired":
+                hired[m["opening_id"]] = hired.get(m["opening_id"], 0) + 1
+        waiting: dict[str, list[NudgeItem]] = {}
+        for item in overdue:
+            waiting.setdefault(item.opening_ref, []).append(item)
+        in_stage: dict[str, list[float]] = {}
+        for a in active:
+            days = (now - datetime.fromisoformat(a["stage_since"])).total_seconds() / 86400
+            in_stage.setdefault(a["stage"], []).append(days)
+        digest.medians = {s: round(statistics.median(in_stage[s]), 1) for s in stages.OPEN_STAGES if in_stage.get(s)}
+        for op in sorted(openings.values(), key=lambda o: (o.status != "open", -len(waiting.get(o.ref, [])), -o.id)):
+            names = bool(private_channel and channel_id and op.channel_id == channel_id and op.private_channel)
+            d = DigestOpening(ref=op.ref, title=op.title, permalink=op.permalink, status=op.status,
+                              is_new=op.created_at >= iso(since), closed_this_week=op.status != "open",
+                              counts=op.counts, moves=moved.get(op.id, 0), hires=hired.get(op.id, 0),
+                              waiting=sorted(waiting.get(op.ref, []), key=lambda i: -(i.waited - i.limit)),
+                              names=names)
+            for s, n in (op.counts.items() if op.status == "open" else ()):
+                digest.totals[s] = digest.totals.get(s, 0) + n
+            digest.openings.append(d)
+            digest.new += d.is_new
+            digest.closed += d.closed_this_week
+            digest.moves += d.moves
+            digest.hires += d.hires
+            digest.waiting += len(d.waiting)
+            digest.names = digest.names or names
+        return digest
+
+    async def for_channel(self, channel_id: str, private_channel: bool) -> Digest:
+        """What this channel's digest would say now (its subscription's scope, if any)."""
+        sub = await self.subscription(channel_id)
+        return await self.build(channel_id, private_channel, sub.scope if sub else "channel")
+
+    # ------------------------------------------------------------------ schedule
+    async def due(self) -> list[DueDigest]:
+        """Digests to post now: each subscription's latest due time, unless already posted.
+        One more than :data:`CATCH_UP_WINDOW` late is skipped (and recorded, so logged once)."""
+        now = self.clock()
+        out = []
+        for sub in await self.subscriptions():
+            due = sub.last_due(now)
+            if iso(due) < sub.created_at:
+                continue  # subscribed after that slot: the first digest is the next one
+            key = sub.key(due)
+            async with self.store.transaction() as tx:
+                if await tx.delivered(key):
+                    continue
+                if now - due > CATCH_UP_WINDOW:
+                    await tx.record_delivery(key, now)
+                    log.warning("skipped the digest for %s due %s: %s late (more than %s)", sub.channel_id,
+                                iso(due), now - due, CATCH_UP_WINDOW)
+                    continue
+            out.append(DueDigest(sub, due))
+        return out
+
+    async def mark_sent(self, due: DueDigest) -> bool:
+        async with self.store.transaction() as tx:
+            return await tx.record_delivery(due.key, self.clock())
+
+    async def next_due(self) -> datetime | None:
+        subs = await self.subscriptions()
+        now = self.clock()
+        return min((s.next_due(now) for s in subs), default=None)
+
+
+__all__ = ["Digest", "DigestOpening", "Digests", "DueDigest", "Subscription", "Opening"]

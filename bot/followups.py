@@ -1,0 +1,524 @@
+"""Follow-ups: stage time limits (SLAs), people's notification settings, reminders, nudges.
+
+The rules of who is reminded of what, and when; no Slack types. Sending is the caller's job:
+:meth:`Followups.sweep` and :meth:`Followups.due_reminders` say what should go out now, and the
+caller reports success with :meth:`mark_nudged` / :meth:`mark_reminder_sent`, which record a
+unique delivery key in the same transaction that marks the work done. So a restart at any
+moment sends nothing twice (up to the instant between Slack's answer and our commit).
+
+Noise control, because muted notification channels are how follow-ups die:
+- one DM per person per sweep, batching every candidate waiting on them;
+- a waiting candidate is nudged at most once per working day, only in working hours
+  (the person's Slack time zone and their own hours), never when they said ``notify off``,
+  and once a week on their first working day when they said ``notify digest-only``;
+- after ``escalate_after`` nudges nobody acted on, the opening's recruiters are told once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Protocol
+from zoneinfo import ZoneInfo
+
+from . import ids, stages
+from .errors import BadInput, Forbidden, NotFound
+from .hiring import Hiring, Opening
+from .storage import Tx, iso
+from .worktime import WorkHours, parse_when, zone
+
+log = logging.getLogger("hirebot.followups")
+
+#: Working days an application may sit in a stage before its manager hears about it.
+DEFAULT_SLA = {"applied": 2, "screen": 3, "interview": 2, "offer": 3}
+NOTIFY_MODES = ("on", "off", "digest-only")
+MAX_REMINDER_TEXT = 500
+MAX_PENDING_PER_USER = 100
+#: Slack time zones change rarely (travel); look again after this long.
+TZ_FRESH_FOR = timedelta(hours=24)
+#: A send that failed after its retries is tried again this much later, not dropped.
+RETRY_LATER = timedelta(minutes=5)
+
+
+class Directory(Protocol):
+    """Where people's time zones come from (Slack's users.info in production)."""
+
+    async def timezone(self, user: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One user's follow-up settings, resolved: defaults filled in."""
+
+    user_id: str
+    notify: str
+    hours: WorkHours
+    tz_name: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.tz_name)
+
+    def is_working(self, now: datetime) -> bool:
+        return self.hours.is_working(now.astimezone(self.tz))
+
+    def local_date(self, now: datetime) -> str:
+        return now.astimezone(self.tz).date().isoformat()
+
+
+@dataclass(slots=True)
+class NudgeItem:
+    """One waiting candidate in a nudge DM."""
+
+    application_id: int
+    candidate: str | None
+    opening_ref: str
+    opening_title: str
+    permalink: str | None
+    stage: str
+    waited: int
+    limit: int
+    kind: str = "nudge"  # or "escalation": told to a recruiter because the manager did not act
+    manager: str = ""
+    ignored: int = 0
+    status: str | None = None  # after a button: what happened ("moved to interview", "snoozed …")
+
+    @property
+    def ref(self) -> str:
+        return ids.app(self.application_id)
+
+    @property
+    def next_stage(self) -> str | None:
+        return stages.next_stage(self.stage)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"app": self.application_id, "stage": self.stage, "kind": self.kind, "manager": self.manager,
+                "waited": self.waited, "limit": self.limit, "ignored": self.ignored}
+
+
+@dataclass(slots=True)
+class NudgeBatch:
+    """Everything one person is nudged about in one DM."""
+
+    id: int
+    user_id: str
+    items: list[NudgeItem] = field(default_factory=list)
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class Reminder:
+    """A reminder someone set with ``/hiring remind``, ready to show or send."""
+
+    id: int
+    user_id: str
+    subject: str
+    title: str
+    candidate: str | None
+    text: str | None
+    due_at: datetime
+    asked_for: datetime
+    permalink: str | None = None
+    attempts: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.id}:{iso(self.due_at)}"
+
+
+class Followups:
+    """Domain service for SLAs, reminders and nudges. ``clock`` is the hiring service's clock."""
+
+    def __init__(self, hiring: Hiring, default_tz: str = "UTC", escalate_after: int = 3,
+                 directory: Directory | None = None) -> None:
+        self.hiring = hiring
+        self.store = hiring.store
+        self.default_tz = default_tz
+        self.escalate_after = max(1, escalate_after)
+        self.directory = directory
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.hiring.clock
+
+    # ------------------------------------------------------------------ people
+    def _person(self, user: str, row: dict[str, Any] | None) -> Person:
+        row = row or {}
+        hours = WorkHours()
+        if row.get("work_start") or row.get("work_days"):
+            try:
+                hours = WorkHours.parse(f"{row.get('work_start') or '09:00'}-{row.get('work_end') or '18:00'}",
+                                        row.get("work_days"))
+            except BadInput:
+                log.warning("ignoring unreadable working hours of %s", user)
+        return Person(user, row.get("notify") or "on", hours, row.get("tz") or self.default_tz)
+
+    async def person(self, user: str) -> Person:
+        """A user's settings, refreshing their Slack time zone when the cached one is stale."""
+        async with self.store.transaction() as tx:
+            row = await tx.prefs(user)
+        checked = (row or {}).get("tz_checked_at")
+        if self.directory is not None and (not checked or self.clock() - datetime.fromisoformat(checked) > TZ_FRESH_FOR):
+            await self.refresh_timezone(user)
+            async with self.store.transaction() as tx:
+                row = await tx.prefs(user)
+        return self._person(user, row)
+
+    async def refresh_timezone(self, user: str) -> None:
+        if self.directory is None:
+            return
+        try:
+            tz = await self.directory.timezone(user)
+        except Exception:  # noqa: BLE001 - no time zone is not worth failing a command or a sweep for
+            log.warning("could not look up the time zone of %s", user, exc_info=True)
+            return
+        async with self.store.transaction() as tx:
+            await tx.set_prefs(user, tz=tz if tz and zone(tz).key == tz else None, tz_checked_at=iso(self.clock()))
+
+    async def refresh_team_timezones(self, limit: int = 50) -> int:
+        """Look up time zones of hiring-team members not checked lately (before a sweep)."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            prefs = await tx.all_prefs()
+            users = {r["user_id"] for r in await tx.all(
+                "SELECT DISTINCT m.user_id FROM opening_members m JOIN openings o ON o.id = m.opening_id "
+                "WHERE o.status = 'open'")}
+        stale = sorted(u for u in users if not (prefs.get(u) or {}).get("tz_checked_at")
+                       or now - datetime.fromisoformat(prefs[u]["tz_checked_at"]) > TZ_FRESH_FOR)
+        for user in stale[:limit]:
+            await self.refresh_timezone(user)
+        return min(len(stale), limit)
+
+    async def set_notify(self, user: str, mode: str) -> Person:
+        mode = mode.lower().strip()
+        if mode not in NOTIFY_MODES:
+            raise BadInput(f"`{mode}` is not a notification setting.", "Use `/hiring notify on`, `off` or `digest-only`.")
+        async with self.store.transaction() as tx:
+            await tx.set_prefs(user, notify=mode)
+            await tx.audit(user, f"notify.{mode}", user, None, self.clock())
+        return await self.person(user)
+
+    async def set_hours(self, user: str, hours: str, days: str | None) -> Person:
+        wh = WorkHours.parse(hours, days)
+        async with self.store.transaction() as tx:
+            await tx.set_prefs(user, work_start=f"{wh.start:%H:%M}", work_end=f"{wh.end:%H:%M}", work_days=wh.days_text)
+        return await self.person(user)
+
+    # ------------------------------------------------------------------ SLA limits
+    async def limits(self, opening_id: int | None = None) -> dict[str, int]:
+        """Stage → working days for an opening (its own, else global, else default)."""
+        async with self.store.transaction() as tx:
+            if opening_id is not None:
+                await self.hiring.load_opening(tx, opening_id)  # NotFound for unknown ids
+            all_limits = await tx.sla_limits()
+        return {s: _limit(all_limits, opening_id or 0, s) for s in DEFAULT_SLA}
+
+    async def set_limit(self, user: str, opening_id: int | None, stage_text: str, days_text: str) -> dict[str, int]:
+        """``opening_id=None`` sets the global limit (admins only)."""
+        stage = stages.normalise(stage_text)
+        if stage not in DEFAULT_SLA:
+            raise BadInput(f"`{stage_text}` is not a stage with a time limit.",
+                           f"Stages with limits: {', '.join(DEFAULT_SLA)}.")
+        if not days_text.isdigit() or not 1 <= int(days_text) <= 60:
+            raise BadInput(f"`{days_text}` is not a number of working days from 1 to 60.",
+                           "For example `/hiring sla OP-12 interview 1`.")
+        async with self.store.transaction() as tx:
+            if opening_id is None:
+                if user not in self.hiring.admins:
+                    raise Forbidden("Only hirebot admins can change the global limits.",
+                                    "Set one opening's instead: `/hiring sla OP-12 interview 1`.")
+            else:
+                self.hiring.require_manage(await self.hiring.load_opening(tx, opening_id), user)
+            await tx.set_sla(opening_id or 0, stage, int(days_text), user, self.clock())
+            await tx.audit(user, "sla.set", ids.op(opening_id) if opening_id else "global", f"{stage}={days_text}",
+                           self.clock())
+        return await self.limits(opening_id)
+
+    # ------------------------------------------------------------------ manual reminders
+    async def remind(self, user: str, target: str, when_text: str) -> Reminder:
+        """``/hiring remind APP-7 in 2d call back``: remind ``user`` about an application or opening."""
+        app_id, op_id = ids.parse_app(target), ids.parse_op(target)
+        if app_id is None and op_id is None:
+            raise BadInput(f"`{target}` is not an APP- or OP- id.", "For example `/hiring remind APP-7 in 2d call back`.")
+        person = await self.person(user)
+        now = self.clock()
+        asked, text = parse_when(when_text, now, person.tz, default_time=person.hours.start)
+        due = person.hours.next_working_moment(asked, person.tz)
+        text = (text.strip() or None) and text.strip()[:MAX_REMINDER_TEXT]
+        async with self.store.transaction() as tx:
+            if len(await tx.pending_reminders_of(user, MAX_PENDING_PER_USER)) >= MAX_PENDING_PER_USER:
+                raise BadInput(f"You have {MAX_PENDING_PER_USER} reminders waiting already.",
+                               "Cancel some first: `/hiring reminders`.")
+            stage = None
+            if app_id is not None:
+                app, op = await self.hiring.load_with_opening(tx, app_id)
+                self.hiring.require_team(op, user)
+                if app.forgotten_at or app.stage not in stages.OPEN_STAGES:
+                    raise BadInput(f"{app.ref} is {app.stage if not app.forgotten_at else 'forgotten'}; "
+                                   "there is nothing to follow up.")
+                stage, op_id = app.stage, op.id
+            else:
+                op = await self.hiring.load_opening(tx, op_id or 0)
+                self.hiring.require_team(op, user)
+            if op.status != "open":
+                raise BadInput(f"{op.ref} is closed ({op.status}); there is nothing to follow up.")
+            rid = await tx.insert_reminder(user, op_id if app_id is None else None, app_id, stage, text, asked, due, now)
+            await tx.audit(user, "reminder.create", ids.app(app_id) if app_id else op.ref, iso(due), now)
+            row = await tx.reminder(rid)
+            return await self._reminder(tx, row)  # type: ignore[arg-type]
+
+    async def _reminder(self, tx: Tx, row: dict[str, Any]) -> Reminder:
+        """A reminder row with what it is about; a subject that no longer applies raises NotFound."""
+        candidate, permalink = None, None
+        if row["application_id"] is not None:
+            app, op = await self.hiring.load_with_opening(tx, row["application_id"])
+            subject, candidate = app.ref, app.candidate_name
+            if app.forgotten_at or app.stage != row["stage"] or op.status != "open":
+                raise NotFound(f"{app.ref} moved on")
+        else:
+            op = await self.hiring.load_opening(tx, row["opening_id"])
+            subject = op.ref
+            if op.status != "open":
+                raise NotFound(f"{op.ref} closed")
+        permalink = op.permalink
+        return Reminder(id=row["id"], user_id=row["user_id"], subject=subject, title=f"{op.ref} {op.title}",
+                        candidate=candidate, text=row["text"], due_at=datetime.fromisoformat(row["due_at"]),
+                        asked_for=datetime.fromisoformat(row["asked_for"]), permalink=permalink,
+                        attempts=row["attempts"])
+
+    async def reminders_of(self, user: str) -> list[Reminder]:
+        out = []
+        async with self.store.transaction() as tx:
+            for row in await tx.pending_reminders_of(user):
+                try:
+                    out.append(await self._reminder(tx, row))
+                except NotFound:
+                    await tx.finish_reminder(row["id"], "dropped", self.clock())
+        return out
+
+    async def cancel(self, user: str, reminder_id: int) -> None:
+        async with self.store.transaction() as tx:
+            row = await tx.reminder(reminder_id)
+            if row is None or row["user_id"] != user:
+                raise NotFound("You have no such reminder.", "See yours with `/hiring reminders`.")
+            if not await tx.finish_reminder(reminder_id, "cancelled", self.clock()):
+                raise BadInput(f"That reminder was already {row['status']}.")
+            await tx.audit(user, "reminder.cancel", f"reminder:{reminder_id}", None, self.clock())
+
+    async def due_reminders(self, limit: int = 500) -> list[Reminder]:
+        """Reminders due now. Ones that no longer apply are dropped here, in the same pass."""
+        now = self.clock()
+        out = []
+        async with self.store.transaction() as tx:
+            for row in await tx.due_reminders(now, limit):
+                try:
+                    out.append(await self._reminder(tx, row))
+                except NotFound as gone:
+                    log.info("dropping reminder %s: %s", row["id"], gone)
+                    await tx.finish_reminder(row["id"], "dropped", now)
+        return out
+
+    async def next_reminder_due(self) -> datetime | None:
+        async with self.store.transaction() as tx:
+            due = await tx.next_reminder_due()
+        return datetime.fromisoformat(due) if due else None
+
+    async def mark_reminder_sent(self, reminder: Reminder) -> bool:
+        """Record the delivery and finish the reminder together; False if it had gone out already."""
+        async with self.store.transaction() as tx:
+            if not await tx.record_delivery(reminder.key, self.clock()):
+                return False
+            return await tx.finish_reminder(reminder.id, "sent", self.clock())
+
+    async def reminder_failed(self, reminder: Reminder) -> datetime:
+        retry = self.clock() + RETRY_LATER * (2 ** min(reminder.attempts, 5))
+        async with self.store.transaction() as tx:
+            await tx.retry_reminder(reminder.id, retry)
+        return retry
+
+    # ------------------------------------------------------------------ SLA sweep
+    async def sweep(self) -> list[NudgeBatch]:
+        """Who should hear about which waiting candidates now. Saves each batch (for its buttons)
+        but marks nothing as nudged: that happens in :meth:`mark_nudged` once the DM went out."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            apps = await tx.active_applications()
+            if not apps:
+                return []
+            op_ids = sorted({a["opening_id"] for a in apps})
+            openings = {r["id"]: r for r in await tx.all("SELECT id, title, permalink, created_by FROM openings "
+                                                           "WHERE status = 'open'")}
+            members = await tx.members_of(op_ids)
+            limits, states, prefs = await tx.sla_limits(), await tx.sla_states(), await tx.all_prefs()
+            people: dict[str, Person] = {}
+
+            def who(user: str) -> Person:
+                if user not in people:
+                    people[user] = self._person(user, prefs.get(user))
+                return people[user]
+
+            batches: dict[str, list[NudgeItem]] = {}
+            for a in apps:
+                op = openings[a["opening_id"]]
+                team = members.get(op["id"], [])
+                manager = next((m["user_id"] for m in team if m["role"] == "manager"), op["created_by"])
+                boss = who(manager)
+                state = states.get(a["id"])
+                if state and state["stage"] != a["stage"]:
+                    state = None
+                item = self._overdue(a, op, boss, limits, state, now)
+                if item is None:
+                    continue
+                if self._may_nudge(boss, state, now):
+                    batches.setdefault(manager, []).append(item)
+                if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
+                    for m in team:
+                        rec = who(m["user_id"])
+                        if m["role"] == "recruiter" and m["user_id"] != manager and rec.notify != "off" \
+                                and rec.is_working(now):
+                            esc = NudgeItem(**{**_fields(item), "kind": "escalation", "ignored": state["ignored"]})
+                            batches.setdefault(m["user_id"], []).append(esc)
+            out = []
+            for user, items in sorted(batches.items()):
+                items.sort(key=lambda i: (i.kind != "nudge", -(i.waited - i.limit), i.application_id))
+                bid = await tx.insert_nudge_batch(user, [i.to_json() for i in items], now)
+                out.append(NudgeBatch(bid, user, items, iso(now)))
+            return out
+
+    def _overdue(self, a: dict[str, Any], op: dict[str, Any], boss: Person, limits: dict[tuple[int, str], int],
+                 state: dict[str, Any] | None, now: datetime) -> NudgeItem | None:
+        """A nudge item if the application is past its limit and not snoozed, else None."""
+        limit = _limit(limits, op["id"], a["stage"])
+        since = datetime.fromisoformat(a["stage_since"])
+        base = max(since, datetime.fromisoformat(state["acked_at"])) if state and state["acked_at"] else since
+        if now < boss.hours.add_working_days(base, limit, boss.tz):
+            return None
+        if state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
+            return None
+        return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=ids.op(op["id"]),
+                         opening_title=op["title"], permalink=op["permalink"], stage=a["stage"],
+                         waited=boss.hours.working_days_between(since, now, boss.tz), limit=limit,
+                         manager=boss.user_id, ignored=state["ignored"] if state else 0)
+
+    def _may_nudge(self, person: Person, state: dict[str, Any] | None, now: datetime) -> bool:
+        if person.notify == "off" or not person.is_working(now):
+            return False
+        today = person.local_date(now)
+        if state and state["last_nudged_on"] == today:
+            return False  # at most once per working day
+        if person.notify == "digest-only":
+            local = now.astimezone(person.tz)
+            first_day = min(person.hours.days)
+            last = state["last_nudged_on"] if state else None
+            recent = last is not None and (local.date() - datetime.fromisoformat(last).date()).days < 6
+            return local.weekday() == first_day and not recent
+        return True
+
+    async def mark_nudged(self, batch: NudgeBatch) -> bool:
+        """After the DM went out: record it, count the nudge, note escalations. Once per batch."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            if not await tx.record_delivery(f"nudge:{batch.id}", now):
+                return False
+            prefs = await tx.prefs(batch.user_id)
+            today = self._person(batch.user_id, prefs).local_date(now)
+            for item in batch.items:
+                state = await tx.sla_state(item.application_id)
+                same = state is not None and state["stage"] == item.stage
+                if item.kind == "escalation":
+                    await tx.put_sla_state(item.application_id, item.stage, escalated_at=iso(now))
+                else:
+                    await tx.put_sla_state(item.application_id, item.stage, last_nudged_on=today,
+                                           ignored=(state["ignored"] if same and state else 0) + 1)
+            return True
+
+    # ------------------------------------------------------------------ nudge buttons
+    async def batch(self, batch_id: int, user: str) -> NudgeBatch:
+        """A nudge DM as it should look now: each item with its current state (for in-place updates)."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            row = await tx.nudge_batch(batch_id)
+            if row is None or (row["user_id"] != user and user not in self.hiring.admins):
+                raise NotFound("That reminder is out of date.", "See waiting candidates with `/hiring pipeline OP-12`.")
+            prefs = await tx.all_prefs()
+            batch = NudgeBatch(batch_id, row["user_id"], [], row["created_at"])
+            for it in json.loads(row["items"]):
+                app_row = await tx.application(it["app"])
+                if app_row is None:
+                    continue
+                app, op = await self.hiring.load_with_opening(tx, it["app"])
+                # As it was when sent: the row keeps its numbers after the candidate moves on.
+                item = NudgeItem(application_id=app.id, candidate=app.candidate_name, opening_ref=op.ref,
+                                 opening_title=op.title, permalink=op.permalink, stage=it["stage"],
+                                 waited=it["waited"], limit=it["limit"], kind=it["kind"],
+                                 manager=it.get("manager") or op.manager, ignored=it.get("ignored", 0))
+                state = await tx.sla_state(app.id)
+                if app.forgotten_at:
+                    item.status = "forgotten"
+                elif app.stage != it["stage"]:
+                    item.status = f"now in {app.stage}"
+                elif op.status != "open":
+                    item.status = f"{op.ref} closed"
+                elif state and state["stage"] == app.stage and state["snoozed_until"] \
+                        and now < datetime.fromisoformat(state["snoozed_until"]):
+                    me = self._person(user, prefs.get(user))
+                    until = datetime.fromisoformat(state["snoozed_until"]).astimezone(me.tz)
+                    item.status = f"snoozed until {until:%a %d %b %H:%M}"
+                elif state and state["stage"] == app.stage and state["acked_at"] \
+                        and state["acked_at"] >= row["created_at"]:
+                    item.status = "done"
+                batch.items.append(item)
+            return batch
+
+    async def snooze(self, application_id: int, user: str, days: int) -> None:
+        if days not in (1, 3, 7):
+            raise BadInput("Snooze for 1, 3 or 7 days.")
+        async with self.store.transaction() as tx:
+            app, op = await self.hiring.load_with_opening(tx, application_id)
+            self.hiring.require_manage(op, user)
+            person = self._person(user, await tx.prefs(user))
+            until = person.hours.next_working_moment(self.clock() + timedelta(days=days), person.tz)
+            await tx.put_sla_state(app.id, app.stage, snoozed_until=iso(until), ignored=0)
+            await tx.audit(user, "sla.snooze", app.ref, iso(until), self.clock())
+
+    async def done(self, application_id: int, user: str) -> None:
+        """"Done": I followed up. The clock for this stage restarts from now."""
+        async with self.store.transaction() as tx:
+            app, op = await self.hiring.load_with_opening(tx, application_id)
+            self.hiring.require_manage(op, user)
+            await tx.put_sla_state(app.id, app.stage, acked_at=iso(self.clock()), ignored=0, snoozed_until=None,
+                                   escalated_at=None)
+            await tx.audit(user, "sla.done", app.ref, None, self.clock())
+
+    # ------------------------------------------------------------------ shared with digests
+    async def overdue_in(self, tx: Tx, apps: list[dict[str, Any]], openings: dict[int, Opening],
+                         now: datetime) -> list[NudgeItem]:
+        """The given active applications that are past their limit (snoozes ignored: a digest
+        reports the facts)."""
+        limits, prefs = await tx.sla_limits(), await tx.all_prefs()
+        people: dict[str, Person] = {}
+        out = []
+        for a in apps:
+            op = openings.get(a["opening_id"])
+            if op is None:
+                continue
+            if op.manager not in people:
+                people[op.manager] = self._person(op.manager, prefs.get(op.manager))
+            row = {"id": op.id, "title": op.title, "permalink": op.permalink}
+            item = self._overdue(a, row, people[op.manager], limits, None, now)
+            if item:
+                out.append(item)
+        return out
+
+
+def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:
+    return limits.get((opening_id, stage)) or limits.get((0, stage)) or DEFAULT_SLA.get(stage, 5)
+
+
+def _fields(item: NudgeItem) -> dict[str, Any]:
+    return {k: getattr(item, k) for k in NudgeItem.__slots__}  # type: ignore[attr-defined]
+
+
+__all__ = ["DEFAULT_SLA", "Directory", "Followups", "NudgeBatch", "NudgeItem", "Person", "Reminder"]

@@ -1,0 +1,159 @@
+"""When follow-ups go out: APScheduler 3 jobs, rebuilt from the database at every start.
+
+The database is the single source of truth; the scheduler only holds wake-up times derived
+from it, so it can be thrown away and rebuilt at any moment (start-up, a new reminder, the
+console moving its clock). Jobs, all with explicit ids and ``replace_existing``:
+
+- ``reminders``: one date job at the earliest pending reminder's due time. It sends every
+  reminder due (batched per person) and re-arms itself for the next one. One job, not one per
+  reminder, so 100,000 pending reminders cost one ``SELECT MIN(due_at)`` at start-up.
+- ``digest:<channel>``: one date job per subscription, at its next due time.
+- ``sweep``: every few minutes, the SLA sweep (nudges) plus a retry of anything that failed.
+
+``misfire_grace_time=None`` on every job: APScheduler's default of 1 s silently drops a job
+that runs late (a busy loop, a suspended laptop); lateness is decided here instead, from the
+database (a reminder is always sent, a digest only if less than 24 h late).
+
+Every run first does everything due "now" by the domain clock, so a start after downtime
+catches up, and the console's ``:advance 3d`` works by calling :meth:`Scheduler.tick`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .digests import Digest, Digests, DueDigest
+from .followups import Followups, NudgeBatch, Reminder
+
+log = logging.getLogger("hirebot.scheduler")
+
+
+class Outbox(Protocol):
+    """Delivers rendered follow-ups (Slack in production). Raises when a send finally failed."""
+
+    async def send_nudges(self, batch: NudgeBatch) -> None: ...
+
+    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None: ...
+
+    async def send_digest(self, due: DueDigest, digest: Digest) -> None: ...
+
+
+class Scheduler:
+    def __init__(self, followups: Followups, digests: Digests, outbox: Outbox,
+                 clock: Callable[[], datetime] | None = None, sweep_every: timedelta = timedelta(minutes=10)) -> None:
+        self.followups = followups
+        self.digests = digests
+        self.outbox = outbox
+        self.clock = clock or followups.clock
+        self.sweep_every = sweep_every
+        self.aps = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self._lock = asyncio.Lock()
+        self.sent = {"reminders": 0, "nudges": 0, "digests": 0}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Start APScheduler, catch up on anything missed while down, arm the jobs."""
+        if not self.aps.running:
+            self.aps.start()
+        self.aps.add_job(self.tick, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
+                         name="SLA sweep and retries", replace_existing=True)
+        await self.tick()
+
+    async def stop(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+
+    async def tick(self) -> None:
+        """Do everything due now, then re-arm the jobs from the database."""
+        async with self._lock:
+            for part in (self._send_reminders, self._sweep, self._send_digests):
+                try:
+                    await part()
+                except Exception:  # noqa: BLE001 - one failing part must not stop the others
+                    log.exception("scheduled %s failed", part.__name__)
+        await self.rearm()
+
+    async def rearm(self) -> None:
+        """(Re)build the date jobs from the database; call after reminders or subscriptions change."""
+        if not self.aps.running:
+            return
+        due = await self.followups.next_reminder_due()
+        if due is None:
+            self._remove("reminders")
+        else:
+            self.aps.add_job(self.tick, DateTrigger(run_date=self._real(due)), id="reminders",
+                             name="next reminder", replace_existing=True)
+        now = self.clock()
+        subs = await self.digests.subscriptions()
+        wanted = {f"digest:{s.channel_id}" for s in subs}
+        for job in self.aps.get_jobs():
+            if job.id.startswith("digest:") and job.id not in wanted:
+                job.remove()
+        for s in subs:
+            self.aps.add_job(self.tick, DateTrigger(run_date=self._real(s.next_due(now))), id=f"digest:{s.channel_id}",
+                             name=f"weekly digest for {s.channel_id}", replace_existing=True)
+
+    def _real(self, due: datetime) -> datetime:
+        """Wall-clock time for a domain-clock moment (the same thing, except in the console)."""
+        return datetime.now(timezone.utc) + max(timedelta(0), due - self.clock())
+
+    def _remove(self, job_id: str) -> None:
+        if self.aps.get_job(job_id) is not None:
+            self.aps.remove_job(job_id)
+
+    # ------------------------------------------------------------------ the work
+    async def _send_reminders(self) -> None:
+        while True:
+            due = await self.followups.due_reminders()
+            if not due:
+                return
+            by_user: dict[str, list[Reminder]] = {}
+            for r in due:
+                by_user.setdefault(r.user_id, []).append(r)
+            progressed = False
+            for user, items in by_user.items():
+                try:
+                    await self.outbox.send_reminders(user, items)
+                except Exception:  # noqa: BLE001
+                    log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
+                    for r in items:
+                        await self.followups.reminder_failed(r)
+                    continue
+                for r in items:
+                    if await self.followups.mark_reminder_sent(r):
+                        self.sent["reminders"] += 1
+                progressed = True
+            if not progressed:
+                return
+
+    async def _sweep(self) -> None:
+        await self.followups.refresh_team_timezones()
+        for batch in await self.followups.sweep():
+            try:
+                await self.outbox.send_nudges(batch)
+            except Exception:  # noqa: BLE001
+                log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
+                              len(batch.items), batch.user_id)
+                continue
+            if await self.followups.mark_nudged(batch):
+                self.sent["nudges"] += 1
+
+    async def _send_digests(self) -> None:
+        for due in await self.digests.due():
+            sub = due.subscription
+            digest = await self.digests.build(sub.channel_id, sub.private_channel, sub.scope)
+            try:
+                await self.outbox.send_digest(due, digest)
+            except Exception:  # noqa: BLE001
+                log.exception("could not post the digest to %s; the next sweep retries", sub.channel_id)
+                continue
+            if await self.digests.mark_sent(due):
+                self.sent["digests"] += 1

@@ -1,0 +1,115 @@
+"""Scheduled messages out to Slack: nudge DMs, reminder DMs, channel digests; time zones in.
+
+The adapter between :mod:`bot.scheduler` (which decides what goes out) and Slack. It renders
+from templates, paces posts to about one message per second per channel (Slack's rule for
+chat.postMessage), lets slack_sdk retry 429s after ``Retry-After``, and retries other transient
+failures with exponential backoff. A send that still fails raises, so the scheduler keeps the
+work pending and logs it: nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import stages
+from bot.digests import Digest, DueDigest
+from bot.followups import Followups, NudgeBatch, Reminder
+from bot.render import Renderer
+
+log = logging.getLogger("hirebot.outbox")
+
+#: Errors where trying again cannot help (the channel is gone, hirebot was removed...).
+PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
+             "invalid_auth", "not_authed", "token_revoked", "cannot_dm_bot", "user_disabled", "missing_scope"}
+NUDGE_ITEMS = 20
+
+
+class SlackOutbox:
+    def __init__(self, client: AsyncWebClient, renderer: Renderer, followups: Followups, *,
+                 per_channel_interval: float = 1.0, attempts: int = 4, backoff: float = 1.0) -> None:
+        self.client = client
+        self.renderer = renderer
+        self.followups = followups
+        self.interval = per_channel_interval
+        self.attempts = attempts
+        self.backoff = backoff
+        self._last: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._dm_channels: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ Directory
+    async def timezone(self, user: str) -> str | None:
+        resp = await self.client.users_info(user=user)
+        return (resp.get("user") or {}).get("tz")
+
+    # ------------------------------------------------------------------ Outbox
+    async def send_nudges(self, batch: NudgeBatch) -> None:
+        blocks = self.nudge_blocks(batch)
+        n = len(batch.items)
+        await self.dm(batch.user_id, f"{n} candidate{'s are' if n != 1 else ' is'} waiting on you", blocks)
+
+    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
+        person = await self.followups.person(user)
+        blocks = self.renderer.blocks("reminder_dm.j2", reminders=reminders, tz=person.tz_name)
+        first = reminders[0]
+        text = f"Reminder: {first.subject}" + (f" — {first.text}" if first.text else "")
+        await self.dm(user, text if len(reminders) == 1 else f"{len(reminders)} reminders", blocks)
+
+    async def send_digest(self, due: DueDigest, digest: Digest) -> None:
+        sub = due.subscription
+        blocks = self.digest_blocks(digest, sub.tz, schedule=sub.describe())
+        await self.post(sub.channel_id, "Hiring this week", blocks)
+
+    # ------------------------------------------------------------------ rendering (also used by buttons)
+    def nudge_blocks(self, batch: NudgeBatch) -> list[dict[str, Any]]:
+        return self.renderer.blocks("nudge.j2", batch=batch, limit=NUDGE_ITEMS)
+
+    def digest_blocks(self, digest: Digest, tz: str, *, schedule: str | None = None,
+                      preview: bool = False) -> list[dict[str, Any]]:
+        return self.renderer.blocks("digest.j2", digest=digest, tz=tz, stages=stages.STAGES,
+                                    open_stages=stages.OPEN_STAGES, schedule=schedule, preview=preview)
+
+    # ------------------------------------------------------------------ sending
+    async def dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        if user not in self._dm_channels:
+            opened = await self._call(lambda: self.client.conversations_open(users=user), f"DM {user}")
+            self._dm_channels[user] = opened["channel"]["id"]
+        await self.post(self._dm_channels[user], text, blocks)
+
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:  # about one message per second per channel
+            wait = self._last.get(channel, 0.0) + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await self._call(lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+                                                                      unfurl_links=False), channel)
+            finally:
+                self._last[channel] = time.monotonic()
+
+    async def _call(self, send: Any, where: str) -> Any:
+        """Retry transient failures with exponential backoff (429s are retried inside slack_sdk)."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await send()
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error in PERMANENT or attempt == self.attempts:
+                    log.error("giving up sending to %s after %d attempt(s): %s", where, attempt, error)
+                    raise
+                log.warning("sending to %s failed (%s); retry %d in %.1fs", where, error, attempt,
+                            self.backoff * 2 ** (attempt - 1))
+            except Exception as exc:  # noqa: BLE001 - connection trouble: worth another try
+                if attempt == self.attempts:
+                    log.error("giving up sending to %s after %d attempt(s): %r", where, attempt, exc)
+                    raise
+                log.warning("sending to %s failed (%r); retry %d", where, exc, attempt)
+            await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+        raise RuntimeError("unreachable")

@@ -1,0 +1,116 @@
+"""Domain fixtures: a real SQLite file, the real services, a controllable clock, and an outbox
+that records what would go to Slack (the Slack side is tested end to end in tests/handlers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest
+
+from bot.digests import Digest, Digests, DueDigest
+from bot.followups import Followups, NudgeBatch, Reminder
+from bot.hiring import Hiring
+from bot.scheduler import Scheduler
+from bot.storage import Store
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class RecordingOutbox:
+    """Outbox that records messages; ``fail`` makes the next N sends raise (Slack down)."""
+
+    nudges: list[NudgeBatch] = field(default_factory=list)
+    reminders: list[tuple[str, list[Reminder]]] = field(default_factory=list)
+    digests: list[tuple[DueDigest, Digest]] = field(default_factory=list)
+    fail: int = 0
+    sent_at: list[tuple[int, datetime]] = field(default_factory=list)
+
+    def _maybe_fail(self) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise ConnectionError("slack is down")
+
+    async def send_nudges(self, batch: NudgeBatch) -> None:
+        self._maybe_fail()
+        self.nudges.append(batch)
+
+    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
+        self._maybe_fail()
+        self.reminders.append((user, reminders))
+        now = datetime.now(timezone.utc)
+        self.sent_at.extend((r.id, now) for r in reminders)
+
+    async def send_digest(self, due: DueDigest, digest: Digest) -> None:
+        self._maybe_fail()
+        self.digests.append((due, digest))
+
+
+@dataclass
+class World:
+    path: Path
+    store: Store
+    clock: Clock
+    hiring: Hiring
+    followups: Followups
+    digests: Digests
+    outbox: RecordingOutbox
+    scheduler: Scheduler
+
+    async def opening(self, manager: str = "UMGR", channel: str = "CJOBS", private: bool = False,
+                      title: str = "Backend Engineer") -> int:
+        draft, _ = await self.hiring.create_draft(manager, channel, f"{title}\nAcme\n\nRequirements:\n- Python")
+        op = await self.hiring.publish_draft(draft, manager, channel, private)
+        await self.hiring.attach_card(op.id, channel, f"1700.{op.id}", f"https://x.slack.test/{channel}/p{op.id}")
+        return op.id
+
+    async def candidate(self, opening_id: int, name: str = "Ada Lovelace", stage: str = "applied",
+                        manager: str = "UMGR") -> int:
+        _, app = await self.hiring.add_candidate(opening_id, manager, name)
+        path = ["screen", "interview", "offer"]
+        for s in path[: path.index(stage) + 1] if stage != "applied" else []:
+            await self.hiring.move(app.id, manager, s)
+        return app.id
+
+    async def restart(self) -> "World":
+        """Stop everything and open the same database file again, as after a crash or deploy."""
+        await self.scheduler.stop()
+        await self.store.close()
+        fresh = await make_world(self.path, self.clock, self.outbox)
+        self.__dict__.update(fresh.__dict__)
+        return self
+
+
+async def make_world(path: Path, clock: Clock, outbox: RecordingOutbox | None = None,
+                     admins: frozenset[str] = frozenset({"UADMIN"}), tz: str = "UTC") -> World:
+    store = await Store(path).open()
+    hiring = Hiring(store, admins=admins, clock=clock)
+    followups = Followups(hiring, default_tz=tz, escalate_after=2)
+    digests = Digests(hiring, followups)
+    outbox = outbox or RecordingOutbox()
+    scheduler = Scheduler(followups, digests, outbox)
+    return World(path, store, clock, hiring, followups, digests, outbox, scheduler)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    # Monday 2 Nov 2026, 10:00 UTC: a working morning in UTC.
+    w = await make_world(tmp_path / "h.db", Clock(datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)))
+    yield w
+    await w.scheduler.stop()
+    await w.store.close()
+
+
+__all__ = ["Any", "Clock", "RecordingOutbox", "World", "make_world"]

@@ -1,0 +1,257 @@
+"""Follow-up rules with a controllable clock: SLA crossing, batching, once a day, snooze,
+done, escalation, notification settings, manual reminders, dedupe across restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import BadInput, Forbidden, NotFound
+
+from .conftest import World
+
+
+async def nudged_apps(world: World) -> dict[str, list[int]]:
+    """Run one scheduler pass; who got a nudge DM about which applications."""
+    before = len(world.outbox.nudges)
+    await world.scheduler.tick()
+    out: dict[str, list[int]] = {}
+    for batch in world.outbox.nudges[before:]:
+        out.setdefault(batch.user_id, []).extend(i.application_id for i in batch.items)
+    return out
+
+
+async def test_screen_past_its_limit_nudges_the_manager_once_per_working_day(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op, stage="screen")  # Mon 10:00, screen limit 3 working days
+    world.clock.advance(days=2, hours=23)  # Wed 09:00... Thu 09:00 is not yet 3 working days
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=1, minutes=1)  # Thu 10:01: past the limit
+    assert await nudged_apps(world) == {"UMGR": [a]}
+    world.clock.advance(hours=3)
+    assert await nudged_apps(world) == {}, "at most once per working day"
+    world.clock.advance(days=1)  # Friday
+    assert await nudged_apps(world) == {"UMGR": [a]}
+
+
+async def test_one_dm_per_manager_batches_all_their_waiting_candidates(world: World) -> None:
+    op1, op2 = await world.opening(), await world.opening(title="Data Analyst")
+    other = await world.opening(manager="UOTHER")
+    a1 = await world.candidate(op1, "A One")
+    a2 = await world.candidate(op2, "B Two")
+    a3 = await world.candidate(other, "C Three", manager="UOTHER")
+    world.clock.advance(days=2, minutes=1)  # Wed 10:01: applied limit is 2 working days
+    got = await nudged_apps(world)
+    assert sorted(got["UMGR"]) == [a1, a2] and got["UOTHER"] == [a3]
+    assert len(world.outbox.nudges) == 2
+
+
+async def test_weekends_and_nights_do_not_count_and_nobody_is_nudged_off_hours(world: World) -> None:
+    world.clock.now = world.clock.now.replace(day=6, hour=17)  # Friday 17:00
+    op = await world.opening()
+    await world.candidate(op)  # applied, limit 2 working days → Tue 17:00
+    world.clock.advance(days=3)  # Monday 17:00
+    assert await nudged_apps(world) == {}
+    world.clock.advance(days=1, hours=2)  # Tuesday 19:00: overdue, but after working hours
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=14)  # Wednesday 09:00
+    assert list(await nudged_apps(world)) == ["UMGR"]
+
+
+async def test_working_hours_follow_the_managers_time_zone(world: World) -> None:
+    op = await world.opening()
+    await world.candidate(op)
+    async with world.store.transaction() as tx:
+        await tx.set_prefs("UMGR", tz="Asia/Tokyo", tz_checked_at="2999-01-01T00:00:00+00:00")
+    world.clock.advance(days=2, hours=8)  # Wed 18:00 UTC = Thu 03:00 Tokyo: overdue but night there
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=15)  # Thu 09:00 UTC = 18:00 Tokyo: still closed
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=15)  # Fri 00:00 UTC = Fri 09:00 Tokyo
+    assert list(await nudged_apps(world)) == ["UMGR"]
+
+
+async def test_snooze_and_done_quiet_a_candidate(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    world.clock.advance(days=2, minutes=1)
+    assert await nudged_apps(world) == {"UMGR": [a]}
+    await world.followups.snooze(a, "UMGR", 1)
+    world.clock.advance(days=1)  # Thu 10:01: the snooze ran to Thu 10:01
+    world.clock.advance(minutes=-5)
+    assert await nudged_apps(world) == {}
+    world.clock.advance(minutes=10)
+    assert await nudged_apps(world) == {"UMGR": [a]}
+    await world.followups.done(a, "UMGR")  # followed up: the 2-day clock restarts now (Thu)
+    world.clock.advance(days=1)  # Fri
+    assert await nudged_apps(world) == {}
+    world.clock.advance(days=3)  # Mon: Thu + 2 working days = Mon
+    assert await nudged_apps(world) == {"UMGR": [a]}
+
+
+async def test_batch_redraw_shows_what_happened(world: World) -> None:
+    op = await world.opening()
+    a, b = await world.candidate(op, "A"), await world.candidate(op, "B")
+    world.clock.advance(days=2, minutes=1)
+    await world.scheduler.tick()
+    batch = world.outbox.nudges[-1]
+    await world.hiring.move(a, "UMGR", "screen", expected_stage="applied")
+    await world.followups.snooze(b, "UMGR", 3)
+    view = await world.followups.batch(batch.id, "UMGR")
+    status = {i.application_id: i.status for i in view.items}
+    assert status[a] == "now in screen" and status[b].startswith("snoozed until Mon")
+    with pytest.raises(NotFound):
+        await world.followups.batch(batch.id, "USTRANGER")
+
+
+async def test_escalation_to_the_recruiter_after_ignored_nudges(world: World) -> None:
+    op = await world.opening()
+    await world.hiring.team_add(op, "UMGR", "URECRUIT", "recruiter")
+    a = await world.candidate(op)
+    world.clock.advance(days=2, minutes=1)
+    assert await nudged_apps(world) == {"UMGR": [a]}  # 1st
+    world.clock.advance(days=1)
+    assert await nudged_apps(world) == {"UMGR": [a]}  # 2nd (escalate_after=2 in this world)
+    world.clock.advance(days=1)
+    got = await nudged_apps(world)
+    assert got == {"UMGR": [a], "URECRUIT": [a]}
+    esc = [i for b in world.outbox.nudges if b.user_id == "URECRUIT" for i in b.items]
+    assert esc[0].kind == "escalation" and esc[0].manager == "UMGR"
+    world.clock.advance(days=3)  # Monday
+    assert await nudged_apps(world) == {"UMGR": [a]}, "the recruiter is told once"
+
+
+async def test_notify_off_and_digest_only(world: World) -> None:
+    op = await world.opening()
+    await world.candidate(op)
+    await world.followups.set_notify("UMGR", "off")
+    world.clock.advance(days=2, minutes=1)  # Wed
+    assert await nudged_apps(world) == {}
+    await world.followups.set_notify("UMGR", "digest-only")
+    assert await nudged_apps(world) == {}, "digest-only: weekly, on the first working day"
+    world.clock.advance(days=5)  # Monday
+    assert list(await nudged_apps(world)) == ["UMGR"]
+    world.clock.advance(days=1)
+    assert await nudged_apps(world) == {}
+    with pytest.raises(BadInput):
+        await world.followups.set_notify("UMGR", "sometimes")
+
+
+async def test_moved_on_or_closed_stops_nudges_and_drops_reminders(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    b = await world.candidate(op, "B")
+    r = await world.followups.remind("UMGR", f"APP-{a}", "in 3d check in")
+    await world.followups.remind("UMGR", f"OP-{op}", "in 3d team sync")
+    await world.hiring.move(a, "UMGR", "screen")
+    async with world.store.transaction() as tx:
+        assert (await tx.reminder(r.id))["status"] == "dropped"
+    await world.hiring.close(op, "UMGR", "filled")
+    world.clock.advance(days=5)
+    assert await nudged_apps(world) == {}
+    assert world.outbox.reminders == []
+    assert b
+
+
+async def test_sla_limits_per_opening_and_global(world: World) -> None:
+    op = await world.opening()
+    assert (await world.followups.limits(op))["interview"] == 2
+    assert (await world.followups.set_limit("UMGR", op, "interview", "1"))["interview"] == 1
+    with pytest.raises(Forbidden):
+        await world.followups.set_limit("UMGR", None, "screen", "5")
+    assert (await world.followups.set_limit("UADMIN", None, "screen", "5"))["screen"] == 5
+    assert (await world.followups.limits(op))["screen"] == 5, "global applies where the opening has none"
+    for stage, days in (("hired", "2"), ("screen", "0"), ("screen", "x"), ("nonsense", "2")):
+        with pytest.raises(BadInput):
+            await world.followups.set_limit("UMGR", op, stage, days)
+    with pytest.raises(Forbidden):
+        await world.followups.set_limit("USTRANGER", op, "screen", "2")
+    a = await world.candidate(op, stage="interview")
+    world.clock.advance(days=1, minutes=1)
+    assert await nudged_apps(world) == {"UMGR": [a]}
+
+
+async def test_manual_reminder_goes_at_the_next_working_morning_and_once(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    r = await world.followups.remind("UMGR", f"APP-{a}", "in 10h call back")  # Mon 20:00 → Tue 09:00
+    assert r.due_at.hour == 9 and r.due_at.day == 3 and r.asked_for.hour == 20 and r.text == "call back"
+    world.clock.advance(hours=22)  # Tue 08:00
+    await world.scheduler.tick()
+    assert world.outbox.reminders == []
+    world.clock.advance(hours=1)
+    await world.scheduler.tick()
+    await world.scheduler.tick()
+    assert [(u, [x.id for x in rs]) for u, rs in world.outbox.reminders] == [("UMGR", [r.id])]
+    assert await world.followups.reminders_of("UMGR") == []
+
+
+async def test_reminders_to_one_person_are_batched(world: World) -> None:
+    op = await world.opening()
+    for n in range(3):
+        await world.followups.remind("UMGR", f"OP-{op}", f"in 1h thing {n}")
+    world.clock.advance(hours=2)
+    await world.scheduler.tick()
+    assert len(world.outbox.reminders) == 1 and len(world.outbox.reminders[0][1]) == 3
+
+
+async def test_reminder_permissions_and_bad_input(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    with pytest.raises(Forbidden):
+        await world.followups.remind("USTRANGER", f"APP-{a}", "in 2d")
+    with pytest.raises(NotFound):
+        await world.followups.remind("UMGR", "APP-999", "in 2d")
+    for target, when in (("bob", "in 2d"), (f"APP-{a}", "whenever"), (f"APP-{a}", "in 2 years")):
+        with pytest.raises(BadInput):
+            await world.followups.remind("UMGR", target, when)
+    r = await world.followups.remind("UMGR", f"APP-{a}", "tomorrow")
+    with pytest.raises(NotFound):
+        await world.followups.cancel("USTRANGER", r.id)
+    await world.followups.cancel("UMGR", r.id)
+    with pytest.raises(BadInput):
+        await world.followups.cancel("UMGR", r.id)
+
+
+async def test_failed_sends_are_retried_not_dropped(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    r = await world.followups.remind("UMGR", f"OP-{op}", "in 1h")
+    world.clock.advance(days=2, minutes=1)
+    world.outbox.fail = 2  # the reminder DM and the nudge DM both fail
+    await world.scheduler.tick()
+    assert world.outbox.reminders == [] and world.outbox.nudges == []
+    async with world.store.transaction() as tx:
+        row = await tx.reminder(r.id)
+    assert row["status"] == "pending" and row["attempts"] == 1
+    world.clock.advance(minutes=6)  # the retry is due 5 minutes later
+    await world.scheduler.tick()
+    assert len(world.outbox.reminders) == 1 and world.outbox.nudges[0].items[0].application_id == a
+
+
+async def test_nothing_is_sent_twice_across_a_restart(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op)
+    await world.followups.remind("UMGR", f"OP-{op}", "in 1h")
+    world.clock.advance(days=2, minutes=1)
+    await world.scheduler.start()
+    assert len(world.outbox.reminders) == 1 and len(world.outbox.nudges) == 1
+    await world.restart()
+    await world.scheduler.start()  # rebuilds from the DB and catches up: nothing new is due
+    assert len(world.outbox.reminders) == 1 and len(world.outbox.nudges) == 1
+    assert world.scheduler.aps.get_job("sweep") is not None
+    assert a
+
+
+async def test_a_reminder_missed_during_downtime_is_sent_once_on_restart(world: World) -> None:
+    op = await world.opening()
+    r = await world.followups.remind("UMGR", f"OP-{op}", "in 2h")
+    await world.scheduler.start()
+    assert world.scheduler.aps.get_job("reminders") is not None
+    await world.scheduler.stop()  # down before it was due
+    world.clock.advance(days=1)
+    await world.restart()
+    await world.scheduler.start()
+    assert [x.id for _, rs in world.outbox.reminders for x in rs] == [r.id]
+    await world.restart()
+    await world.scheduler.start()
+    assert len(world.outbox.reminders) == 1
