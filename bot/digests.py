@@ -178,7 +178,7 @@ class Digests:
         now = self.clock()
         since = now - WEEK
         only = channel_id if scope == "channel" and channel_id else None
-        digest = Digest(channel_id, scope if only or channel_id is None else "all", since, now)
+        digest = Digest(channel_id, "channel" if only else "all", since, now)
         async with self.store.transaction() as tx:
             rows = await tx.openings_for_digest(only, since)
             openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)}
