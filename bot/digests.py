@@ -30,6 +30,7 @@ log = logging.getLogger("hirebot.digests")
 #: A digest that could not go out on time is still worth sending up to this late.
 CATCH_UP_WINDOW = timedelta(hours=24)
 WEEK = timedelta(days=7)
+_FULL_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class Subscription:
                    bool(row["private_channel"]), row["created_by"], row["created_at"])
 
     def describe(self) -> str:
-        return f"{DAY_NAMES[self.weekday].title()}days at {self.at:%H:%M} ({self.tz})"
+        return f"{_FULL_DAYS[self.weekday]}s at {self.at:%H:%M} ({self.tz})"
 
     def last_due(self, now: datetime) -> datetime:
         """The most recent scheduled moment at or before ``now`` (UTC)."""

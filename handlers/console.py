@@ -8,7 +8,7 @@ Same handlers, same SQLite file as ``hirebot run``.
 Typed lines: ``/hiring …`` runs a command; ``:as NAME`` switches user; ``:in #channel``
 switches channel; ``:click N`` presses button N of the last message; ``:reply OP-12 text``
 replies in the thread under an opening's card; ``:home`` opens App Home; ``:advance 3d``
-moves the clock; ``:help``; ``:quit``.
+moves the clock (and runs what fell due); ``:help``; ``:quit``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import ids
 from bot.config import Config
+from bot.errors import HiringError
+from bot.worktime import parse_when, zone
 from handlers.app import build_app, open_services
 from handlers.fake_slack import Call, FakeSlack
 from handlers.server import make_web_app
@@ -42,7 +44,8 @@ HELP = """Type a slash command as in Slack, e.g.  /hiring help   /hiring add "Ad
   :click N          press button N of the last message (menus: :click N.M for option M)
   :reply OP-1 text  reply in the thread under OP-1's card (start with APP-3 to note a candidate)
   :home             open your App Home
-  :advance 3d       move the clock forward (d, h, m)
+  :advance 3d       move the clock forward (d, h, m); due reminders and digests go out
+  :advance to mon 10:00   move the clock to a moment (UTC)
   :quit             leave"""
 
 
@@ -176,11 +179,20 @@ class Console:
             return True
         if line.startswith(":advance"):
             m = re.match(r":advance\s+(\d+)\s*([dhm])$", line)
-            if not m:
-                self.say("(usage: :advance 3d | 4h | 30m)")
+            to = re.match(r":advance\s+to\s+(.+)$", line)
+            if to:  # ":advance to mon 10:00" (UTC): handy to start from a working morning
+                try:
+                    target, _ = parse_when(to.group(1), self.clock(), zone("UTC"))
+                except HiringError as exc:
+                    self.say(f"  ! {exc}")
+                    return True
+                self.offset += target - self.clock()
+            elif m:
+                n, unit = int(m.group(1)), m.group(2)
+                self.offset += timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
+            else:
+                self.say("(usage: :advance 3d | 4h | 30m | to mon 10:00)")
                 return True
-            n, unit = int(m.group(1)), m.group(2)
-            self.offset += timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
             self.say(f"(clock is now {self.clock():%a %Y-%m-%d %H:%M} UTC)")
             await self.ctx.scheduler.tick()  # whatever fell due in the skipped time goes out now
             await self.show(mark)

@@ -37,6 +37,8 @@ class FakeSlack:
         self.private_channels: set[str] = set()
         self.user_tz: dict[str, str] = {}
         self.rate_limit_next: dict[str, int] = {}
+        #: method → errors to answer with, one per call (e.g. ["internal_error"]), then success.
+        self.fail_next: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -121,6 +123,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return web.json_response({"ok": False, "error": "not_authed"})
+        if self.fail_next.get(method):
+            error = self.fail_next[method].pop(0)
+            self._record(f"{method}:{error}", args)
+            return web.json_response({"ok": False, "error": error})
         self._record(method, args)
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {}

@@ -63,3 +63,29 @@ def test_console_multiline_paste_and_bad_lines(tmp_path: Path) -> None:
                       "hello\n/hiring post < /nope/missing.txt\n", tmp_path / "c.db")
     assert "Senior Nurse" in out and "BSN required" in out
     assert "no such button" in out and "usage: :advance" in out and "cannot read /nope/missing.txt" in out
+
+
+def test_console_advance_produces_the_managers_dm_with_working_buttons(tmp_path: Path) -> None:
+    out = run_console("\n".join([
+        ":advance to mon 10:00",  # start from a working morning, whatever the time now
+        f"/hiring post < {POSTING}",
+        ":click 1",
+        '/hiring add "Ada Lovelace" OP-1',
+        "/hiring move APP-1 screen",
+        "/hiring remind APP-1 in 1h ask about references",
+        "/hiring digest subscribe",
+        ":advance 3d",  # Thursday 10:00: past screen's limit of 3 working days
+        ":click 1",  # "Move to interview" on the DM
+        "/hiring digest preview",
+        ":quit",
+    ]) + "\n", tmp_path / "c.db")
+    dm = out.split("[DM to @you]")
+    assert len(dm) >= 3, out
+    assert "ask about references" in out
+    nudge = next(part for part in dm if "waiting" in part)
+    assert "Ada Lovelace" in nudge and "3 working days in *screen* (limit 3)" in nudge
+    assert "[1 Move to interview] [2 Reject] [3 Snooze 1 day] [4 Snooze 3 days] [5 Done]" in nudge
+    updated = out.split("[message updated]")[-1]
+    assert "now in interview" in updated
+    preview = out.split("Hiring this week · preview")[1]
+    assert "*Stage moves:* 2" in preview and "interview 1" in preview and "Ada" not in preview
