@@ -32,3 +32,44 @@ def test_socket_mode_needs_the_app_token() -> None:
 def test_bad_time_zone_is_one_line() -> None:
     r = hirebot("run", env={"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "y", "HIREBOT_TZ": "Mars/Olympus"})
     assert r.returncode == 2 and "HIREBOT_TZ" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from bot.hiring import Hiring
+    from bot.storage import Store
+
+    db = str(Path(str(tmp_path)) / "d.db")
+
+    async def seed() -> None:
+        store = await Store(db).open()
+        hiring = Hiring(store)
+        for channel, private in (("CJOBS", False), ("GHIRING", True)):
+            draft, _ = await hiring.create_draft("UMGR", channel, "Platform Engineer\n\nRequirements:\n- Go")
+            op = await hiring.publish_draft(draft, "UMGR", channel, private)
+            await hiring.add_candidate(op.id, "UMGR", f"Candidate {channel}")
+        await store.close()
+
+    async def seed_sub() -> None:
+        store = await Store(db).open()
+        async with store.transaction() as tx:
+            from datetime import datetime, timezone
+            await tx.subscribe_digest("GHIRING", 0, "09:00", "Europe/Berlin", "channel", True, "UMGR",
+                                      datetime.now(timezone.utc))
+            await tx.run("UPDATE applications SET stage_since = '2020-01-01T09:00:00+00:00'")  # long overdue
+        await store.close()
+
+    asyncio.run(seed())
+    asyncio.run(seed_sub())
+    env = {"HIREBOT_DB": db}
+    public = hirebot("digest", "--print", "--channel", "CJOBS", env=env)
+    assert public.returncode == 0, public.stderr
+    assert "Hiring this week" in public.stdout and "OP-1" in public.stdout and "Candidate CJOBS" not in public.stdout
+    assert "1 waiting past their limit" in public.stdout
+    private = hirebot("digest", "--print", "--channel", "GHIRING", env=env)
+    assert "Mondays at 09:00 (Europe/Berlin)" in private.stdout and "Candidate GHIRING" in private.stdout
+    everything = hirebot("digest", "--print", env=env)
+    assert "OP-1" in everything.stdout and "OP-2" in everything.stdout and "Candidate " not in everything.stdout
+    assert hirebot("digest", env=env).returncode == 2
