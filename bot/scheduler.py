@@ -56,11 +56,13 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._lock = asyncio.Lock()
+        self._stopped = False
         self.sent = {"reminders": 0, "nudges": 0, "digests": 0}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Start APScheduler, catch up on anything missed while down, arm the jobs."""
+        self._stopped = False
         if not self.aps.running:
             self.aps.start()
         self.aps.add_job(self.tick, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
@@ -68,11 +70,17 @@ class Scheduler:
         await self.tick()
 
     async def stop(self) -> None:
+        """Stop waking up, and wait for a run in progress so the caller may close the database."""
+        self._stopped = True
         if self.aps.running:
             self.aps.shutdown(wait=False)
+        async with self._lock:
+            pass
 
     async def tick(self) -> None:
         """Do everything due now, then re-arm the jobs from the database."""
+        if self._stopped:
+            return
         async with self._lock:
             for part in (self._send_reminders, self._sweep, self._send_digests):
                 try:

@@ -100,3 +100,24 @@ def test_days_and_hours_parsing() -> None:
 def test_unknown_zone_falls_back() -> None:
     assert zone("Mars/Olympus", "Europe/Berlin").key == "Europe/Berlin"
     assert zone(None).key == "UTC"
+
+
+def test_working_days_between_matches_a_day_by_day_count() -> None:
+    """The week arithmetic agrees with walking the calendar, across zones and odd weeks."""
+    from datetime import timedelta
+    import random
+
+    rng = random.Random(5)
+    for tz_name, days in (("UTC", "mon-fri"), ("Asia/Tokyo", "sun-thu"), ("America/New_York", "mon,wed,fri")):
+        tz = zone(tz_name)
+        wh = WorkHours.parse(None, days)
+        for _ in range(300):
+            start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 400 * 24 * 60))
+            end = start + timedelta(minutes=rng.randint(0, 40 * 24 * 60))
+            a, b = wh.next_working_moment(start, tz).astimezone(tz), end.astimezone(tz)
+            walk, day = 0, a.date()
+            while b > a and day < b.date():
+                day += timedelta(days=1)
+                if day.weekday() in wh.days and (day < b.date() or b.time() >= a.time()):
+                    walk += 1
+            assert wh.working_days_between(start, end, tz) == walk
