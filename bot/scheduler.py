@@ -82,16 +82,18 @@ class Scheduler:
         if self._stopped:
             return
         async with self._lock:
+            if self._stopped:  # stop() came while this run waited for the lock
+                return
             for part in (self._send_reminders, self._sweep, self._send_digests):
                 try:
                     await part()
                 except Exception:  # noqa: BLE001 - one failing part must not stop the others
                     log.exception("scheduled %s failed", part.__name__)
-        await self.rearm()
+            await self.rearm()
 
     async def rearm(self) -> None:
         """(Re)build the date jobs from the database; call after reminders or subscriptions change."""
-        if not self.aps.running:
+        if self._stopped or not self.aps.running:
             return
         due = await self.followups.next_reminder_due()
         if due is None:
