@@ -131,10 +131,14 @@ class AppContext:
         except SlackApiError as exc:
             log.warning("could not update card of %s: %s", op.ref, exc.response.get("error"))
 
-    async def is_private_channel(self, client: AsyncWebClient, channel: str) -> bool:
+    async def channel_info(self, client: AsyncWebClient, channel: str) -> dict[str, Any]:
+        """conversations.info's channel, or {} when Slack will not say (treated as public)."""
         try:
             info = await client.conversations_info(channel=channel)
-            ch = info.get("channel") or {}
-            return bool(ch.get("is_private") or ch.get("is_im") or ch.get("is_mpim"))
+            return dict(info.get("channel") or {})
         except SlackApiError:
-            return False
+            return {}
+
+    async def is_private_channel(self, client: AsyncWebClient, channel: str) -> bool:
+        ch = await self.channel_info(client, channel)
+        return bool(ch.get("is_private") or ch.get("is_im") or ch.get("is_mpim"))

@@ -35,6 +35,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.private_channels: set[str] = set()
+        #: channels hirebot has not been invited to
+        self.not_member: set[str] = set()
         self.user_tz: dict[str, str] = {}
         self.rate_limit_next: dict[str, int] = {}
         #: method → errors to answer with, one per call (e.g. ["internal_error"]), then success.
@@ -164,7 +166,8 @@ class FakeSlack:
     def m_conversations_info(self, a: dict[str, Any]) -> dict[str, Any]:
         cid = str(a.get("channel"))
         private = cid in self.private_channels or cid.startswith("G")
-        return {"channel": {"id": cid, "is_private": private, "is_im": cid.startswith("D")}}
+        return {"channel": {"id": cid, "is_private": private, "is_im": cid.startswith("D"),
+                            "is_member": cid not in self.not_member}}
 
     def m_users_info(self, a: dict[str, Any]) -> dict[str, Any]:
         uid = str(a.get("user"))

@@ -85,7 +85,10 @@ async def digest(cmd: Command) -> None:
         raise BadInput("Which channel?", f"Type `/hiring {DIGEST_USAGE}`.")
     ctx = cmd.ctx
     if action == "subscribe":
-        private = await ctx.is_private_channel(cmd.client, channel)
+        info = await ctx.channel_info(cmd.client, channel)
+        private = bool(info.get("is_private") or info.get("is_mpim"))
+        if info.get("is_im"):
+            raise BadInput("Digests go to channels, not DMs.", "Type `/hiring digest subscribe #channel`.")
         sub = await ctx.digests.subscribe(cmd.user, channel, private, rest)
         await ctx.scheduler.rearm()
         nxt = sub.next_due(ctx.hiring.clock())
@@ -93,7 +96,8 @@ async def digest(cmd: Command) -> None:
                        f"{', for every opening' if sub.scope == 'all' else ', for openings posted there'}. "
                        f"First one: {nxt.astimezone(zone(sub.tz)):%a %d %b %H:%M}.",
                        f"See it now: `/hiring digest preview`. "
-                       f"{'Candidate names are shown for openings whose card is in this private channel.' if private else 'Counts only, never candidate names: it is a public channel.'}")
+                       f"{'Candidate names are shown for openings whose card is in this private channel.' if private else 'Counts only, never candidate names: it is a public channel.'}"
+                       f"{' I am not in that channel yet: `/invite @hirebot` there, or the digest cannot be posted.' if info.get('is_member') is False else ''}")
     elif action == "unsubscribe":
         await ctx.digests.unsubscribe(cmd.user, channel)
         await ctx.scheduler.rearm()

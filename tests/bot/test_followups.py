@@ -255,3 +255,82 @@ async def test_a_reminder_missed_during_downtime_is_sent_once_on_restart(world: 
     await world.restart()
     await world.scheduler.start()
     assert len(world.outbox.reminders) == 1
+
+
+def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_flight(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A process sending 200 due reminders is killed with SIGKILL mid-way; a fresh one finishes."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+    from collections import Counter
+    from datetime import datetime, timezone
+
+    db, log = tmp_path / "k.db", tmp_path / "sent.log"
+    child = textwrap.dedent(f"""
+        import asyncio, os
+        from datetime import datetime, timedelta, timezone
+        from bot.digests import Digests
+        from bot.followups import Followups
+        from bot.hiring import Hiring
+        from bot.scheduler import Scheduler
+        from bot.storage import Store, iso
+
+        class FileOutbox:
+            async def send_reminders(self, user, reminders):
+                with open({str(log)!r}, "a") as fh:
+                    for r in reminders:
+                        fh.write(f"{{r.id}}\\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                await asyncio.sleep(0.005)
+            async def send_nudges(self, batch): pass
+            async def send_digest(self, due, digest): pass
+
+        async def main():
+            store = await Store({str(db)!r}).open()
+            hiring = Hiring(store)
+            draft, _ = await hiring.create_draft("UMGR", "C1", "Nurse\\nRequirements:\\n- RN")
+            op = await hiring.publish_draft(draft, "UMGR", "C1", False)
+            now = datetime.now(timezone.utc)
+            async with store.transaction() as tx:
+                for i in range(200):
+                    await tx.insert_reminder(f"U{{i}}", op.id, None, None, None, now, now, now)
+            followups = Followups(hiring)
+            await Scheduler(followups, Digests(hiring, followups), FileOutbox()).start()
+            await asyncio.sleep(60)
+        asyncio.run(main())
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child])
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not log.exists() or len(log.read_text().split()) < 50):
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = len(log.read_text().split())
+    assert 50 <= before < 200, "killed mid-way"
+
+    async def finish() -> None:
+        from tests.bot.conftest import Clock, make_world
+
+        world = await make_world(db, Clock(datetime.now(timezone.utc)))
+        await world.scheduler.start()
+        with open(log, "a") as fh:
+            for _, rs in world.outbox.reminders:
+                fh.writelines(f"{r.id}\n" for r in rs)
+        await world.scheduler.stop()
+        async with world.store.transaction() as tx:
+            assert (await tx.one("SELECT COUNT(*) AS n FROM reminders WHERE status = 'pending'"))["n"] == 0
+        await world.store.close()
+
+    asyncio.run(finish())
+    counts = Counter(log.read_text().split())
+    assert set(counts) == {str(i) for i in range(1, 201)}, "every reminder went out"
+    assert sum(n - 1 for n in counts.values()) <= 1, "only the one in flight at the kill may repeat"

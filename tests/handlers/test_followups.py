@@ -208,6 +208,9 @@ async def test_digest_in_public_and_private_channels(bot: Bot) -> None:
     await asyncio.sleep(0.2)
     assert not [c for c in bot.slack.calls[mark:] if c.method == "chat.postMessage" and c.args["channel"] == "CJOBS"]
 
+    bot.slack.not_member.add("CSALES")
+    assert "/invite @hirebot" in await say(bot, "digest subscribe <#CSALES|sales>", channel="CJOBS")
+    assert "not DMs" in await say(bot, "digest subscribe", channel="DUMANAGER")
     assert "no longer gets" in await say(bot, "digest unsubscribe", channel="CJOBS")
     assert bot.ctx.scheduler.aps.get_job("digest:CJOBS") is None
     assert "has no weekly digest" in await say(bot, "digest unsubscribe", channel="CJOBS")
