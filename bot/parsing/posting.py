@@ -9,7 +9,7 @@ from .model import ParsedPosting
 from .noise import is_noise
 from .salary import find_salary
 from .sections import FACT_LABEL, Kind, Section, cut_sections
-from .text import Line, explode_inline_bullets, split_lines, words
+from .text import explode_inline_bullets, split_lines, words
 
 _LIST_KINDS = {
     Kind.DUTIES: "responsibilities",

@@ -151,7 +151,6 @@ def _candidates(line: str) -> list[tuple[int, Pay]]:
         before = line[max(0, m.start() - 60):m.start()]
         after_end = (nxt.end() if used == 2 and nxt is not None else m.end())
         after = line[after_end:after_end + 40]
-        context = before + " " + after
         stated_period = any(p.match(after.lstrip()) or p.search(after[:18]) for _, p in _PERIODS)
         if (_NOT_PAY.search(before[-40:] + " " + after[:25]) and not _PAY_WORDS.search(before[-25:])
                 and not stated_period):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .noise import is_chrome, is_legal
+from .noise import is_legal
 from .text import Line, words
 
 

@@ -4,28 +4,18 @@ that records what would go to Slack (the Slack side is tested end to end in test
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 import pytest
 
 from bot.digests import Digest, Digests, DueDigest
+from tests.clock import Clock
 from bot.followups import Followups, NudgeBatch, Reminder
 from bot.hiring import Hiring
 from bot.scheduler import Scheduler
 from bot.storage import Store
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @dataclass

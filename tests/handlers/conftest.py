@@ -10,7 +10,6 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import urlencode
 
@@ -20,25 +19,13 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
+from tests.clock import Clock
 from handlers.app import build_app, open_services
 from handlers.fake_slack import FakeSlack
 from handlers.server import make_web_app
 
 SECRET = "test-signing-secret"
 ADMIN = "UADMIN"
-
-
-class Clock:
-    """A controllable clock for the domain."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @dataclass
