@@ -257,8 +257,7 @@ class Tx:
         return await self.all(sql, params)
 
     async def members(self, opening_id: int) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM opening_members WHERE opening_id = ? ORDER BY added_at, user_id",
-                              (opening_id,))
+        return (await self.members_of([opening_id]))[opening_id]
 
     async def set_member(self, opening_id: int, user_id: str, role: str, actor: str, now: datetime) -> None:
         await self.run(
@@ -271,9 +270,7 @@ class Tx:
                               (opening_id, user_id))
 
     async def stage_counts(self, opening_id: int) -> dict[str, int]:
-        rows = await self.all("SELECT stage, COUNT(*) AS n FROM applications WHERE opening_id = ? "
-                              "GROUP BY stage", (opening_id,))
-        return {r["stage"]: r["n"] for r in rows}
+        return (await self.stage_counts_of([opening_id]))[opening_id]
 
     # ------------------------------------------------------------------ applications
     async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
@@ -355,35 +352,35 @@ class Tx:
         return await self.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", (subject,))
 
     # ------------------------------------------------------------------ grouped reads (lists, digests)
+    async def all_in(self, sql: str, ids: list[int], params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """Run ``sql`` whose ``{ids}`` stands for a list of ids, in slices SQLite accepts;
+        ``params`` bind the placeholders before it."""
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(ids):
+            out += await self.all(sql.format(ids=",".join("?" * len(chunk))), [*params, *chunk])
+        return out
+
     async def members_of(self, opening_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Members of many openings in one query (a list of 200 openings is one round trip, not 200)."""
         out: dict[int, list[dict[str, Any]]] = {i: [] for i in opening_ids}
-        for chunk in _chunks(opening_ids):
-            marks = ",".join("?" * len(chunk))
-            for r in await self.all(f"SELECT * FROM opening_members WHERE opening_id IN ({marks}) "
-                                    "ORDER BY added_at, user_id", chunk):
-                out[r["opening_id"]].append(r)
+        for r in await self.all_in("SELECT * FROM opening_members WHERE opening_id IN ({ids}) "
+                                   "ORDER BY added_at, user_id", opening_ids):
+            out[r["opening_id"]].append(r)
         return out
 
     async def stage_counts_of(self, opening_ids: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {i: {} for i in opening_ids}
-        for chunk in _chunks(opening_ids):
-            marks = ",".join("?" * len(chunk))
-            for r in await self.all(f"SELECT opening_id, stage, COUNT(*) AS n FROM applications "
-                                    f"WHERE opening_id IN ({marks}) GROUP BY opening_id, stage", chunk):
-                out[r["opening_id"]][r["stage"]] = r["n"]
+        for r in await self.all_in("SELECT opening_id, stage, COUNT(*) AS n FROM applications "
+                                   "WHERE opening_id IN ({ids}) GROUP BY opening_id, stage", opening_ids):
+            out[r["opening_id"]][r["stage"]] = r["n"]
         return out
 
     async def moves_since(self, opening_ids: list[int], since: datetime) -> list[dict[str, Any]]:
         """Stage moves (not first entries) since ``since``, with their opening."""
-        out: list[dict[str, Any]] = []
-        for chunk in _chunks(opening_ids):
-            marks = ",".join("?" * len(chunk))
-            out += await self.all(
-                "SELECT a.opening_id, m.application_id, m.from_stage, m.to_stage, m.at FROM stage_moves m "
-                f"JOIN applications a ON a.id = m.application_id WHERE m.at >= ? AND a.opening_id IN ({marks}) "
-                "AND m.from_stage IS NOT NULL", [iso(since), *chunk])
-        return out
+        return await self.all_in(
+            "SELECT a.opening_id, m.application_id, m.from_stage, m.to_stage, m.at FROM stage_moves m "
+            "JOIN applications a ON a.id = m.application_id WHERE m.at >= ? AND a.opening_id IN ({ids}) "
+            "AND m.from_stage IS NOT NULL", opening_ids, [iso(since)])
 
     async def active_applications(self, opening_ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Applications still in an open stage of an open opening (what SLAs and digests look at)."""
@@ -392,10 +389,7 @@ class Tx:
                "AND a.stage IN ('applied', 'screen', 'interview', 'offer')")
         if opening_ids is None:
             return await self.all(sql + " ORDER BY a.id")
-        out: list[dict[str, Any]] = []
-        for chunk in _chunks(opening_ids):
-            out += await self.all(sql + f" AND a.opening_id IN ({','.join('?' * len(chunk))}) ORDER BY a.id", chunk)
-        return out
+        return await self.all_in(sql + " AND a.opening_id IN ({ids}) ORDER BY a.id", opening_ids)
 
     async def openings_for_digest(self, channel_id: str | None, since: datetime,
                                   limit: int = 500) -> list[dict[str, Any]]:
