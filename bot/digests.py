@@ -21,7 +21,7 @@ from typing import Any
 from . import stages
 from .errors import BadInput, NotFound
 from .followups import Followups, NudgeItem
-from .hiring import Hiring, Opening
+from .hiring import Hiring
 from .storage import iso
 from .worktime import DAY_NAMES, DAY_ALIASES, is_zone, parse_clock, zone
 
@@ -250,10 +250,5 @@ class Digests:
         async with self.store.transaction() as tx:
             return await tx.record_delivery(due.key, self.clock())
 
-    async def next_due(self) -> datetime | None:
-        subs = await self.subscriptions()
-        now = self.clock()
-        return min((s.next_due(now) for s in subs), default=None)
 
-
-__all__ = ["Digest", "DigestOpening", "Digests", "DueDigest", "Subscription", "Opening"]
+__all__ = ["Digest", "DigestOpening", "Digests", "DueDigest", "Subscription"]

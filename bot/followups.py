@@ -159,8 +159,7 @@ class Followups:
         """A user's settings, refreshing their Slack time zone when the cached one is stale."""
         async with self.store.transaction() as tx:
             row = await tx.prefs(user)
-        checked = (row or {}).get("tz_checked_at")
-        if self.directory is not None and (not checked or self.clock() - datetime.fromisoformat(checked) > TZ_FRESH_FOR):
+        if self.directory is not None and _tz_stale(row, self.clock()):
             await self.refresh_timezone(user)
             async with self.store.transaction() as tx:
                 row = await tx.prefs(user)
@@ -185,8 +184,7 @@ class Followups:
             users = {r["user_id"] for r in await tx.all(
                 "SELECT DISTINCT m.user_id FROM opening_members m JOIN openings o ON o.id = m.opening_id "
                 "WHERE o.status = 'open'")}
-        stale = sorted(u for u in users if not (prefs.get(u) or {}).get("tz_checked_at")
-                       or now - datetime.fromisoformat(prefs[u]["tz_checked_at"]) > TZ_FRESH_FOR)
+        stale = sorted(u for u in users if _tz_stale(prefs.get(u), now))
         for user in stale[:limit]:
             await self.refresh_timezone(user)
         return min(len(stale), limit)
@@ -347,23 +345,14 @@ class Followups:
             apps = await tx.active_applications()
             if not apps:
                 return []
-            op_ids = sorted({a["opening_id"] for a in apps})
-            openings = {r["id"]: r for r in await tx.all("SELECT id, title, permalink, created_by FROM openings "
-                                                           "WHERE status = 'open'")}
-            members = await tx.members_of(op_ids)
-            limits, states, prefs = await tx.sla_limits(), await tx.sla_states(), await tx.all_prefs()
-            people: dict[str, Person] = {}
-
-            def who(user: str) -> Person:
-                if user not in people:
-                    people[user] = self._person(user, prefs.get(user))
-                return people[user]
-
+            rows = await tx.all_in("SELECT * FROM openings WHERE id IN ({ids})", sorted({a["opening_id"] for a in apps}))
+            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
+            limits, states = await tx.sla_limits(), await tx.sla_states()
+            who = self._people(await tx.all_prefs())
             batches: dict[str, list[NudgeItem]] = {}
             for a in apps:
                 op = openings[a["opening_id"]]
-                team = members.get(op["id"], [])
-                manager = next((m["user_id"] for m in team if m["role"] == "manager"), op["created_by"])
+                manager = op.manager
                 boss = who(manager)
                 state = states.get(a["id"])
                 if state and state["stage"] != a["stage"]:
@@ -374,7 +363,7 @@ class Followups:
                 if self._may_nudge(boss, state, now):
                     batches.setdefault(manager, []).append(item)
                 if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
-                    for m in team:
+                    for m in op.members:
                         rec = who(m["user_id"])
                         if m["role"] == "recruiter" and m["user_id"] != manager and rec.notify != "off" \
                                 and rec.is_working(now):
@@ -387,18 +376,29 @@ class Followups:
                 out.append(NudgeBatch(bid, user, items, iso(now)))
             return out
 
-    def _overdue(self, a: dict[str, Any], op: dict[str, Any], boss: Person, limits: dict[tuple[int, str], int],
+    def _people(self, prefs: dict[str, dict[str, Any]]) -> Callable[[str], Person]:
+        """A lookup of resolved settings over one read of everyone's preferences, cached per user."""
+        people: dict[str, Person] = {}
+
+        def who(user: str) -> Person:
+            if user not in people:
+                people[user] = self._person(user, prefs.get(user))
+            return people[user]
+
+        return who
+
+    def _overdue(self, a: dict[str, Any], op: Opening, boss: Person, limits: dict[tuple[int, str], int],
                  state: dict[str, Any] | None, now: datetime) -> NudgeItem | None:
         """A nudge item if the application is past its limit and not snoozed, else None."""
-        limit = _limit(limits, op["id"], a["stage"])
+        limit = _limit(limits, op.id, a["stage"])
         since = datetime.fromisoformat(a["stage_since"])
         base = max(since, datetime.fromisoformat(state["acked_at"])) if state and state["acked_at"] else since
         if now < boss.hours.add_working_days(base, limit, boss.tz):
             return None
         if state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
             return None
-        return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=ids.op(op["id"]),
-                         opening_title=op["title"], permalink=op["permalink"], stage=a["stage"],
+        return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=op.ref,
+                         opening_title=op.title, permalink=op.permalink, stage=a["stage"],
                          waited=boss.hours.working_days_between(since, now, boss.tz), limit=limit,
                          manager=boss.user_id, ignored=state["ignored"] if state else 0)
 
@@ -445,29 +445,29 @@ class Followups:
             prefs = await tx.all_prefs()
             batch = NudgeBatch(batch_id, row["user_id"], [], row["created_at"])
             for it in json.loads(row["items"]):
-                app_row = await tx.application(it["app"])
-                if app_row is None:
+                try:
+                    app, op = await self.hiring.load_with_opening(tx, it["app"])
+                except NotFound:
                     continue
-                app, op = await self.hiring.load_with_opening(tx, it["app"])
                 # As it was when sent: the row keeps its numbers after the candidate moves on.
                 item = NudgeItem(application_id=app.id, candidate=app.candidate_name, opening_ref=op.ref,
                                  opening_title=op.title, permalink=op.permalink, stage=it["stage"],
                                  waited=it["waited"], limit=it["limit"], kind=it["kind"],
                                  manager=it.get("manager") or op.manager, ignored=it.get("ignored", 0))
                 state = await tx.sla_state(app.id)
+                if state and state["stage"] != app.stage:
+                    state = None
                 if app.forgotten_at:
                     item.status = "forgotten"
                 elif app.stage != it["stage"]:
                     item.status = f"now in {app.stage}"
                 elif op.status != "open":
                     item.status = f"{op.ref} closed"
-                elif state and state["stage"] == app.stage and state["snoozed_until"] \
-                        and now < datetime.fromisoformat(state["snoozed_until"]):
+                elif state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
                     me = self._person(user, prefs.get(user))
                     until = datetime.fromisoformat(state["snoozed_until"]).astimezone(me.tz)
                     item.status = f"snoozed until {until:%a %d %b %H:%M}"
-                elif state and state["stage"] == app.stage and state["acked_at"] \
-                        and state["acked_at"] >= row["created_at"]:
+                elif state and state["acked_at"] and state["acked_at"] >= row["created_at"]:
                     item.status = "done"
                 batch.items.append(item)
             return batch
@@ -497,20 +497,22 @@ class Followups:
                          now: datetime) -> list[NudgeItem]:
         """The given active applications that are past their limit (snoozes ignored: a digest
         reports the facts)."""
-        limits, prefs = await tx.sla_limits(), await tx.all_prefs()
-        people: dict[str, Person] = {}
+        limits, who = await tx.sla_limits(), self._people(await tx.all_prefs())
         out = []
         for a in apps:
             op = openings.get(a["opening_id"])
             if op is None:
                 continue
-            if op.manager not in people:
-                people[op.manager] = self._person(op.manager, prefs.get(op.manager))
-            row = {"id": op.id, "title": op.title, "permalink": op.permalink}
-            item = self._overdue(a, row, people[op.manager], limits, None, now)
+            item = self._overdue(a, op, who(op.manager), limits, None, now)
             if item:
                 out.append(item)
         return out
+
+
+def _tz_stale(prefs: dict[str, Any] | None, now: datetime) -> bool:
+    """True when a user's Slack time zone was never looked up, or not within TZ_FRESH_FOR."""
+    checked = (prefs or {}).get("tz_checked_at")
+    return not checked or now - datetime.fromisoformat(checked) > TZ_FRESH_FOR
 
 
 def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:

@@ -207,14 +207,16 @@ class Hiring:
             return await self.with_teams(tx, rows)
 
     @staticmethod
-    async def with_teams(tx: Tx, rows: list[dict[str, Any]]) -> list[Opening]:
-        """Openings with members and stage counts, in two grouped queries whatever the number."""
+    async def with_teams(tx: Tx, rows: list[dict[str, Any]], counts: bool = True) -> list[Opening]:
+        """Openings with members (and stage counts unless ``counts=False``), in grouped queries
+        whatever the number."""
         ids_ = [r["id"] for r in rows]
-        members, counts = await tx.members_of(ids_), await tx.stage_counts_of(ids_)
+        members = await tx.members_of(ids_)
+        counted = await tx.stage_counts_of(ids_) if counts else {i: {} for i in ids_}
         out = []
         for row in rows:
             op = _opening(row)
-            op.members, op.counts = members[op.id], counts[op.id]
+            op.members, op.counts = members[op.id], counted[op.id]
             out.append(op)
         return out
 
