@@ -25,7 +25,7 @@ from bot.followups import Followups
 from bot.hiring import Hiring
 from bot.render import Renderer
 from bot.storage import Store, iso
-from handlers.outbox import SlackOutbox
+from handlers.outbox import digest_blocks
 
 
 async def seed(path: Path, openings: int, applications: int) -> None:
@@ -78,12 +78,11 @@ async def main(openings: int, applications: int, rounds: int) -> None:
         followups = Followups(hiring)
         digests = Digests(hiring, followups)
         renderer = Renderer()
-        outbox = SlackOutbox(None, renderer, followups)  # type: ignore[arg-type]
 
         digest = await digests.build("CJOBS")
         expected = await baseline(store, digest.since)
         assert {int(o.ref[3:]): o.counts for o in digest.openings} == expected, "digest counts differ from baseline"
-        blocks = outbox.digest_blocks(digest, "UTC")
+        blocks = digest_blocks(renderer, digest, "UTC")
         assert len(blocks) <= 50
 
         base, query, render = [], [], []
@@ -94,7 +93,7 @@ async def main(openings: int, applications: int, rounds: int) -> None:
             t0 = time.perf_counter()
             digest = await digests.build("CJOBS")
             t1 = time.perf_counter()
-            outbox.digest_blocks(digest, "UTC")
+            digest_blocks(renderer, digest, "UTC")
             t2 = time.perf_counter()
             query.append(t1 - t0)
             render.append(t2 - t1)

@@ -158,7 +158,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         from handlers.app import open_services
         from handlers.console import Buttons, render_blocks
         from handlers.fake_slack import Call
-        from handlers.outbox import SlackOutbox
+        from handlers.outbox import digest_blocks
 
         services = await open_services(config)
         try:
@@ -166,9 +166,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
             private = args.private or bool(sub and sub.private_channel)
             scope = "all" if args.all or not args.channel else (sub.scope if sub else "channel")
             digest = await services.digests.build(args.channel, private, scope)
-            outbox = SlackOutbox(None, services.renderer, services.followups)  # type: ignore[arg-type]
-            blocks = outbox.digest_blocks(digest, sub.tz if sub else config.tz,
-                                          schedule=sub.describe() if sub else None)
+            blocks = digest_blocks(services.renderer, digest, sub.tz if sub else config.tz,
+                                   schedule=sub.describe() if sub else None)
         finally:
             await services.store.close()
         return render_blocks(blocks, Buttons(), Call("digest", {}))

@@ -9,15 +9,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HiringError
-from handlers.context import AppContext
+from handlers.context import AppContext, who
 
 log = logging.getLogger("hirebot")
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str | None]:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return user, channel
 
 
 def _int(value: Any) -> int | None:
@@ -29,7 +23,7 @@ def _int(value: Any) -> int | None:
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
     async def guarded(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, work: Any) -> None:
-        user, channel = _who(body)
+        user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=respond):
             await work(user, channel)
 

@@ -32,6 +32,18 @@ log = logging.getLogger("hirebot")
 Respond = Callable[..., Awaitable[Any]]
 
 
+def who(body: dict[str, Any]) -> tuple[str, str | None]:
+    """The acting user and the channel of an interaction payload (buttons, menus)."""
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return user, channel
+
+
+def is_private(channel_info: dict[str, Any]) -> bool:
+    """Private channel, DM or group DM: places where only invited people read."""
+    return bool(channel_info.get("is_private") or channel_info.get("is_im") or channel_info.get("is_mpim"))
+
+
 @dataclass(slots=True)
 class AppContext:
     config: Config
@@ -140,5 +152,4 @@ class AppContext:
             return {}
 
     async def is_private_channel(self, client: AsyncWebClient, channel: str) -> bool:
-        ch = await self.channel_info(client, channel)
-        return bool(ch.get("is_private") or ch.get("is_im") or ch.get("is_mpim"))
+        return is_private(await self.channel_info(client, channel))

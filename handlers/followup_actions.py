@@ -15,7 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import stages
 from bot.errors import HiringError
-from handlers.context import AppContext
+from handlers.context import AppContext, who
+from handlers.outbox import nudge_blocks
 
 _VALUE = re.compile(r"^(\d{1,12}):(\d{1,12}):([a-z]+)$")
 NUDGE_ACTIONS = re.compile(r"^nudge_(advance|reject|snooze_1|snooze_3|done)$")
@@ -26,8 +27,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     async def nudge_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
                            respond: AsyncRespond) -> None:
         await ack()
-        user = (body.get("user") or {}).get("id", "")
-        channel = (body.get("channel") or {}).get("id")
+        user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=None):
             m = _VALUE.match(str(action.get("value") or ""))
             if not m:
@@ -45,14 +45,13 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 await ctx.followups.done(app_id, user)
             batch = await ctx.followups.batch(batch_id, user)
             await respond(replace_original=True, text=f"{len(batch.items)} waiting candidates",
-                          blocks=ctx.outbox.nudge_blocks(batch))
+                          blocks=nudge_blocks(ctx.renderer, batch))
 
     @app.action("reminder_cancel")
     async def reminder_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
                               respond: AsyncRespond) -> None:
         await ack()
-        user = (body.get("user") or {}).get("id", "")
-        channel = (body.get("channel") or {}).get("id")
+        user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=None):
             value = str(action.get("value") or "")
             if not value.isdigit():

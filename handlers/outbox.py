@@ -30,6 +30,18 @@ PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inac
 NUDGE_ITEMS = 20
 
 
+def nudge_blocks(renderer: Renderer, batch: NudgeBatch) -> list[dict[str, Any]]:
+    """A nudge DM; also what its buttons redraw in place."""
+    return renderer.blocks("nudge.j2", batch=batch, limit=NUDGE_ITEMS)
+
+
+def digest_blocks(renderer: Renderer, digest: Digest, tz: str, *, schedule: str | None = None,
+                  preview: bool = False) -> list[dict[str, Any]]:
+    """A digest as posted, previewed, or printed by ``hirebot digest --print`` (no Slack needed)."""
+    return renderer.blocks("digest.j2", digest=digest, tz=tz, stages=stages.STAGES,
+                           open_stages=stages.OPEN_STAGES, schedule=schedule, preview=preview)
+
+
 class SlackOutbox:
     def __init__(self, client: AsyncWebClient, renderer: Renderer, followups: Followups, *,
                  per_channel_interval: float = 1.0, attempts: int = 4, backoff: float = 1.0) -> None:
@@ -50,7 +62,7 @@ class SlackOutbox:
 
     # ------------------------------------------------------------------ Outbox
     async def send_nudges(self, batch: NudgeBatch) -> None:
-        blocks = self.nudge_blocks(batch)
+        blocks = nudge_blocks(self.renderer, batch)
         n = len(batch.items)
         await self.dm(batch.user_id, f"{n} candidate{'s are' if n != 1 else ' is'} waiting on you", blocks)
 
@@ -63,17 +75,8 @@ class SlackOutbox:
 
     async def send_digest(self, due: DueDigest, digest: Digest) -> None:
         sub = due.subscription
-        blocks = self.digest_blocks(digest, sub.tz, schedule=sub.describe())
+        blocks = digest_blocks(self.renderer, digest, sub.tz, schedule=sub.describe())
         await self.post(sub.channel_id, "Hiring this week", blocks)
-
-    # ------------------------------------------------------------------ rendering (also used by buttons)
-    def nudge_blocks(self, batch: NudgeBatch) -> list[dict[str, Any]]:
-        return self.renderer.blocks("nudge.j2", batch=batch, limit=NUDGE_ITEMS)
-
-    def digest_blocks(self, digest: Digest, tz: str, *, schedule: str | None = None,
-                      preview: bool = False) -> list[dict[str, Any]]:
-        return self.renderer.blocks("digest.j2", digest=digest, tz=tz, stages=stages.STAGES,
-                                    open_stages=stages.OPEN_STAGES, schedule=schedule, preview=preview)
 
     # ------------------------------------------------------------------ sending
     async def dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:

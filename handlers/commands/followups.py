@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot import ids
 from bot.errors import BadInput
 from bot.worktime import zone
+from handlers.context import is_private
+from handlers.outbox import digest_blocks
 
 from . import args
 from .base import Command
@@ -86,9 +88,9 @@ async def digest(cmd: Command) -> None:
     ctx = cmd.ctx
     if action == "subscribe":
         info = await ctx.channel_info(cmd.client, channel)
-        private = bool(info.get("is_private") or info.get("is_mpim"))
         if info.get("is_im"):
             raise BadInput("Digests go to channels, not DMs.", "Type `/hiring digest subscribe #channel`.")
+        private = is_private(info)
         sub = await ctx.digests.subscribe(cmd.user, channel, private, rest)
         await ctx.scheduler.rearm()
         nxt = sub.next_due(ctx.hiring.clock())
@@ -108,8 +110,8 @@ async def digest(cmd: Command) -> None:
         result = await ctx.digests.for_channel(channel, private)
         tz = sub.tz if sub else (await ctx.followups.person(cmd.user)).tz_name
         await ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                                 text="Digest preview", blocks=ctx.outbox.digest_blocks(
-                                     result, tz, schedule=sub.describe() if sub else None, preview=True))
+                                 text="Digest preview", blocks=digest_blocks(
+                                     ctx.renderer, result, tz, schedule=sub.describe() if sub else None, preview=True))
     elif action == "status":
         sub = await ctx.digests.subscription(channel)
         if sub:

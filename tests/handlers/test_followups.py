@@ -268,10 +268,10 @@ async def test_template_override_and_broken_template(tmp_path: Path) -> None:
                                       '{{ ("Our week: " ~ digest.openings|length ~ " openings")|j }}}}, null]')
     services = await open_services(_config(tmp_path, custom))
     try:
-        from handlers.outbox import SlackOutbox
+        from handlers.outbox import digest_blocks
 
         digest = await services.digests.build(None)
-        blocks = SlackOutbox(None, services.renderer, services.followups).digest_blocks(digest, "UTC")  # type: ignore[arg-type]
+        blocks = digest_blocks(services.renderer, digest, "UTC")
         assert blocks_text({"blocks": blocks}).strip() == "Our week: 0 openings"
     finally:
         await services.store.close()
