@@ -260,14 +260,11 @@ async def test_a_reminder_missed_during_downtime_is_sent_once_on_restart(world: 
 def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_flight(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A process sending 200 due reminders is killed with SIGKILL mid-way; a fresh one finishes."""
     import asyncio
-    import os
-    import signal
-    import subprocess
-    import sys
     import textwrap
-    import time
     from collections import Counter
     from datetime import datetime, timezone
+
+    from tests.crash import kill_9_when
 
     db, log = tmp_path / "k.db", tmp_path / "sent.log"
     child = textwrap.dedent(f"""
@@ -304,16 +301,7 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
             await asyncio.sleep(60)
         asyncio.run(main())
     """)
-    proc = subprocess.Popen([sys.executable, "-c", child])
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not log.exists() or len(log.read_text().split()) < 50):
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    kill_9_when(child, lambda: log.exists() and len(log.read_text().split()) >= 50)
     before = len(log.read_text().split())
     assert 50 <= before < 200, "killed mid-way"
 

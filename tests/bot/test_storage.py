@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.hiring import Hiring
 from bot.storage import MIGRATIONS, Store
+from tests.crash import kill_9_when
 
 
 async def test_migrations_apply_once_and_set_wal(tmp_path: Path) -> None:
@@ -65,19 +61,7 @@ def test_kill_9_loses_nothing_committed(tmp_path: Path) -> None:
                 await hiring.add_candidate(op.id, "U1", "Extra")
         asyncio.run(main())
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
-    try:
-        deadline = time.monotonic() + 30
-        while not marker.exists():
-            assert proc.poll() is None, "writer died"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.2)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    kill_9_when(script, marker.exists, timeout=30, settle=0.2)
 
     import asyncio
 
