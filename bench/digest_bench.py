@@ -23,9 +23,9 @@ from bot import stages
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
-from bot.render import Renderer
+from handlers.slack.render import Renderer
 from bot.storage import Store, iso
-from handlers.outbox import digest_blocks
+from handlers.slack.outbox import digest_blocks
 
 
 async def seed(path: Path, openings: int, applications: int) -> None:

@@ -33,7 +33,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.digests import Digests
 from bot.followups import Followups, Reminder
 from bot.hiring import Hiring
-from bot.render import Renderer
+from handlers.slack.render import Renderer
 from bot.scheduler import Scheduler
 from bot.storage import Store, iso
 
@@ -135,8 +135,8 @@ async def hirebot_run(path: Path, burst: list[tuple[int, datetime]], slack: bool
     digests = Digests(hiring, followups)
     fake = None
     if slack:
-        from handlers.fake_slack import FakeSlack
-        from handlers.outbox import SlackOutbox
+        from handlers.local.fake_slack import FakeSlack
+        from handlers.slack.outbox import SlackOutbox
         from slack_sdk.web.async_client import AsyncWebClient
 
         fake = await FakeSlack().start()

@@ -24,12 +24,12 @@ from bot.config import Config
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
-from bot.render import Renderer
+from handlers.slack.render import Renderer
 from bot.scheduler import Scheduler
 from bot.storage import Store
-from handlers import actions, commands, events, followup_actions, views
-from handlers.context import AppContext
-from handlers.outbox import SlackOutbox
+from handlers import listeners
+from handlers.slack.replies import AppContext
+from handlers.slack.outbox import SlackOutbox
 
 
 @dataclass(slots=True)
@@ -63,11 +63,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
                           sweep_every=timedelta(minutes=config.sweep_minutes))
     ctx = AppContext(config=config, hiring=services.hiring, renderer=services.renderer,
                      followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler)
-    commands.register(app, ctx)
-    actions.register(app, ctx)
-    followup_actions.register(app, ctx)
-    views.register(app, ctx)
-    events.register(app, ctx)
+    listeners.register(app, ctx)
     return app, ctx
 
 

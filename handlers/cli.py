@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import logging
 
     from bot.config import ConfigError
-    from bot.render import TemplateError
+    from handlers.slack.render import TemplateError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -105,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         from handlers.app import build_app, open_services
-        from handlers.server import serve_http, serve_socket_mode
+        from handlers.transports import serve_http, serve_socket_mode
 
         services = await open_services(config)
         store = services.store
@@ -133,8 +133,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.config import ConfigError
-    from bot.render import TemplateError
-    from handlers.console import run_console
+    from handlers.slack.render import TemplateError
+    from handlers.local.console import run_console
 
     try:
         config = _config()
@@ -149,16 +149,16 @@ def cmd_digest(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.config import ConfigError
-    from bot.render import TemplateError
+    from handlers.slack.render import TemplateError
 
     if not args.print:
         return _fail("digest: only --print is supported here; schedule digests in Slack with /hiring digest subscribe")
 
     async def render() -> list[str]:
         from handlers.app import open_services
-        from handlers.console import Buttons, render_blocks
-        from handlers.fake_slack import Call
-        from handlers.outbox import digest_blocks
+        from handlers.local.console import Buttons, render_blocks
+        from handlers.local.fake_slack import Call
+        from handlers.slack.outbox import digest_blocks
 
         services = await open_services(config)
         try:

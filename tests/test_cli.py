@@ -9,7 +9,7 @@ import sys
 
 def hirebot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60,
+    return subprocess.run([sys.executable, "-m", "handlers.cli", *args], capture_output=True, text=True, timeout=60,
                           env={**base, **(env or {})}, cwd="/")
 
 

@@ -33,8 +33,8 @@ from bot.config import Config
 from bot.errors import HiringError
 from bot.worktime import parse_when, zone
 from handlers.app import build_app, open_services
-from handlers.fake_slack import Call, FakeSlack
-from handlers.server import make_web_app
+from handlers.local.fake_slack import Call, FakeSlack
+from handlers.transports import make_web_app
 
 HELP = """Type a slash command as in Slack, e.g.  /hiring help   /hiring add "Ada Lovelace" OP-1
   /hiring post < FILE   paste a whole posting from a file (also: parse < FILE)

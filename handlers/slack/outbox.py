@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import stages
 from bot.digests import Digest, DueDigest
 from bot.followups import Followups, NudgeBatch, Reminder
-from bot.render import Renderer
+from handlers.slack.render import Renderer
 
 log = logging.getLogger("hirebot.outbox")
 

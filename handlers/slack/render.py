@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+def _builtin_templates() -> Path:
+    """The installed templates: the ``hirebot_templates`` package (``templates/`` in the repo)."""
+    import hirebot_templates
+
+    return Path(hirebot_templates.__file__).resolve().parent
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
 
 MAX_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100

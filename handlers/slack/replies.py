@@ -21,11 +21,11 @@ from bot.digests import Digests
 from bot.errors import HiringError
 from bot.followups import Followups
 from bot.hiring import Hiring, Opening
-from bot.render import Renderer
+from handlers.slack.render import Renderer
 from bot.scheduler import Scheduler
 
 if TYPE_CHECKING:
-    from handlers.outbox import SlackOutbox
+    from handlers.slack.outbox import SlackOutbox
 
 log = logging.getLogger("hirebot")
 

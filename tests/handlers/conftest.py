@@ -21,8 +21,8 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import Config
 from tests.clock import Clock
 from handlers.app import build_app, open_services
-from handlers.fake_slack import FakeSlack
-from handlers.server import make_web_app
+from handlers.local.fake_slack import FakeSlack
+from handlers.transports import make_web_app
 
 SECRET = "test-signing-secret"
 ADMIN = "UADMIN"

@@ -15,7 +15,7 @@ def run_console(script: str, db: Path, *args: str) -> str:
     env = {**os.environ, "HIREBOT_DB": str(db)}
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
         env.pop(key, None)
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "console", *args], input=script, capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "handlers.cli", "console", *args], input=script, capture_output=True,
                          text=True, timeout=120, env=env, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stdout + run.stderr

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from bot.render import TemplateError
+from handlers.slack.render import TemplateError
 from handlers.app import open_services
 
 from .conftest import Bot, blocks_text
@@ -268,7 +268,7 @@ async def test_template_override_and_broken_template(tmp_path: Path) -> None:
                                       '{{ ("Our week: " ~ digest.openings|length ~ " openings")|j }}}}, null]')
     services = await open_services(_config(tmp_path, custom))
     try:
-        from handlers.outbox import digest_blocks
+        from handlers.slack.outbox import digest_blocks
 
         digest = await services.digests.build(None)
         blocks = digest_blocks(services.renderer, digest, "UTC")

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from handlers.fake_slack import FakeSlack
+from handlers.local.fake_slack import FakeSlack
 
 from .conftest import blocks_text
 
@@ -28,7 +28,7 @@ async def test_http_mode_process(slack: FakeSlack, tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": "run-secret",
            "SLACK_API_URL": slack.api_url, "HIREBOT_DB": str(tmp_path / "run.db"), "HIREBOT_PORT": str(port)}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", env=env,
                                                 cwd=Path(__file__).parents[2],
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:

@@ -15,8 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import stages
 from bot.errors import HiringError
-from handlers.context import AppContext, who
-from handlers.outbox import nudge_blocks
+from handlers.slack.replies import AppContext, who
+from handlers.slack.outbox import nudge_blocks
 
 _VALUE = re.compile(r"^(\d{1,12}):(\d{1,12}):([a-z]+)$")
 NUDGE_ACTIONS = re.compile(r"^nudge_(advance|reject|snooze_1|snooze_3|done)$")

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HiringError
-from handlers.context import AppContext, who
+from handlers.slack.replies import AppContext, who
 
 log = logging.getLogger("hirebot")
 

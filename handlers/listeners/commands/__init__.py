@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HiringError
-from handlers.context import AppContext
+from handlers.slack.replies import AppContext
 
 from . import args, candidates, followups, openings, posting
 from .base import Command, Sub

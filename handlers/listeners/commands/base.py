@@ -7,7 +7,7 @@ from typing import Any, Awaitable, Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.context import AppContext, Respond
+from handlers.slack.replies import AppContext, Respond
 
 
 @dataclass(slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import ids
 from bot.errors import BadInput
 from bot.worktime import zone
-from handlers.context import is_private
-from handlers.outbox import digest_blocks
+from handlers.slack.replies import is_private
+from handlers.slack.outbox import digest_blocks
 
 from . import args
 from .base import Command

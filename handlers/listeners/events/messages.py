@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import stages
-from handlers.context import AppContext
+from handlers.slack.replies import AppContext
 
 log = logging.getLogger("hirebot")
 _IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "channel_leave"}

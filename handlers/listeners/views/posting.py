@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.actions import SENIORITIES
-from handlers.context import AppContext
+from handlers.listeners.actions.posting import SENIORITIES
+from handlers.slack.replies import AppContext
 
 
 

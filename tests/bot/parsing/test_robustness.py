@@ -56,14 +56,14 @@ def test_non_english_posting_returns_valid_object_without_guessing() -> None:
 def test_cli_reads_non_utf8_file_with_replacement(tmp_path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("Ingénieur logiciel\nRequirements:\n- 2+ years of C++ – café\n".encode("latin-1", "replace"))
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "parse", "--json", str(path)],
+    run = subprocess.run([sys.executable, "-m", "handlers.cli", "parse", "--json", str(path)],
                          capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["min_years_experience"] == 2
 
 
 def test_cli_reads_stdin_and_prints_exactly_one_json_object() -> None:
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "parse", "--json", "-"], input="Senior Nurse\n",
+    run = subprocess.run([sys.executable, "-m", "handlers.cli", "parse", "--json", "-"], input="Senior Nurse\n",
                          capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
@@ -72,7 +72,7 @@ def test_cli_reads_stdin_and_prints_exactly_one_json_object() -> None:
 
 
 def test_cli_missing_file_is_a_clear_error_not_a_traceback() -> None:
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "parse", "/nonexistent/x.txt"],
+    run = subprocess.run([sys.executable, "-m", "handlers.cli", "parse", "/nonexistent/x.txt"],
                          capture_output=True, text=True, timeout=30)
     assert run.returncode == 2
     assert "cannot read" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,14 @@
+"""Buttons and menus."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.slack.replies import AppContext
+
+from . import followups, posting
+
+
+def register(app: AsyncApp, ctx: AppContext) -> None:
+    posting.register(app, ctx)
+    followups.register(app, ctx)
