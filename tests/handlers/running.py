@@ -1,0 +1,100 @@
+"""A real ``hirebot run`` child process for the operations tests (backup under load, /metrics,
+JSON logs): started like tests/handlers/test_run_process.py does, ready once /healthz answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from handlers.local.fake_slack import FakeSlack
+
+from .test_run_process import _free_port
+
+ROOT = Path(__file__).parents[2]
+SECRET = "run-secret"
+
+
+@dataclass
+class Running:
+    url: str
+    port: int
+    proc: asyncio.subprocess.Process
+    http: aiohttp.ClientSession
+    slack: FakeSlack
+    db: Path
+    stderr: list[str] = field(default_factory=list)
+
+    async def command(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> int:
+        body = urlencode({"team_id": "T0001", "channel_id": channel, "user_id": user, "command": "/hiring",
+                          "text": text, "response_url": self.slack.response_url(), "trigger_id": "t"})
+        ts = str(int(time.time()))
+        sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+        async with self.http.post(self.url + "/slack/events", data=body, headers={
+                "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+                "Content-Type": "application/x-www-form-urlencoded"}) as r:
+            await r.read()
+            return r.status
+
+
+def hirebot_env(db: Path, slack: FakeSlack, port: int, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))}
+    return {**base, "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+            "HIREBOT_DB": str(db), "HIREBOT_PORT": str(port), "HIREBOT_ADMINS": "UADMIN", **extra}
+
+
+@asynccontextmanager
+async def hirebot_run(slack: FakeSlack, db: Path, *args: str, start_within: float = 30,
+                      **env: str) -> AsyncIterator[Running]:
+    """Start ``hirebot run`` (stderr collected line by line); stop it with SIGTERM on exit."""
+    port = _free_port()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", *args,
+                                                env=hirebot_env(db, slack, port, **env), cwd=ROOT,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    lines: list[str] = []
+
+    async def drain() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    reader = asyncio.create_task(drain())
+    try:
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + start_within
+            while True:
+                try:
+                    async with http.get(url + "/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                assert proc.returncode is None, "hirebot run exited:\n" + "\n".join(lines)
+                assert time.monotonic() < deadline, "hirebot run did not start:\n" + "\n".join(lines)
+                await asyncio.sleep(0.1)
+            yield Running(url, port, proc, http, slack, db, lines)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 20)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        await reader
+
+
+async def stop(proc: asyncio.subprocess.Process) -> int:
+    """SIGTERM, and the exit status once the process has shut down."""
+    proc.terminate()
+    return await asyncio.wait_for(proc.wait(), 20)
