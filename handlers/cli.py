@@ -1,4 +1,4 @@
-"""The ``hirebot`` command line: ``parse``, ``run``, ``console``, ``digest``.
+"""The ``hirebot`` command line: ``parse``, ``run``, ``console``, ``digest``, ``backup``, ``restore``, ``db``.
 
 Sub-commands import their heavy dependencies lazily so ``hirebot parse`` starts fast and
 works even where Slack settings are absent.
@@ -9,20 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
-from typing import TYPE_CHECKING, Sequence
-
-from bot.parsing import ParsedPosting, parse_posting
-from bot.parsing.text import decode
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.parsing import ParsedPosting
 
 #: Larger pastes are cut before parsing: the posting is at the top of any page dump.
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 
 
 def _read_input(source: str) -> str:
+    from bot.parsing.text import decode
+
     if source == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES)
     else:
@@ -64,6 +64,8 @@ def format_summary(p: ParsedPosting) -> str:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from bot.parsing import parse_posting  # imported here so backup/restore/db never depend on the parser
+
     try:
         text = _read_input(args.file)
     except OSError as exc:
@@ -77,7 +79,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config() -> "Config":
+def _config() -> Config:
     from bot.config import Config
 
     return Config.from_env()
@@ -133,8 +135,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.config import ConfigError
-    from handlers.slack.render import TemplateError
     from handlers.local.console import run_console
+    from handlers.slack.render import TemplateError
 
     try:
         config = _config()
@@ -181,6 +183,92 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_path() -> str:
+    """HIREBOT_DB (environment or .env), without requiring any Slack setting."""
+    return _config().db_path
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the live database, taken while the bot keeps running."""
+    from bot.config import ConfigError
+    from bot.storage.backup import BackupError, backup
+
+    try:
+        result = backup(_db_path(), args.path, keep=args.keep)
+    except (ConfigError, BackupError) as exc:
+        return _fail(str(exc))
+    print(f"backed up {result.source} to {result.path}: {result.checked.summary}, {result.seconds:.2f} s")
+    for old in result.pruned:
+        print(f"removed old backup {old}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Check a backup, then restore it over HIREBOT_DB (keeping the current file aside)."""
+    from bot.config import ConfigError
+    from bot.storage.backup import SCHEMA_VERSION, BackupError, check, restore
+
+    try:
+        db = _db_path()
+        checked = check(args.path)
+        print(f"{args.path}: integrity ok, {checked.summary}")
+        if args.check:
+            return 0
+        result = restore(args.path, db)
+    except (ConfigError, BackupError) as exc:
+        return _fail(str(exc))
+    if result.previous:
+        print(f"the previous database is kept at {result.previous}")
+    print(f"restored into {result.path}: {result.checked.summary}")
+    if result.checked.schema_version < SCHEMA_VERSION:
+        print(f"schema v{result.checked.schema_version} will be migrated to v{SCHEMA_VERSION} when hirebot starts")
+    print("restart hirebot so its scheduler is rebuilt from the restored database")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """``db status``: where the database is, its schema version, sizes, rows; ``db migrate``."""
+    from bot.config import ConfigError
+    from bot.storage.backup import SCHEMA_VERSION, schema_version, status
+
+    try:
+        db = _db_path()
+        if args.action == "migrate":
+            import asyncio
+
+            from bot.storage import Store
+
+            before = schema_version(db)
+            if before is not None and before > SCHEMA_VERSION:
+                return _fail(f"{db}: schema v{before} is newer than this hirebot (v{SCHEMA_VERSION})")
+
+            async def migrate() -> None:
+                store = await Store(db).open()  # applies pending migrations, each in its own transaction
+                await store.close()
+
+            asyncio.run(migrate())
+            print(f"{db}: schema v{before or 0} → v{SCHEMA_VERSION}" if before != SCHEMA_VERSION
+                  else f"{db}: schema v{SCHEMA_VERSION}, already up to date")
+            return 0
+        st = status(db, integrity=args.check)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(st.as_dict()))
+        return 0
+    print(f"database:  {st.path}")
+    print(f"schema:    v{st.schema_version} (this hirebot: v{st.code_version}): {st.state}" if st.exists
+          else f"schema:    {st.state}")
+    if st.exists:
+        print(f"size:      {st.size_bytes:,} bytes (+ {st.wal_bytes:,} in the WAL), journal {st.journal_mode}")
+        if st.integrity is not None:
+            print(f"integrity: {st.integrity}")
+        if st.pending_reminders is not None:
+            print(f"reminders: {st.pending_reminders} pending")
+        print("rows:      " + ", ".join(f"{t} {n:,}" for t, n in st.rows.items()))
+    return 0 if st.exists and st.schema_version == st.code_version and st.integrity in (None, "ok") else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hirebot", description="A Slack bot for team hiring pipelines.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -204,6 +292,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--private", action="store_true", help="as in a private channel: names for openings posted there")
     d.add_argument("--all", action="store_true", help="every opening, not only those posted in the channel")
     d.set_defaults(func=cmd_digest)
+
+    b = sub.add_parser("backup", help="copy the live database (HIREBOT_DB) consistently, while hirebot runs")
+    b.add_argument("path", help="the backup file, or a directory for a time-stamped hirebot-YYYYmmddTHHMMSSZ.db")
+    b.add_argument("--keep", type=int, metavar="N", help="with a directory: keep only the newest N backups there")
+    b.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="check a backup (integrity, schema version), then restore it to HIREBOT_DB")
+    rs.add_argument("path", help="a file written by hirebot backup")
+    rs.add_argument("--check", action="store_true", help="only check the backup; change nothing")
+    rs.set_defaults(func=cmd_restore)
+
+    db = sub.add_parser("db", help="the database: status (schema version, sizes, rows) or migrate")
+    db.add_argument("action", choices=["status", "migrate"])
+    db.add_argument("--json", action="store_true", help="status as one JSON object")
+    db.add_argument("--check", action="store_true", help="status: also run PRAGMA integrity_check")
+    db.set_defaults(func=cmd_db)
     return ap
 
 
@@ -219,4 +323,4 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["main", "format_summary"]
+__all__ = ["format_summary", "main"]
