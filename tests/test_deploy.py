@@ -172,10 +172,10 @@ def test_compose_runs_the_image_with_the_volume_and_env_file() -> None:
     assert not any(k.startswith("SLACK_") for k in svc["environment"])
 
 
-def unit() -> dict[str, dict[str, list[str]]]:
+def unit(name: str = "hirebot.service") -> dict[str, dict[str, list[str]]]:
     sections: dict[str, dict[str, list[str]]] = {}
     current = ""
-    for line in (DEPLOY / "hirebot.service").read_text().splitlines():
+    for line in (DEPLOY / name).read_text().splitlines():
         line = line.strip()
         if not line or line.startswith(("#", ";")):
             continue
@@ -204,20 +204,36 @@ def test_unit_is_hardened_and_keeps_state_in_its_state_directory() -> None:
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
-def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
-    """``verify`` also insists the ExecStart binary exists; this host has no /opt/hirebot, so a copy
-    of the unit is verified with ExecStart pointed at this test's own interpreter."""
-    text = (DEPLOY / "hirebot.service").read_text()
-    exec_start = "ExecStart=/opt/hirebot/.venv/bin/hirebot run"
-    assert exec_start in text
-    copy = tmp_path / "hirebot.service"
-    copy.write_text(text.replace(exec_start, f"ExecStart={sys.executable} -m handlers.cli run"))
-    r = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
+def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path) -> None:
+    """``verify`` also insists the ExecStart binary exists; this host has no /opt/hirebot, so copies
+    of the units are verified with ExecStart pointed at this test's own interpreter."""
+    names = ["hirebot.service", "hirebot-backup.service", "hirebot-backup.timer"]
+    for name in names:
+        text = (DEPLOY / name).read_text()
+        if name.endswith(".service"):
+            assert "ExecStart=/opt/hirebot/.venv/bin/hirebot " in text
+        (tmp_path / name).write_text(text.replace("ExecStart=/opt/hirebot/.venv/bin/hirebot ",
+                                                  f"ExecStart={sys.executable} -m handlers.cli "))
+    r = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)], capture_output=True,
+                       text=True, timeout=60)
     assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
     # and verify is not silently accepting everything: a typo in a key is reported
+    copy = tmp_path / "hirebot.service"
     copy.write_text(copy.read_text().replace("ProtectSystem=strict", "ProtectSytem=strict"))
     r = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert "ProtectSytem" in r.stderr
+
+
+def test_backup_unit_shares_the_service_user_and_database() -> None:
+    main, nightly = unit("hirebot.service")["Service"], unit("hirebot-backup.service")["Service"]
+    for key in ("DynamicUser", "User", "StateDirectory"):
+        assert main[key] == nightly[key], key
+    db = next(v for v in main["Environment"][0].split() if v.startswith("HIREBOT_DB="))
+    assert nightly["Environment"] == [db]
+    args = nightly["ExecStart"][0].split()[1:]
+    parsed = build_parser().parse_args(args)
+    assert parsed.command == "backup" and parsed.keep and parsed.path.startswith("/var/lib/hirebot/")
+    assert unit("hirebot-backup.timer")["Timer"]["Persistent"] == ["true"], "a missed night runs at next boot"
 
 
 def _hadolint() -> str | None:
