@@ -11,19 +11,68 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from . import vocab
+from . import places, vocab
 from .noise import is_noise
-from .text import Line, words
+from .sections import classify_heading
+from .text import Line, squash_spaces, words
 
 _APOS = re.compile(r"[’‘`]")
 
+# ---------------------------------------------------------------- labelled fields
+#: "Label: value" at the start of a line (the label is short and starts with a letter).
+_FIELD_COLON = re.compile(r"^([A-Za-z][A-Za-z /&()'’-]{0,38}?) ?[:：] ?(.*)$")
+#: ALL-CAPS labels inside a line, which run together when a page is flattened:
+#: "DIRECTORATE: Business, Growth & CommunityCLASSIFICATION: Grade A".
+_CAPS_LABEL = re.compile(r"(?<![A-Za-z])([A-Z]{3,}+(?: (?:[A-Z]{2,}+|&|/))*+) ?:")
+#: Where a value ends because the next label starts: " Time: ..." or glued "weekSummary: ...".
+_NEXT_LABEL = re.compile(r"(?: |(?<=[a-z.]))(?=[A-Z][a-z]++(?: [A-Za-z]++){0,2} ?:(?: |$))")
+#: A line that is only a label, with its value on the next line ("Location" / "United States").
+_BARE_LABELS = re.compile(r"(?:job |work |office )?locations?|salary|pay|compensation|employment type|job type|"
+                          r"company|employer|department|team|job title|position|workplace(?: type)?|work model", re.I)
 
-def _label_value(lines: list[Line], labels: str) -> str | None:
-    pattern = re.compile(r"^(?:" + labels + r")\s*[:：]\s*(.+)$", re.I)
-    for line in lines:
-        m = pattern.match(line.text)
-        if m and m.group(1).strip():
-            return m.group(1).strip()
+
+def _cut_value(value: str) -> str:
+    value = value.strip(" |")
+    m = _NEXT_LABEL.search(value, 1)
+    return value[:m.start()].strip(" |") if m else value
+
+
+def labelled_fields(lines: list[Line]) -> list[tuple[str, str]]:
+    """Every (label, value) pair the posting states: "Label: value", "| Label | value |",
+    "Label: | value |", ALL-CAPS labels run together, and a bare label line over its value."""
+    out: list[tuple[str, str]] = []
+    for i, line in enumerate(lines[:120]):
+        text = line.text
+        if text.startswith("|") or text.count("|") >= 2 and ":" not in text[:40]:
+            cells = [c.strip() for c in text.strip("|").split("|")]
+            cells = [c for c in cells if c]
+            if len(cells) >= 2 and len(cells[0]) <= 40 and not cells[0].startswith("-"):
+                out.append((cells[0].rstrip(":：").strip().lower(), cells[1]))
+            continue
+        m = _FIELD_COLON.match(text)
+        if m:
+            value = _cut_value(m.group(2))
+            if value:
+                out.append((m.group(1).strip().lower(), value))
+        elif len(text) <= 40 and _BARE_LABELS.fullmatch(text) and i + 1 < len(lines) \
+                and len(lines[i + 1].text) <= 80:
+            out.append((text.lower(), lines[i + 1].text))
+        if text.count(":") >= 2 or (not m and ":" in text):
+            caps = list(_CAPS_LABEL.finditer(text))
+            for j, c in enumerate(caps):
+                end = caps[j + 1].start() if j + 1 < len(caps) else len(text)
+                value = text[c.end():end].strip()
+                if value and c.start() > 0:
+                    out.append((c.group(1).lower(), value[:300]))
+    return out
+
+
+def _label_value(lines: list[Line], labels: str, fields: list[tuple[str, str]] | None = None) -> str | None:
+    pattern = re.compile(r"(?:" + labels + r")", re.I)
+    for label, value in fields if fields is not None else labelled_fields(lines):
+        value = value.strip()
+        if value.strip("-–— ") and pattern.fullmatch(label):
+            return value
     return None
 
 
@@ -39,8 +88,8 @@ def metadata_segments(lines: list[Line]) -> list[str]:
     for line in lines[:12]:
         if line.bulleted or len(line.text) > 200:
             continue
-        parts = [p.strip() for p in re.split(r"\s+[·|•]\s+", line.text) if p.strip()]
-        if len(parts) >= 3 or (len(parts) == 2 and any(LOCATION_SEGMENT.search(p) for p in parts)):
+        parts = [p.strip() for p in re.split(r" [·|•] ", line.text) if p.strip()]
+        if len(parts) >= 3 or (len(parts) == 2 and any(_has_place(p) for p in parts)):
             return [p for p in parts if not is_noise(p)]
     return []
 
@@ -51,19 +100,28 @@ def header_lines(lines: list[Line], limit: int = 8) -> list[str]:
     for line in lines[:limit + 6]:
         if is_noise(line.text):
             continue
-        if len(words(line.text)) > 15 or line.bulleted:
+        if len(words(line.text)) > 15:
             break
+        if line.bulleted:
+            continue  # board bullets (breadcrumbs, "• Full-time") sit between header lines
         out.append(line.text)
         if len(out) >= limit:
             break
     return out
 
 
-_STATE = "|".join(sorted(vocab.US_STATES))
-LOCATION_SEGMENT = re.compile(
-    r"(\b[A-Z][\w.'-]+(?:[\s-][A-Z][\w.'-]+){0,3},\s*(?:" + _STATE + r"|" + vocab.STATE_NAMES + r"|" + vocab.COUNTRIES +
-    r")\b(?:,\s*(?:" + vocab.COUNTRIES + r"))?)"
-)
+def _has_place(text: str) -> bool:
+    """The text names a place: "Austin, TX" anywhere in it, or it is one bare place."""
+    return bool(places.scan_places(text)) or places.is_bare_place(text)
+
+
+def _is_place(text: str) -> bool:
+    """The whole text is a place ("Austin, TX", "Berlin", "Remote - Canada" is not)."""
+    t = text.strip(" ,.;")
+    if places.is_bare_place(t):
+        return True
+    found = places.scan_places(t)
+    return bool(found) and found[0][0] == 0 and len(found[0][1]) >= len(t) - 2
 
 
 def _dedupe_words(text: str) -> str:
@@ -76,57 +134,152 @@ def _dedupe_words(text: str) -> str:
 
 
 # ---------------------------------------------------------------- title
-_TITLE_LABEL = r"job\s+title|position\s+title|title|position|role|job"
-_TITLE_PROSE = re.compile(
-    r"(?:is|are)\s+(?:hiring|looking\s+for|seeking|searching\s+for|recruiting)\s+(?:an?|our\s+next|a\s+new)\s+"
-    r"(?P<t>(?:[A-Z][\w./&+-]*\.?\s+){0,6}?[A-Z][\w./&+-]*)"
-    r"(?=\s+(?:to|who|with|for|in|on|at|that)\b|[,.;(])"
-)
-
-
+_TITLE_LABEL = r"job title|position title|title|position|role|job|post|vacancy|job name|role title"
+_TW = r"[A-Z][\w./&+’'-]*+"
+#: A capitalised role phrase: up to seven words, small joining words allowed inside.
+_TITLE_WORDS = r"(?P<t>" + _TW + r"(?: (?:of |and |& |in |for |to |- )?(?:" + _TW + r"|\([A-Z][\w/&-]*+\)|\d{1,2}(?= [A-Z])|I{1,3}|IV)){0,7})"
+_TITLE_PROSE = [
+    re.compile(r"\b(?:is|are|'re|’re|am) (?:hiring|looking for|seeking|searching for|recruiting) "
+               r"(?:an?|our next|a new|an experienced|a dedicated|a motivated|a talented) (?:[a-z]+, )*(?:[a-z]+ )?"
+               + _TITLE_WORDS),
+    re.compile(r"(?:^|[.!?] |\n)As (?:an?|the|our) " + _TITLE_WORDS + r"(?=,| you| in | at | with | on | for | is )"),
+    re.compile(r"\b(?:applications|candidates|applicants) for the (?:post|position|role) of (?:an? )?" + _TITLE_WORDS),
+    re.compile(r"\b(?:[Ww]e(?:'re|’re| are)? )?(?:[Hh]iring|[Ss]eeking|[Rr]ecruiting):? (?:an?|our) " + _TITLE_WORDS),
+]
 _SECTION_WORD = re.compile(r"^(responsibilities|requirements|qualifications|about|benefits|what\s+you|who\s+you|"
-                           r"your\s+role|the\s+role|job\s+(summary|description))\b", re.I)
+                           r"your\s+role|the\s+role|job\s+(summary|description|details|opportunities)|description|"
+                           r"summary|overview|menu|home)\b", re.I)
+#: Agent nouns a title ends in when the role word is not in the vocabulary ("Dishwasher",
+#: "Labourer", "Lineperson", "Tax Senior").
+_AGENT = re.compile(r"(?:[a-z]{3,}(?:er|or|ist|ian)|[a-z]+(?:person|man|woman|hand|smith|wright|keeper)|"
+                    r"Senior|Junior|Associate)$")
+_NOT_AGENT = {
+    "center", "centre", "summer", "winter", "number", "paper", "water", "letter", "power", "computer", "customer",
+    "order", "career", "cancer", "chapter", "register", "semester", "together", "other", "offer", "cover",
+    "transfer", "matter", "banner", "newsletter", "header", "footer", "folder", "filter", "layer", "border",
+    "master", "door", "floor", "color", "colour", "error", "factor", "sector", "vendor", "mirror", "major", "minor",
+    "honor", "honour", "labor", "labour", "favor", "interior", "exterior", "motor", "behavior", "behaviour",
+    "neighbor", "prior", "superior", "list", "wrist", "twist", "assist", "exist", "consist", "resist", "christian",
+    "calendar", "whatever", "however", "corner", "dinner", "member", "remember", "november", "december", "october",
+    "september", "poster", "roster", "cluster", "charter", "quarter", "shelter", "theater", "theatre", "monitor",
+    "editor", "browser", "container", "trailer", "tractor", "elevator", "generator", "calculator", "indicator",
+    "woman", "man", "german", "roman", "human", "hander", "platform", "further", "either", "never", "rather", "over",
+    "under", "after", "enter", "better", "bigger", "faster", "pioneer",
+}
+_PAY_LEVEL = re.compile(r" (?:Level|Grade|Band|Step|Lvl\.?) (?:\d{1,2}|[A-Z]|one|two|three|four|five)$", re.I)
+_TITLE_PREFIX = re.compile(r"^(?:(?:we(?:'re|’re| are) |now )?hiring:? (?:an? |our )?|job title:? |vacancy:? |"
+                           r"open position:? |position:? |role:? )", re.I)
+_DATE_GLUE = re.compile(r"(?<=[A-Za-z)])\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_ORG_TAIL = re.compile(r"\b(?:firm|company|agency|group|inc|ltd|llc|gmbh|plc|hospital|clinic|school|district|"
+                       r"university|college|council|bank|practice|studio|partners|recruiting|recruitment|"
+                       r"staffing|solutions|services|consultancy)\.?$", re.I)
+
+
+def _is_role(text: str) -> bool:
+    """The phrase names a role: a vocabulary role noun, or an agent noun as its last word."""
+    if vocab.ROLE_NOUNS.search(text):
+        return True
+    last = re.sub(r"\s*\([^()]*\)$", "", text).strip().split(" ")[-1] if text.strip() else ""
+    return bool(_AGENT.search(last)) and last.lower() not in _NOT_AGENT
+
+
+def _title_case_share(text: str) -> float:
+    ws = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) > 3]
+    return sum(1 for w in ws if w[0].isupper()) / len(ws) if ws else 1.0
 
 
 def _clean_title(title: str, company: str | None = None) -> str:
-    t = re.split(r"\s+\|\s+|\s+·\s+", title)[0].strip()
-    t = re.sub(r"\s*\((?:[^()]*\b(?:remote|hybrid|on-?site)\b[^()]*)\)\s*", " ", t, flags=re.I).strip()
-    t = re.sub(r"\s*\((?:m|f|w|d|x|h|all genders?|gn\*?)(?:\s*/\s*(?:m|f|w|d|x|h|div))+\)\s*", " ", t, flags=re.I)
-    t = re.sub(r"\s*[-–—(]\s*(remote|hybrid|on-?site|full[- ]time|part[- ]time)\)?\s*$", "", t, flags=re.I)
+    t = re.split(r" \| | · ", title.strip(" |"))[0].strip()
+    if " › " in t or " > " in t:
+        t = re.split(r" [›>] ", t)[-1]
+    t = _TITLE_PREFIX.sub("", t).strip()
+    t = _DATE_GLUE.sub("", t)
+    t = re.sub(r" ?\((?:[^()]*\b(?:remote|hybrid|on-?site|experience|years?|months?|contract|temporary|"
+               r"full[- ]time|part[- ]time|permanent)\b[^()]*)\)", " ", t, flags=re.I).strip()
+    t = re.sub(r" ?\((?:m|f|w|d|x|h|all genders?|gn\*?)(?: ?/ ?(?:m|f|w|d|x|h|div))+\)", " ", t, flags=re.I)
+    t = re.sub(r" ?[-–—(] ?(remote|hybrid|on-?site|full[- ]time|part[- ]time)\)?$", "", t, flags=re.I)
     if company:
-        t = re.sub(r"\s+(?:at|@|-|–)\s+" + re.escape(company) + r"\b.*$", "", t)
-    t = re.sub(r"\s+(?:at|@)\s+[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*\s*$", "", t)
-    m = re.search(r"\s*[-–—,]\s*(.+)$", t)
-    if m and (LOCATION_SEGMENT.fullmatch(m.group(1).strip()) or re.fullmatch(vocab.COUNTRIES, m.group(1).strip())):
-        t = t[:m.start()]
-    return t.strip(" -–—,:")
+        t = re.sub(r" (?:at|@|-|–|—) " + re.escape(company) + r"\b.*$", "", t)
+    t = re.sub(r" (?:at|@) [A-Z][\w&.'-]*+(?: [A-Z][\w&.'-]*+)*$", "", t)
+    for _ in range(2):
+        m = re.search(r" ?(?: [-–—]|,) (.+)$", t)
+        if not m:
+            break
+        tail = m.group(1).strip()
+        if _is_place(tail) or places.city_info(tail) or _ORG_TAIL.search(tail) or \
+                (company and tail.lower() == company.lower()):
+            t = t[:m.start()]
+        else:
+            break
+    t = _PAY_LEVEL.sub("", t.strip())
+    return t.strip(" -–—,:;")
 
 
 def looks_like_title(text: str) -> bool:
     """A short, unpunctuated line naming a role."""
     n = len(words(text))
-    if n == 0 or n > 12 or len(text) > 110 or text.endswith((".", "!", "?", ":")):
+    if n == 0 or n > 12 or len(text) > 110 or text.endswith((".", "!", "?", ":", ";", ",")):
         return False
-    if is_noise(text):
+    if is_noise(text) or _title_case_share(text) < 0.7:
         return False
-    return bool(vocab.ROLE_NOUNS.search(text))
+    return _is_role(_clean_title(text))
 
 
-def find_title(lines: list[Line], head: list[str], prose: str) -> str | None:
-    labelled = _label_value(lines, _TITLE_LABEL)
+def find_title(lines: list[Line], head: list[str], prose: str,
+               fields: list[tuple[str, str]] | None = None) -> str | None:
+    labelled = _label_value(lines, _TITLE_LABEL, fields)
     if labelled and looks_like_title(labelled):
         return _clean_title(labelled)
     for text in head[:6]:
-        if looks_like_title(text) and not LOCATION_SEGMENT.fullmatch(text) and not _SECTION_WORD.search(text):
+        if looks_like_title(text) and not _is_place(text) and not _SECTION_WORD.search(text):
             return _clean_title(text)
-    m = _TITLE_PROSE.search(prose)
-    if m and vocab.ROLE_NOUNS.search(m.group("t")):
-        return m.group("t").strip()
-    return None
+    # Breadcrumbs and board bullets at the very top: "- Search Jobs / - Police Officer Recruit".
+    for line in lines[:6]:
+        if line.bulleted and looks_like_title(line.text) and not _SECTION_WORD.search(line.text):
+            return _clean_title(line.text)
+    for pattern in _TITLE_PROSE:
+        for m in pattern.finditer(prose):
+            t = _trim_title(m.group("t"))
+            if t and _is_role(t):
+                return t
+    return _repeated_role(prose)
+
+
+def _trim_title(t: str) -> str:
+    """A prose match runs on into the sentence: cut at the first word after the role noun."""
+    ws = t.split(" ")
+    for n in range(len(ws), 0, -1):
+        cand = " ".join(ws[:n]).rstrip(".,;:")
+        if _is_role(cand.split(" ")[-1]) or vocab.ROLE_NOUNS.fullmatch(cand.split(" ")[-1]):
+            return cand
+    return ""
+
+
+_CAP_ROLE = re.compile(r"(?<=[a-z,] )((?:[A-Z][a-z]++ ){0,3}[A-Z][a-z]++)(?=[ ,.;:'’])")
+
+
+def _repeated_role(prose: str) -> str | None:
+    """The capitalised role a posting keeps naming mid-sentence ("...arrange for the Support Worker to...")."""
+    counts: Counter[str] = Counter()
+    for m in _CAP_ROLE.finditer(prose[:20_000]):
+        phrase = m.group(1)
+        ws = phrase.split(" ")
+        for n in range(len(ws), 0, -1):
+            cand = " ".join(ws[-n:])
+            if 2 <= n <= 3 and _is_role(cand):
+                counts[cand] += 1
+                break
+    if not counts:
+        return None
+    name, n = counts.most_common(1)[0]
+    return name if n >= 3 else None
 
 
 # ---------------------------------------------------------------- company
-_CAP_PHRASE = r"(?:(?:St|Mt|Ft|Dr)\.[ \t]+)?[A-Z][\w&.'-]*(?:[ \t]+(?:&[ \t]+|of[ \t]+|and[ \t]+|the[ \t]+|for[ \t]+|de[ \t]+)?[A-Z0-9][\w&.'-]*){0,4}"
+#: A capitalised name of up to five words. Words are possessive and a phrase may only start
+#: where a word starts, so scanning text for it is linear (no re-splitting of "A.A.A.A...").
+_CAP_PHRASE = (r"(?<![\w&.'-])(?:(?:St|Mt|Ft|Dr)\. )?[A-Z][\w&.'-]*+"
+               r"(?: (?:& |of |and |the |for |de )?[A-Z0-9][\w&.'-]*+){0,4}")
 _COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|institution|hiring\s+company"
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"
@@ -146,23 +299,33 @@ _STRONG_COMPANY = [
     (re.compile(r"\b(?:work(?:ing)?|career|careers|employees?)\s+at\s+(" + _CAP_PHRASE + r")\b"), 3),
     (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")(?:'s|’s)\s+(?:mission|vision|culture|values|purpose)\b", re.M), 4),
     (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")(?:'s|’s)\s+[A-Z]", re.M), 2),
+    (re.compile(r"(?:^|[.!?] ?)(" + _CAP_PHRASE + r") is (?:committed|dedicated|proud|on a mission)\b", re.M), 4),
+    (re.compile(r"(?<![A-Za-z])((?:City|Town|County|Village|Borough|Township|Municipality|Shire|Region|"
+                r"District|State|Province|Government|Department|University|College) of (?:the )?"
+                r"[A-Z][\w&.'-]*+(?: (?!Department|Division|Office|Finance|Human|Public|Police|Fire)[A-Z][\w&.'-]*+)?)",
+                re.M), 4),
     (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")\s+is\s+(?:an?|the)\s+(?:leading|global|world|premier|"
                 r"fast[-\s]growing|growing|national|international|non-?profit|public|private|top|award)", re.M), 4),
 ]
 
 
 _STRONG_KEYS = [("equal",), ("at ",), ("join ",), ("about ",), ("hiring", "looking", "seeking", "recruiting"),
-                (" at ",), ("'s ",), ("'s ",), (" is a", " is the")]
+                (" at ",), ("'s ",), ("'s ",), ("committed", "dedicated", "proud", "mission"), (" of ",),
+                (" is a", " is the")]
 _SUFFIX_WORD = re.compile(r"\b(?:Inc|Incorporated|LLC|L\.L\.C|Ltd|Limited|plc|PLC|GmbH|AG|SE|S\.A|SAS|B\.V|N\.V|Pty|"
                           r"Corp|Corporation|Co|LLP|AB|ASA|Oy|S\.p\.A|S\.r\.l|K\.K)\b")
 
 
 def _company_ok(name: str) -> bool:
-    return bool(name) and not _NOT_COMPANY.match(name) and not vocab.ROLE_NOUNS.fullmatch(name) and len(name) <= 60
+    if not name or len(name) > 60 or _NOT_COMPANY.match(name) or vocab.ROLE_NOUNS.fullmatch(name):
+        return False
+    if name.startswith("(") or _is_place(name) or any(places.is_bare_place(p) for p in name.split(", ")[1:]):
+        return False
+    return classify_heading(name) is None
 
 
 _LEGAL_SUFFIX = re.compile(
-    r"\b(" + _CAP_PHRASE + r"\s+(?:Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|plc|PLC|GmbH|AG|SE|S\.A\.|SAS|"
+    r"(" + _CAP_PHRASE + r" (?:Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|plc|PLC|GmbH|AG|SE|S\.A\.|SAS|"
     r"B\.V\.|N\.V\.|Pty\s+Ltd|Corp\.?|Corporation|Co\.|LLP|AB|ASA|Oy|S\.p\.A\.|S\.r\.l\.|K\.K\.))(?![\w])")
 _ORG_WORDS = re.compile(
     r"\b(hospital|medical\s+center|health(?:care)?|clinic|university|college|school|district|academy|institute|"
@@ -180,21 +343,21 @@ def _proper_tokens(text: str) -> list[str]:
 
 
 def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] | None = None,
-                 title: str | None = None) -> str | None:
-    labelled = _label_value(lines, _COMPANY_LABEL)
-    if labelled:
+                 title: str | None = None, fields: list[tuple[str, str]] | None = None) -> str | None:
+    labelled = _label_value(lines, _COMPANY_LABEL, fields)
+    if labelled and _company_ok(labelled.split(" · ")[0].strip()):
         return labelled.split(" · ")[0].strip()
     scores: Counter[str] = Counter()
     if meta:
-        first = _dedupe_words(meta[0])
-        if _company_ok(first) and not LOCATION_SEGMENT.search(first) and not looks_like_title(first):
+        first = _clean_org(meta[0])
+        if _company_ok(first) and not _has_place(first) and not looks_like_title(first):
             scores[first] += 8
     for line in (head or [])[:5]:
-        if title and (line == title or line.startswith(title)):
+        if title and (line == title or line.startswith(title) or _clean_title(line) == title):
             continue
-        for seg in re.split(r"\s+[-–—|·]\s+", line):
-            seg = _dedupe_words(seg.strip(" ,"))
-            if (seg and _company_ok(seg) and len(words(seg)) <= 6 and not LOCATION_SEGMENT.search(seg)
+        for seg in re.split(r" [-–—|·] ", line):
+            seg = _clean_org(seg.strip(" ,"))
+            if (seg and _company_ok(seg) and len(words(seg)) <= 6 and not _has_place(seg)
                     and not looks_like_title(seg) and not FACT_LINE.match(seg) and _title_case_words(seg)
                     and not re.search(r"\d|[.!?:]$", seg)):
                 scores[seg] += 5 if (_ORG_WORDS.search(seg) or _LEGAL_SUFFIX.fullmatch(seg)) else 3
@@ -218,12 +381,19 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
     lower = set(re.findall(r"\b[a-z][a-z]{2,}\b", norm))
     counts = Counter(t for t in tokens if t.lower() not in lower and t.lower() not in _COMMON_CAPS)
     for tok, n in counts.items():
-        matched = [cand for cand in scores if cand.split()[0] == tok]
+        matched = [cand for cand in scores if tok in cand.split()]
         for cand in matched:
             if n >= 2:
                 scores[cand] += n
         if not matched and n >= 3:
             scores[tok] += n
+    # A name that is also the posting's web or e-mail domain ("NIMHANS" and nimhans.ac.in).
+    for dom in set(_DOMAIN.findall(text.lower())):
+        for m in re.finditer(r"(?<![\w.@/])([A-Z][\w&]*+(?: [A-Z][\w&]*+){0,3})", text[:20_000]):
+            name = m.group(1)
+            if len(name) >= 3 and name.replace(" ", "").lower() == dom and _company_ok(name):
+                scores[name] += 5
+                break
     if not scores:
         return None
     # "Harbor & Pine" (About heading) and "Harbor & Pine Outfitters" (header) are one employer:
@@ -234,6 +404,16 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
                 scores[long] += scores[short]
     name, score = scores.most_common(1)[0]
     return name if score >= 3 else None
+
+
+_DOMAIN = re.compile(r"(?:www\.|@|https?://)([a-z0-9-]{3,40})\.[a-z]{2,}")
+_LOGO = re.compile(r" (?:logo|icon|image)$", re.I)
+
+
+def _clean_org(seg: str) -> str:
+    """A header segment as an employer name: board residue ("Acme Logo", "Acme09.05.2026") removed."""
+    seg = _dedupe_words(_DATE_GLUE.sub("", _LOGO.sub("", seg.strip())))
+    return seg.strip(" ,")
 
 
 FACT_LINE = re.compile(r"^[A-Z][\w ]{1,30}:\s")
@@ -290,51 +470,86 @@ def find_team(lines: list[Line], text: str, company: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- locations
-_LOC_LABEL = r"locations?|work\s+location|job\s+location|office(?:\s+location)?|city|based\s+in|where"
-_WORKPLACE_WORDS = re.compile(r"^(remote|hybrid|on-?site|in[- ]office|anywhere|flexible|multiple\s+locations?)$", re.I)
+_LOC_LABEL = r"(?:job |work |office )?locations?|office|city|based in|where|place of work|work site|duty station"
+_WORKPLACE_WORDS = re.compile(r"^(remote|hybrid|on-?site|in[- ]office|anywhere|flexible|multiple locations?|various)$", re.I)
+_ICON = re.compile(r"(?<![A-Za-z0-9])_[a-z]++(?:_[a-z]++)*+_(?![A-Za-z0-9])")
+#: Words that introduce a place in prose: "based in", "an office in", "anywhere in", "remote within".
+_PROSE_CUE = re.compile(
+    r"\b(?:located|based|headquartered|office|offices|position is|role is|work|working|anywhere|remote|"
+    r"relocate|live|living|reside|residing|hub|hubs|campus|site)(?: (?:is|are|will be))? (?:in|at|within|from|to)"
+    r" (?:the )?(?:our )?(?:beautiful |vibrant |downtown |central )?(?:[a-z]+ office in )?(?=[A-Z])")
+_SEGMENT_SEP = re.compile(r" [·|•–—-] |; | {2}|\t")
 
 
 def _split_places(value: str) -> list[str]:
-    value = re.sub(r"\s*\+\s*\d+\s*(more)?\s*$", "", value)
-    value = re.sub(r"\((?:remote|hybrid|on-?site)\)", "", value, flags=re.I)
-    parts = re.split(r"\s*(?:;|\||·|•|/|\bor\b|\band\b)\s*", value)
+    value = _ICON.sub(" ; ", value)
+    value = re.sub(r"\s*\+\s*\d+\s*(?:more)?\s*", " ; ", value)
+    value = re.sub(r"\((?:[^()]*)\)", " ", value)
+    parts = re.split(r" ?(?:;|\||·|•| / | or | and ) ?", value)
     out: list[str] = []
     for p in parts:
         p = p.strip(" ,.-–—")
-        p = re.sub(r"^(?:remote|hybrid|on-?site)\s*[-–—:,]\s*", "", p, flags=re.I)
-        p = re.sub(r"\s*[-–—,]\s*(?:remote|hybrid|on-?site)$", "", p, flags=re.I)
-        if p and not _WORKPLACE_WORDS.match(p) and len(p) <= 60:
-            out.append(p)
+        p = re.sub(r"^(?:remote|hybrid|on-?site|in-office)(?: ?[-–—:,] ?| in | within )", "", p, flags=re.I).strip()
+        p = re.sub(r" ?[-–—,] ?(?:remote|hybrid|on-?site)$", "", p, flags=re.I)
+        if not p or _WORKPLACE_WORDS.match(p) or len(p) > 80:
+            continue
+        place = places.clean_place(p)
+        if place:
+            out.append(place)
     return out
 
 
-_PROSE_PLACE = re.compile(
-    r"\b(?:located|based|office|offices|headquartered|position)\s+(?:is\s+)?(?:in|at)\s+(?:our\s+)?(?:\w+\s+office\s+in\s+)?"
-    r"(" + LOCATION_SEGMENT.pattern + r")"
-)
+def _bare_segments(line: str) -> list[str]:
+    """Short segments of a header line that are one place by themselves ("Dublin", "BENGALURU")."""
+    out = []
+    for seg in _SEGMENT_SEP.split(_ICON.sub(" · ", line)):
+        for part in seg.split(", "):
+            part = part.strip(" ,()")
+            if part and len(part) <= 40 and places.is_bare_place(part):
+                out.append(part)
+    return out
 
 
-def find_locations(lines: list[Line], head: list[str], meta: list[str], text: str) -> list[str]:
+def find_locations(lines: list[Line], head: list[str], meta: list[str], text: str,
+                   fields: list[tuple[str, str]] | None = None) -> list[str]:
+    """Places the job is in. Evidence order: a labelled field, the board's header lines, prose."""
     found: list[str] = []
-    labelled = _label_value(lines, _LOC_LABEL)
+    labelled = _label_value(lines, _LOC_LABEL, fields)
     if labelled:
         found.extend(_split_places(labelled))
-    for seg in meta:
-        m = LOCATION_SEGMENT.search(seg)
-        if m:
-            found.extend(_split_places(seg))
     if not found:
-        for line in head:
-            for seg in re.split(r"\s+[-–—|·•]\s+", line):
-                seg = re.sub(r"\s*\+\s*\d+.*$", "", seg).strip(" ,")
-                if len(seg) <= 80 and LOCATION_SEGMENT.fullmatch(seg):
-                    found.extend(_split_places(seg))
+        for seg in meta:
+            found.extend(_split_places(seg) if _has_place(seg) else [])
     if not found:
-        for m in _PROSE_PLACE.finditer(text):
-            found.append(m.group(1))
+        for line in lines[:12]:
+            t = line.text
+            if len(t) > 400 or is_noise(t):
+                continue
+            hits = places.scan_places(_ICON.sub(" ; ", t))
+            found.extend(p for _, p in hits)
+            if not hits and len(words(t)) <= 8:
+                found.extend(_bare_segments(t))
+    if not found:
+        for m in _PROSE_CUE.finditer(text):
+            window = text[m.end():m.end() + 60]
+            hits = places.scan_places(window)
+            if hits and hits[0][0] == 0:
+                found.append(hits[0][1])
+                continue
+            ws = re.match(r"[A-Z][\w.'’-]*+(?: [A-Z][\w.'’-]*+){0,3}", window)
+            if ws:
+                cand = ws.group(0).split(" ")
+                for n in range(len(cand), 0, -1):
+                    name = " ".join(cand[:n]).rstrip("'’s").rstrip(".'’")
+                    if places.is_bare_place(name):
+                        found.append(name)
+                        break
+    if not found:
+        found.extend(places.find_counties(text))
     seen: dict[str, None] = {}
     for p in found:
-        seen.setdefault(p, None)
+        if p.lower() not in {k.lower() for k in seen}:
+            seen.setdefault(p, None)
     return list(seen)[:20]
 
 
@@ -471,12 +686,14 @@ def find_seniority(lines: list[Line], title: str | None) -> str | None:
 
 # ---------------------------------------------------------------- years of experience
 _NUMWORD = "|".join(vocab.NUMBER_WORDS)
+#: "5+ years", "two (2) years", "3-5 yrs", "five or more years". Text is space-normalised
+#: first (see _years_in), so every gap is at most one space: no run of ``\s*`` can overlap.
 _YEARS = re.compile(
-    r"(?P<pre>\b(?:minimum\s+(?:of\s+)?|at\s+least\s+|min\.?\s+|over\s+|more\s+than\s+)?)"
-    r"(?:(?P<w>" + _NUMWORD + r")\s*(?:\(\s*(?P<wn>\d{1,2})\s*\)\s*)?|(?P<n>\d{1,2})(?:\.\d)?)"
-    r"(?:\s*(?:-|–|to)\s*(?:\d{1,2}|" + _NUMWORD + r"))?"
-    r"\s*(?P<plus>\+|\s*or\s+more|\s*plus)?\s*(?:\(?\s*\+?\s*\)?\s*)?"
-    r"(?:years?|yrs?)(?:\s*\(s\))?(?:'|’)?",
+    r"(?P<pre>\b(?:minimum (?:of )?|at least |min\.? |over |more than )?)"
+    r"(?:(?P<w>\b(?:" + _NUMWORD + r")) ?(?:\( ?(?P<wn>\d{1,2}) ?\) ?)?|(?<![\d.,])(?P<n>\d{1,2})(?:\.\d)?)"
+    r"(?: ?(?:-|–|to) ?(?:\d{1,2}|" + _NUMWORD + r"))?"
+    r" ?(?P<plus>\+|or more|plus)? ?(?:\(\+\) ?|\+ ?)?"
+    r"(?:years?|yrs?)(?: ?\(s\))?(?:'|’)?",
     re.I,
 )
 _YEARS_BAD_BEFORE = re.compile(r"(every|within|next|past|last|first|after|for\s+the|in\s+the|up\s+to|than|"
@@ -491,6 +708,7 @@ _ALT_CUT = re.compile(r"(?-i:\bOR\b)|;\s*or\b|,\s*or\s+(?=(?:an?\s+)?(?:\w+'s|ma
 
 
 def _years_in(text: str) -> list[int]:
+    text = squash_spaces(text)
     out: list[int] = []
     for m in _YEARS.finditer(text):
         n = int(m.group("n")) if m.group("n") else (int(m.group("wn")) if m.group("wn") else
@@ -576,3 +794,28 @@ def find_background_check(lines: list[str]) -> bool:
         if not _NO_CHECK.search(text[start:end if end >= 0 else len(text)]):
             return True
     return False
+
+
+# ---------------------------------------------------------------- country (for a bare "$")
+_COUNTRY_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]++(?: [A-Z][a-z]++){0,2}|(?<![A-Za-z])[A-Z]{2,3}(?![A-Za-z])")
+
+
+def posting_country(locations: list[str], text: str) -> str | None:
+    """ISO country of the job: from its places, else the country or region the text names most."""
+    for place in locations:
+        cc = places.country_of_place(place)
+        if cc:
+            return cc
+    counts: Counter[str] = Counter()
+    for m in _COUNTRY_WORD.finditer(text[:20_000]):
+        name = m.group(0)
+        ws = name.split(" ")
+        for n in range(len(ws), 0, -1):
+            cand = " ".join(ws[:n])
+            if len(cand) == 2 and cand not in vocab.REGIONS:
+                break  # two-letter codes alone are too ambiguous in prose ("IT", "HR", "OR")
+            cc = places.country_of_name(cand) if cand.lower() not in places.WEAK_NAMES else None
+            if cc:
+                counts[cc] += 1
+                break
+    return counts.most_common(1)[0][0] if counts else None

@@ -42,7 +42,7 @@ _CHROME_PHRASE = re.compile(
       | ^get\s+a\s+concise\s+overview
       | job\s+offers\s+have\s+been\s+published\s+in\s+the\s+selected\s+language
       | this\s+list\s+contains\s+only\s+the\s+countries
-      | \b\d[\d,]*\+?\s+(applicants|applications|clicks)\b
+      | (?<![\d,])\d[\d,]*+\+?\s(applicants|applications|clicks)\b
       | monitor\s+application\s+status
       | change\s+status\s*\(applied
       | add\s+personal\s+notes\s+and\s+comments

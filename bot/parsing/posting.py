@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from . import facts
 from .model import ParsedPosting
 from .noise import is_noise
@@ -66,9 +64,10 @@ def parse_posting(raw: str) -> ParsedPosting:
     text_all = "\n".join(ln.text for ln in lines)
     meta = facts.metadata_segments(lines)
     head = facts.header_lines(lines)
+    fields = facts.labelled_fields(clean_lines)
 
-    title = facts.find_title(clean_lines, head, prose)
-    company = facts.find_company(clean_lines, text_all, meta, head, title)
+    title = facts.find_title(clean_lines, head, prose, fields)
+    company = facts.find_company(clean_lines, text_all, meta, head, title, fields)
     if title and company:
         title = facts._clean_title(title, company) or title
     team = facts.find_team(clean_lines, prose, company)
@@ -78,13 +77,14 @@ def parse_posting(raw: str) -> ParsedPosting:
     not_preferred = [ln.text for ln in clean_lines if id(ln) not in preferred_lines]
     basis = required if required else not_preferred
     lang_basis = required + lists["nice_to_have"] if (required or lists["nice_to_have"]) else [prose]
-    salary = find_salary([ln.text for ln in clean_lines])
+    locations = facts.find_locations(clean_lines, head, meta, prose, fields)
+    salary = find_salary([ln.text for ln in clean_lines], facts.posting_country(locations, prose))
 
     return ParsedPosting(
         title=title,
         company=company,
         team=team,
-        locations=facts.find_locations(clean_lines, head, meta, prose),
+        locations=locations,
         workplace=facts.find_workplace(clean_lines, meta, head[0] if head else title, prose),
         employment_type=facts.find_employment_type(clean_lines, meta, title, prose),
         seniority=facts.find_seniority(clean_lines, title),

@@ -22,21 +22,26 @@ _CODES = ("USD EUR GBP CAD AUD NZD INR JPY CHF SEK NOK DKK PLN SGD HKD ZAR BRL M
 
 _CUR = (r"(?P<cur>(?:US|CA|C|CAD|A|AU|NZ|S|HK|MX|R)\$|\$|£|€|¥|₹|₩|₪|₱|\b(?:" + "|".join(_CODES) +
         r")\b\s*\$?|\bRs\.?)")
-_NUM = r"\d{1,3}(?:[,.\u202f' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Indian lakh grouping ("20,00,000", "1,42,400") first, then Western thousands, then plain.
+_NUM = (r"(?<![\d,.])(?:\d{1,2}(?:,\d\d)++,\d{3}(?![\d,])|\d{1,3}(?:[,.\u202f' ]\d{3})++(?:[.,]\d{1,2})?"
+        r"|\d++(?:[.,]\d{1,2})?)")
 _AMOUNT = (r"(?:" + _CUR + r"\s?)?(?P<num>" + _NUM + r")\s?(?P<k>[kK]|[mM](?![a-z])|\s?(?:thousand))?"
            r"(?:\s?(?P<cur2>(?:" + "|".join(_CODES) + r"|zł|kr|CHF)\b|€|£))?")
 _RANGE_SEP = (r"(?:\s*/\s*(?:hr|hour|h|yr|year|annum|month|mo|week|wk|day)|\s+(?:per|an?)\s+(?:hour|year|annum))?"
-              r"\s*(?:-|–|—|to|and|until|bis|à|a)\s*")
+              r"(?:\s*\([^()]{0,30}\))?"
+              r"\s*(?:-|–|—|to|and|until|bis|à|a|rising\s+to|increasing\s+to|up\s+to)\s*")
 _AMT_RE = re.compile(_AMOUNT)
 
 _PERIODS: list[tuple[str, re.Pattern[str]]] = [
+    ("day", re.compile(r"(per\s+24\s*(?:hours|hrs|h)\b|per\s+shift|a\s+shift|/\s?shift|per\s+day|day\s+rate|"
+                       r"daily\s+rate|/\s?day\b)", re.I)),
     ("hour", re.compile(r"(/\s?h(ou)?r\b|per\s+hour|an\s+hour|hourly|/\s?hour|p/h\b|ph\b|per\s+hr|\bhr\b|"
                         r"pro\s+stunde|/\s?std|de\s+l'heure|par\s+heure)", re.I)),
     ("year", re.compile(r"(/\s?y(ea)?r\b|per\s+(year|annum)|a\s+year|annual(ly)?|yearly|p\.?a\.?\b|/\s?annum|"
                         r"per\s+yr|\bsalary\b|\bbase\s+pay\b|/year)", re.I)),
     ("month", re.compile(r"(/\s?mo(nth)?\b|per\s+month|a\s+month|monthly|pro\s+monat|monatlich|par\s+mois|p\.?m\.?\b(?!\s*(?:est|pst|cst|to)))", re.I)),
     ("week", re.compile(r"(/\s?w(ee)?k\b|per\s+week|a\s+week|weekly)", re.I)),
-    ("day", re.compile(r"(/\s?day\b|per\s+day|a\s+day|daily\s+rate|per\s+diem\s+rate)", re.I)),
+    ("day", re.compile(r"(a\s+day\b|per\s+diem\s+rate)", re.I)),
 ]
 _PAY_WORDS = re.compile(
     r"(salary|pay\b|pay\s+range|compensation|wage|rate|earn|base|per\s+(hour|year|annum)|hourly|annual|"
@@ -59,6 +64,10 @@ class Pay:
     max: float | None
     currency: str | None
     period: str | None
+    #: The currency was only a bare "$": the posting's country may say which dollar it is.
+    bare_dollar: bool = False
+    #: The period was guessed from the size of the figure, not stated.
+    period_guessed: bool = False
 
     def as_dict(self) -> dict[str, object]:
         def num(v: float | None) -> float | int | None:
@@ -155,11 +164,12 @@ def _candidates(line: str) -> list[tuple[int, Pay]]:
         if (_NOT_PAY.search(before[-40:] + " " + after[:25]) and not _PAY_WORDS.search(before[-25:])
                 and not stated_period):
             continue
-        if re.match(r"\s*(years?|yrs?|months?|%|percent|employees|people|hours?\s+per)", after, re.I):
+        if re.match(r"\s*(years?|yrs?|months?|%|percent|employees|people|hours?\s+per|cpm|cents|miles)", after, re.I):
             continue
         lo_word = re.search(r"(up\s+to|maximum\s+of|max\.?|no\s+more\s+than)\s*$", before, re.I)
         from_word = re.search(r"(from|starting\s+(at|from)?|minimum\s+of|at\s+least|min\.?)\s*$", before, re.I)
-        mn, mx = low, high if high is not None else low
+        mn: float | None = low
+        mx: float | None = high if high is not None else low
         if high is None and lo_word:
             mn, mx = None, low
         elif high is None and from_word:
@@ -168,21 +178,45 @@ def _candidates(line: str) -> list[tuple[int, Pay]]:
         score += 3 if _PAY_WORDS.search(before + " " + after) else 0
         score += 2 if high is not None else 0
         score += 1 if cur else 0
-        period = _period(after + " " + before[-30:], mx if mx is not None else mn)
+        stated = _period(after + " " + before[-30:], None)
+        period = stated or _period("", mx if mx is not None else mn)
         score += 1 if period else 0
         if score < 3:
             continue
-        found.append((score, Pay(mn, mx, cur or "USD", period)))
+        bare = (m.group("cur") or (nxt.group("cur") if used == 2 and nxt is not None else "") or "").strip() == "$"
+        found.append((score, Pay(mn, mx, cur or "USD", period, bare_dollar=bare, period_guessed=not stated)))
     return found
 
 
-def find_salary(lines: list[str]) -> Pay | None:
-    """The best pay statement among ``lines``; None when the posting states none."""
+#: Countries whose currency is also written "$".
+_DOLLARS = {"AU": "AUD", "CA": "CAD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN", "US": "USD",
+            "JM": "JMD", "TT": "TTD", "BS": "BSD", "BB": "BBD", "FJ": "FJD", "LR": "LRD", "TW": "TWD"}
+
+
+def find_salary(lines: list[str], country: str | None = None) -> Pay | None:
+    """The best pay statement among ``lines``; None when the posting states none.
+
+    ``country`` (ISO code of where the job is) decides which dollar a bare "$" is.
+    """
     best: tuple[int, int, Pay] | None = None
     for idx, line in enumerate(lines):
         if not re.search(r"\d", line):
             continue
+        line = line[:2_000]
         for score, pay in _candidates(line):
             if best is None or score > best[0]:
                 best = (score, -idx, pay)
-    return best[2] if best else None
+    if best is None:
+        return None
+    pay = best[2]
+    if pay.bare_dollar and country in _DOLLARS:
+        pay.currency = _DOLLARS[country]
+    if pay.period_guessed:
+        # "Rs. 44,900-1,42,400" with "Initial pay Rs. 44,900 P.M." on the next line.
+        idx = -best[1]
+        for nxt in lines[idx + 1:idx + 3]:
+            stated = _period(nxt, None)
+            if stated and re.search(r"\d", nxt):
+                pay.period = stated
+                break
+    return pay

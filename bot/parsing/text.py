@@ -17,8 +17,20 @@ MAX_CHARS = 60_000
 #: Lines longer than this are prose dumps (or binary junk), never items or headings.
 MAX_LINE = 3_000
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+#: Characters that render as nothing: zero-width spaces and joiners, direction marks, the
+#: Mongolian vowel separator (whitespace in old Unicode), word joiner, BOM, soft hyphen.
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\u180e\u061c\ufeff\u00ad"
+#: Every character ``re`` treats as ``\s`` becomes a plain space, or a newline when it breaks
+#: lines. After this the only whitespace left is " " and "\n", so no pattern downstream can be
+#: fed a run of exotic spaces (U+1680, U+2000-U+200A, U+3000...) that ``\s`` would match
+#: but the collapsing below would not.
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_SPACE_MAP: dict[int, str | None] = {
+    c: ("\n" if chr(c) in _LINE_BREAKS else " ") for c in range(0x3001) if chr(c).isspace()
+}
+_SPACE_MAP.update(dict.fromkeys(map(ord, _INVISIBLE_CHARS), None))
+_SPACE_MAP[ord("\n")] = "\n"
+_SPACES = re.compile(r" {2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
 
 # A bullet: glyphs, dashes, asterisks, numbers "1." "1)" "(a)" "a." "i)".
@@ -56,10 +68,15 @@ def decode(data: bytes) -> str:
 
 def normalise(raw: str) -> str:
     """Cap the size, drop invisible and control characters, unify newlines and spaces."""
-    text = raw[:MAX_CHARS].translate(_INVISIBLE)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = raw[:MAX_CHARS].replace("\r\n", "\n")
+    text = text.translate(_SPACE_MAP)
     text = _CONTROL.sub(" ", text)
     return text
+
+
+def squash_spaces(text: str) -> str:
+    """Every whitespace run (any Unicode space) becomes one plain space; for callers given raw text."""
+    return " ".join(text.split())
 
 
 def strip_bullet(text: str) -> tuple[str, bool]:
@@ -105,7 +122,7 @@ def split_lines(raw: str) -> list[Line]:
     return lines
 
 
-_INLINE_BULLETS = re.compile(r"\s+[•●▪◦■➢►]\s+")
+_INLINE_BULLETS = re.compile(r"(?<!\s)\s++[•●▪◦■➢►]\s++")
 
 
 def explode_inline_bullets(lines: list[Line]) -> list[Line]:

@@ -138,3 +138,28 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
 }
+
+# First-level regions outside the US (US states come from the gazetteer): name -> ISO country.
+REGIONS: dict[str, str] = {
+    **dict.fromkeys(["Ontario", "Quebec", "British Columbia", "Alberta", "Manitoba", "Saskatchewan", "Nova Scotia",
+                     "New Brunswick", "Newfoundland and Labrador", "Prince Edward Island", "Yukon",
+                     "Northwest Territories", "Nunavut"], "CA"),
+    **dict.fromkeys(["New South Wales", "Victoria", "Queensland", "South Australia", "Western Australia", "Tasmania",
+                     "Northern Territory", "Australian Capital Territory", "NSW", "VIC", "QLD", "ACT"], "AU"),
+    **dict.fromkeys(["England", "Scotland", "Wales", "Northern Ireland", "Greater London"], "GB"),
+    **dict.fromkeys(["Bavaria", "Bayern", "Baden-Württemberg", "Hesse", "Hessen", "Saxony", "Sachsen",
+                     "North Rhine-Westphalia", "Nordrhein-Westfalen", "Lower Saxony", "Niedersachsen"], "DE"),
+    **dict.fromkeys(["Haryana", "Karnataka", "Maharashtra", "Tamil Nadu", "Telangana", "Uttar Pradesh", "Delhi",
+                     "Gujarat", "Kerala", "West Bengal", "Rajasthan", "Punjab", "Andhra Pradesh", "NCR"], "IN"),
+    **dict.fromkeys(["Auckland Region", "Wellington Region"], "NZ"),
+    **dict.fromkeys(["Ontario Province"], "CA"),
+}
+CA_PROVINCE_CODES = ("ON", "QC", "BC", "AB", "MB", "SK", "NS", "NB", "NL", "PE", "YT", "NT", "NU")
+# Words that make a capitalised phrase something other than a place ("Job Details, CA").
+NOT_PLACE_WORDS = re.compile(
+    r"\b(job|jobs|team|department|company|inc|llc|ltd|corp|group|salary|pay|benefits|experience|skills|"
+    r"requirements|qualifications|responsibilities|summary|description|overview|remote|hybrid|office|space|"
+    r"full|part|time|contract|permanent|posted|apply|home|search|career|careers|level|grade|degree|"
+    r"university|college|school|hospital|bank|building|street|floor|suite|avenue|road|blvd)\b",
+    re.I,
+)
