@@ -278,8 +278,9 @@ def _repeated_role(prose: str) -> str | None:
 # ---------------------------------------------------------------- company
 #: A capitalised name of up to five words. Words are possessive and a phrase may only start
 #: where a word starts, so scanning text for it is linear (no re-splitting of "A.A.A.A...").
-_CAP_PHRASE = (r"(?<![\w&.'-])(?:(?:St|Mt|Ft|Dr)\. )?[A-Z][\w&.'-]*+"
-               r"(?: (?:& |of |and |the |for |de )?[A-Z0-9][\w&.'-]*+){0,4}")
+_CAP_WORD = r"[\w&.-]*+(?:'(?!s\b)[\w&.-]++)*+"
+_CAP_PHRASE = (r"(?<![\w&.'-])(?:(?:St|Mt|Ft|Dr)\. )?[A-Z]" + _CAP_WORD +
+               r"(?: (?:& |of |and |the |for |de )?[A-Z0-9]" + _CAP_WORD + r"){0,4}")
 _COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|institution|hiring\s+company"
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"

@@ -35,6 +35,7 @@ class Kind(str, Enum):
 
 
 _VOCAB: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.OTHER, re.compile(r"(does\s+not\s+(involve|include)|is\s+not\s+for\s+you|not\s+the\s+right\s+fit)", re.I)),
     (Kind.ROLE, re.compile(
         r"(about\s+(the|this)\s+(role|job|position|opportunity)|the\s+role|the\s+opportunity|job\s+description|"
         r"position\s+(summary|overview|description)|job\s+(summary|overview)|role\s+(overview|description|summary)|"
@@ -53,7 +54,8 @@ _VOCAB: list[tuple[Kind, re.Pattern[str]]] = [
         r"qualifications\s+and\s+(skills|experience)|eligibility|person\s+specification|selection\s+criteria|"
         r"competenc(ies|y)|(your|core|technical|required)\s+skills|^skills(\s+required)?$|^experience$|^education$|"
         r"what\s+it\s+takes|what\s+makes\s+you|who\s+we('re|\s+are)\s+looking\s+for|must\s+have|prerequisites|"
-        r"licen[cs]es?(\s+and|\s*&)\s+certifications?|certifications?(\s+and|\s*&)\s+licen[cs]es?|job\s+specification)\b", re.I)),
+        r"licen[cs](es?|ing|ure)(\s+and|\s*&|,)\s+certifications?|certifications?(\s+and|\s*&|,)\s+licen[cs](es?|ing|ure)|job\s+specification|"
+        r"требования|anforderungen|ihr\s+profil|profil\s+recherch[ée]|exigences)\b", re.I)),
     (Kind.QUALIFICATIONS, re.compile(r"\bqualifications?\b|\bprofile\b|\bcriteria\b", re.I)),
     (Kind.DUTIES, re.compile(
         r"(responsibilit(y|ies)|duties|what\s+you('ll|'d|\s+will|\s+would)?\s+(actually\s+)?(do|be\s+doing|work\s+on|own)|"
@@ -62,10 +64,12 @@ _VOCAB: list[tuple[Kind, re.Pattern[str]]] = [
         r"accountabilities|main\s+tasks|tasks|job\s+functions|what\s+the\s+job\s+involves|"
         r"how\s+you('ll|\s+will)\s+(contribute|make\s+an\s+impact)|you\s+will|you('ll|\s+will)\s+be|"
         r"what\s+you('ll|\s+will)\s+achieve|scope\s+of\s+(work|role)|"
-        r"examples?\s+of\s+(duties|work)|primary\s+functions|major\s+duties|work\s+performed)\b", re.I)),
+        r"examples?\s+of\s+(duties|work)|primary\s+functions|major\s+duties|work\s+performed|"
+        r"обязанности|ihre\s+aufgaben|aufgaben|vos\s+missions|missions)\b", re.I)),
     (Kind.BENEFITS, re.compile(
         r"(benefits?|perks|what\s+we\s+offer|we\s+offer|why\s+(join|work)|compensation\s+and\s+benefits|"
-        r"total\s+rewards|what('s|\s+is)\s+in\s+it\s+for\s+you|our\s+offer|rewards|wellbeing|why\s+you('ll)?\s+love)\b", re.I)),
+        r"total\s+rewards|what('s|\s+is)\s+in\s+it\s+for\s+you|our\s+offer|rewards|wellbeing|why\s+you('ll)?\s+love|"
+        r"условия|wir\s+bieten)\b", re.I)),
     (Kind.PAY, re.compile(r"^(salary|pay|compensation|pay\s+range|salary\s+range|wage|hourly\s+rate|base\s+pay|"
                           r"salary\s+information|pay\s+rate|remuneration)(\s+range)?\b", re.I)),
     (Kind.ABOUT, re.compile(
@@ -172,6 +176,11 @@ def _split_glued(line: Line) -> list[Line]:
     return [line]
 
 
+_LEAD_IN = re.compile(r"(?:\binclude|\bincludes|\bincluding|not\s+limited\s+to|following|\bby|\bwill)\s*:?$", re.I)
+#: A heading made only of a section word run into an ALL-CAPS one: "ResponsibilitiesKEY RESPONSIBILITIES".
+_SUBHEAD_KINDS = (Kind.DUTIES, Kind.REQUIRED, Kind.PREFERRED, Kind.QUALIFICATIONS)
+
+
 def heading_kind(line: Line, next_line: Line | None, in_bulleted_section: bool,
                  prev_line: Line | None = None) -> Kind | None:
     """Kind of heading ``line`` is, or None if it is content.
@@ -191,6 +200,9 @@ def heading_kind(line: Line, next_line: Line | None, in_bulleted_section: bool,
     strong_shape = text.endswith((":", "：")) or line.markdown_heading or line.emphasised
     # In a bulleted list an unbulleted short line right before more bullets is structure.
     between_lists = in_bulleted_section and next_line is not None and next_line.bulleted and n <= 8
+    if kind is not None and _LEAD_IN.search(text) and not line.bulleted:
+        # "Duties include but are not limited to", "In this role, you will add to the mission by".
+        return kind
     if kind is not None:
         # A vocabulary word inside an ordinary item ("attention to details") is not a heading:
         # the phrase must be most of the line, or the line must be shaped like a heading.
@@ -215,6 +227,7 @@ def cut_sections(lines: list[Line]) -> list[Section]:
         expanded.extend(_split_glued(line))
     sections = [Section(Kind.INTRO, None)]
     bullets = 0  # bulleted lines in the current section, kept incrementally (sections can be long)
+    resume_after_legal: Kind | None = None
 
     def start(section: Section) -> None:
         nonlocal bullets
@@ -227,6 +240,13 @@ def cut_sections(lines: list[Line]) -> list[Section]:
         bulleted_section = bool(current.lines) and bullets >= max(1, len(current.lines) // 2)
         prev = expanded[i - 1] if i else None
         kind = heading_kind(line, nxt, bulleted_section, prev)
+        if kind is not None and current.kind in _SUBHEAD_KINDS and kind not in (Kind.LEGAL, Kind.BENEFITS, Kind.ABOUT):
+            vocab_kind, coverage = _vocab_match(line.text)
+            if vocab_kind is None or (coverage < 0.5 and vocab_kind != Kind.OTHER and not line.text.endswith(":")
+                                      and vocab_kind != Kind.PREFERRED and not current.lines):
+                # "Payment Integration & Delivery" between duty bullets, "Requirements & Analysis
+                # (Core)" under "Duties": a sub-heading inside the list, which goes on.
+                continue
         if kind is not None:
             if kind in (Kind.REQUIRED, Kind.PREFERRED) and current.kind == Kind.QUALIFICATIONS and not current.lines:
                 current.kind = kind
@@ -242,9 +262,17 @@ def cut_sections(lines: list[Line]) -> list[Section]:
             continue
         if is_legal(line.text):
             if current.kind != Kind.LEGAL:
+                # Right under a list heading ("Essential duties" / "Reasonable accommodations may
+                # be made...") the notice is set aside and the list resumes after it.
+                resume = current.kind if current.kind in _SUBHEAD_KINDS and not current.lines else None
                 start(Section(Kind.LEGAL, None))
+                resume_after_legal = resume
             sections[-1].lines.append(line)
             continue
+        if current.kind == Kind.LEGAL and resume_after_legal is not None:
+            start(Section(resume_after_legal, None))
+            resume_after_legal = None
+            current = sections[-1]
         current.lines.append(line)
         bullets += line.bulleted
     return sections
