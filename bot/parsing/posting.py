@@ -32,6 +32,8 @@ def _items(section: Section) -> list[str]:
             continue
         if section.kind == Kind.ROLE and not line.bulleted:
             continue
+        if bulleted >= 2 and not line.bulleted and (text.endswith(":") or len(words(text)) > 30):
+            continue  # a lead-in ("...including:") or a paragraph between bullets, not an item
         if mostly_bulleted and not line.bulleted:
             # A wrapped continuation of the previous bullet, or prose between lists.
             if out and text[:1].islower() and not out[-1].endswith((".", "!", "?")):
@@ -76,7 +78,9 @@ def parse_posting(raw: str) -> ParsedPosting:
     preferred_lines = {id(ln) for s in sections if s.kind == Kind.PREFERRED for ln in s.lines}
     not_preferred = [ln.text for ln in clean_lines if id(ln) not in preferred_lines]
     basis = required if required else not_preferred
-    lang_basis = required + lists["nice_to_have"] if (required or lists["nice_to_have"]) else [prose]
+    # Languages count where a candidate is asked for them; a stack named in prose or a board's
+    # tag cloud is not a requirement.
+    lang_basis = required + lists["nice_to_have"]
     locations = facts.find_locations(clean_lines, head, meta, prose, fields)
     salary = find_salary([ln.text for ln in clean_lines], facts.posting_country(locations, prose))
 

@@ -79,21 +79,44 @@ def squash_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
+#: A two-digit ordinal glued to its item: "01Own the roadmap", "015+ years" (item 01, "5+ years").
+_GLUED_ORDINAL = re.compile(r"^0[1-9](?=[A-Z(\d])|^1[0-9](?=[A-Z][a-z])")
+
+
 def strip_bullet(text: str) -> tuple[str, bool]:
     """Remove one leading list marker; return the rest and whether there was one."""
     m = _BULLET.match(text)
     if not m:
-        return text, False
+        g = _GLUED_ORDINAL.match(text)
+        return (text[g.end():], True) if g and len(text) > 4 else (text, False)
     rest = text[m.end():].strip()
+    g = _GLUED_ORDINAL.match(rest)
+    if g and len(rest) > 4:
+        rest = rest[g.end():]
     # "- " alone or "1." alone is not an item.
     return (rest, True) if rest else (text, False)
+
+
+#: Where a flattened page runs sentences and headings together without a space:
+#: "...per week.Summary: ...", "pages.Collaborate with...", "weekSummary:", "CasualTHE POSITION:".
+_GLUED_BREAK = re.compile(r"(?<=[a-z0-9)][.!?;])(?=[A-Z][a-z])|(?<=[a-z)])(?=[A-Z][a-z]++(?: [A-Z]?[a-z]++){0,2}:)"
+                          r"|(?<=[a-z)])(?=[A-Z]{3,}+(?: [A-Z]{2,}+)*+:)")
+#: Lines longer than this are looked at for glued sentence boundaries.
+GLUED_LINE = 250
+
+
+def _unglue(piece: str) -> list[str]:
+    if len(piece) < GLUED_LINE:
+        return [piece]
+    return _GLUED_BREAK.split(piece)
 
 
 def split_lines(raw: str) -> list[Line]:
     """Split into cleaned :class:`Line` objects, dropping empties but remembering the gaps."""
     lines: list[Line] = []
     blank = False
-    for piece in normalise(raw).split("\n"):
+    pieces = [p for piece in normalise(raw).split("\n") for p in _unglue(piece)]
+    for piece in pieces:
         text = _SPACES.sub(" ", piece).strip()
         if not text:
             blank = True
