@@ -285,7 +285,7 @@ _COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+orga
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"
     r"equal|all|about|join|apply|employer|benefits|responsibilities|requirements|qualifications|location|"
-    r"remote|hybrid|full|part|big\s+tech|bachelor|master|ability|experience|"
+    r"remote|hybrid|full|part|big\s+tech|bachelor|master|ability|experience|posted|salary|location|date|apply|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
     r"august|september|october|november|december)\b",
     re.I,
@@ -438,19 +438,40 @@ _COMMON_CAPS = {
 
 
 # ---------------------------------------------------------------- team
-_TEAM_LABEL = r"team|department|division|business\s+unit|unit|group|org(?:ani[sz]ation)?\s+unit|service\s+line"
+_TEAM_LABEL = (r"team|department|division|business\s+unit|unit|group|org(?:ani[sz]ation)?\s+unit|service\s+line|"
+               r"department\s*/\s*team|team\s*/\s*department|directorate|service\s+area|program(?:me)?\s+area")
 _TEAM_WORD = r"[A-Z][\w&.+/-]*(?:'s)?"
 _TEAM_PHRASE = re.compile(
     r"\b(?P<lead>(?i:join\s+(?:the|our)|on\s+the|in\s+the|with\s+the|the|our))\s+"
-    r"(?P<name>(?:(?:" + _TEAM_WORD + r"|\([A-Z][A-Za-z&]{1,10}\))[ \t]+(?:(?:and|of|&|for)[ \t]+)?){1,7}?)"
+    r"(?P<name>(?:(?:" + _TEAM_WORD + r"|\([A-Z][^()]{0,60}\))[ \t]+(?:(?:and|of|&|for)[ \t]+)?){1,7}?)"
     r"(?:team|Team|group|Group|organi[sz]ation|Organi[sz]ation)\b(?P<after>\s+(?:is|are)\s+(?:hiring|looking|seeking))?"
 )
 
 
-def find_team(lines: list[Line], text: str, company: str | None) -> str | None:
-    labelled = _label_value(lines, _TEAM_LABEL)
+def _title_team(title: str | None, company: str | None) -> str | None:
+    """The unit a title names after its role: "Backend Engineer, Payments", "Engineer - Data Platform"."""
+    if not title:
+        return None
+    m = re.search(r"(?:, | [-–—] )(.+)$", title)
+    if not m:
+        return None
+    head, tail = title[:m.start()], m.group(1).strip()
+    if (not tail[:1].isupper() or re.search(r"\d", tail) or _is_role(tail) or _is_place(tail)
+            or (company and tail.lower() == company.lower()) or _ORG_TAIL.search(tail)
+            or re.search(r"\b(?:manager|director|head|vp|vice president|chief|lead)\b", head, re.I)
+            or re.fullmatch(r"(?:senior|junior|principal|staff|lead|remote|hybrid|contract|full[- ]time|part[- ]time|"
+                            r"[IVX]+|MS|BS|PhD|\w+ \d{4})", tail, re.I)
+            or len(words(tail)) > 8):
+        return None
+    return tail
+
+
+def find_team(lines: list[Line], text: str, company: str | None, title: str | None = None,
+              fields: list[tuple[str, str]] | None = None) -> str | None:
+    labelled = _label_value(lines, _TEAM_LABEL, fields)
     if labelled and len(labelled) <= 80:
-        return labelled
+        return labelled.split(" / ")[0].strip()
+    from_title = _title_team(title, company)
     norm = _APOS.sub("'", text)
     best: tuple[int, int, str] | None = None
     for m in _TEAM_PHRASE.finditer(norm):
@@ -465,9 +486,18 @@ def find_team(lines: list[Line], text: str, company: str | None) -> str | None:
         score = 1
         if m.group("after") or lead.startswith("join") or lead == "on the":
             score = 3
+        elif lead in ("our", "in the", "with the") or (
+                lead in ("the", "our") and (m.start() == 0 or norm[max(0, m.start() - 2):m.start()] in (". ", "\n")
+                                             or norm[m.start() - 1:m.start()] == "\n")):
+            score = 2  # "The Payments team builds...": the team as the subject of the posting's sentence
         if best is None or score > best[0]:
             best = (score, -m.start(), name)
-    return best[2] if best else None
+    # "the X team" alone is any team the posting mentions (one the role supports or leads).
+    if best and best[0] >= 3:
+        return best[2]
+    if from_title:
+        return from_title
+    return best[2] if best and best[0] >= 2 else None
 
 
 # ---------------------------------------------------------------- locations
@@ -562,7 +592,8 @@ _HYBRID = re.compile(r"\bhybrid\b(?!\s+(?:cloud|apps?|application|mobile|infrast
 _REMOTE = re.compile(
     _NEG + r"\b(fully\s+remote|100%\s+remote|remote[-\s]first|remote[-\s]friendly|work\s+remotely|work\s+from\s+home|"
     r"remote\s+(?:role|position|job|opportunity|work(?:ing)?|eligible|option|employee|team\s+member|-\s*[A-Z])|"
-    r"this\s+is\s+a\s+remote|can\s+be\s+(?:done\s+)?remote(?:ly)?|wfh)\b", re.I)
+    r"this\s+is\s+a\s+remote|can\s+be\s+(?:done\s+)?remote(?:ly)?|wfh|"
+    r"(?:job|role|position|work)\s+is\s+(?:fully\s+|100%\s+)?remote)\b", re.I)
 _ONSITE = re.compile(
     r"\b((?:100%\s+|fully\s+)?on[-\s]?site\s+(?:role|position|job|work|working|presence|only|requirement|"
     r"5\s+days|five\s+days|daily|full[-\s]time)|(?:work|working|be|is|based|report|reporting)\s+"
@@ -581,9 +612,15 @@ def _workplace_word(value: str) -> str | None:
     return None
 
 
-def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, text: str) -> str | None:
+_GLUED_WORKPLACE = re.compile(r"(?<=[a-z0-9])(Remote|Hybrid|On-?[Ss]ite|In-Office)(?=[A-Z])")
+_OFFICE_PLACE = re.compile(r"\b(?:office|building|premises|campus|on[- ]site|in person|facility)\b", re.I)
+
+
+def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, text: str,
+                   fields: list[tuple[str, str]] | None = None) -> str | None:
     labelled = _label_value(lines, r"workplace(?:\s+type)?|work\s+(?:model|arrangement|setting|type|style|location)|"
-                                   r"remote(?:\s+work)?|location\s+type|locations?|job\s+type|work\s+mode|flexibility")
+                                   r"remote(?:\s+work)?|location\s+type|locations?|job\s+type|work\s+mode|flexibility|"
+                                   r"worker\s+type|workplace\s+model", fields)
     if labelled:
         w = _workplace_word(labelled)
         if w:
@@ -597,6 +634,13 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
     for line in lines[:12]:
         if re.fullmatch(r"\(?(remote|hybrid|on-?site|in[- ]office)\)?", line.text.strip(), re.I):
             return _workplace_word(line.text)
+        # Board chrome run together: "Full TimeRemoteTeam 78".
+        m = _GLUED_WORKPLACE.search(line.text) if len(line.text) <= 300 else None
+        if m:
+            return _workplace_word(m.group(1))
+    loc = _label_value(lines, _LOC_LABEL, fields)
+    if loc and _OFFICE_PLACE.search(loc) and not places.scan_places(loc):
+        return "onsite"  # "Location: Office space as assigned in the building"
     if _HYBRID.search(text):
         return "hybrid"
     if _REMOTE.search(text):
@@ -609,8 +653,10 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
 # ---------------------------------------------------------------- employment type
 _ETYPES: list[tuple[str, re.Pattern[str]]] = [
     ("internship", re.compile(r"\b(internship|intern\b|co-?op\s+(?:position|role|program)|work\s+placement)", re.I)),
-    ("part_time", re.compile(r"\bpart[-\s]?time\b(?!\s+(?:students?|studies|study|mba|degree))", re.I)),
-    ("full_time", re.compile(r"\bfull[-\s]?time\b(?!\s+(?:equivalent|students?|studies|study|mba|degree))", re.I)),
+    ("part_time", re.compile(r"\b(?:part[-\s]?time(?-i:(?![a-z]))(?!\s+(?:students?|studies|study|mba|degree))|"
+                             r"teilzeit|частичная\s+занятость|temps\s+partiel)", re.I)),
+    ("full_time", re.compile(r"\b(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|students?|studies|study|mba|degree))|"
+                             r"vollzeit|полная\s+занятость|temps\s+plein)", re.I)),
     ("temporary", re.compile(r"\b(temporary|seasonal|temp\b|fixed[-\s]term|interim\s+(?:role|position))", re.I)),
     ("contract", re.compile(r"\b(contract(?:or)?\s*(?:role|position|basis|assignment|job|to\s+hire|-to-hire)|"
                             r"\d+[-\s](?:month|week|year)\s+contract|freelance|independent\s+contractor|\bC2C\b|"
@@ -618,9 +664,29 @@ _ETYPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def find_employment_type(lines: list[Line], meta: list[str], title: str | None, text: str) -> str | None:
+_HOURS = re.compile(r"(\d{1,2})(?: ?(?:-|–|to) ?(\d{1,2}))? (?:hours|hrs)(?: per| a| each|/) ?week", re.I)
+_CONTRACT_EXPLICIT = re.compile(r"\b(?:contract (?:position|role|basis|assignment|job)|fixed[- ]term contract|"
+                                r"(?:position|role) (?:is|will be) (?:on )?(?:a )?contract)", re.I)
+
+
+def _hours_type(text: str) -> str | None:
+    """"40 hours per week" is full-time, "5-10 hours per week" part-time; 30-34 says nothing."""
+    m = _HOURS.search(text)
+    if not m:
+        return None
+    n = int(m.group(2) or m.group(1))
+    return "full_time" if n >= 35 else "part_time" if n < 30 else None
+
+
+def find_employment_type(lines: list[Line], meta: list[str], title: str | None, text: str,
+                         fields: list[tuple[str, str]] | None = None) -> str | None:
     labelled = _label_value(lines, r"employment(?:\s+type)?|job\s+type|type|contract(?:\s+type)?|schedule|"
-                                   r"position\s+type|work\s+type|hours|employment\s+status|job\s+status")
+                                   r"position\s+type|work\s+type|hours|employment\s+status|job\s+status|time|"
+                                   r"working\s+hours", fields)
+    if fields and any(label == "contract" for label, _ in fields):
+        return "contract"  # "Contract: ASAP start until June": the field itself says so
+    if labelled and re.fullmatch(r"casual|casual\s+.{0,30}", labelled.strip(), re.I):
+        return "part_time"
     candidates = [labelled] if labelled else []
     candidates += meta
     if title:
@@ -631,6 +697,10 @@ def find_employment_type(lines: list[Line], meta: list[str], title: str | None, 
                 return name
         if re.fullmatch(r"\s*contract\s*", value, re.I):
             return "contract"
+    if labelled and _hours_type(labelled):
+        return _hours_type(labelled)
+    if _CONTRACT_EXPLICIT.search(text):
+        return "contract"  # "a part-time (25 h) contract position": the engagement is the contract
     earliest: tuple[int, str] | None = None
     for name, pattern in _ETYPES:
         if name == "internship":
@@ -638,7 +708,9 @@ def find_employment_type(lines: list[Line], meta: list[str], title: str | None, 
         m = pattern.search(text)
         if m and (earliest is None or m.start() < earliest[0]):
             earliest = (m.start(), name)
-    return earliest[1] if earliest else None
+    if earliest:
+        return earliest[1]
+    return _hours_type(text)
 
 
 # ---------------------------------------------------------------- seniority
@@ -646,7 +718,8 @@ _IC_MANAGER = re.compile(r"\b(product|project|program|programme|account|case|com
                          r"social\s+media|property|office|client|customer\s+success|relationship|territory|"
                          r"category|release|configuration|data|quality|risk|facilities|vendor)\s+manager\b", re.I)
 _SENIORITY: list[tuple[str, re.Pattern[str]]] = [
-    ("intern", re.compile(r"\b(intern|internship|co-?op|trainee|apprentice)\b", re.I)),
+    ("intern", re.compile(r"\b(intern|internship|co-?op)\b", re.I)),
+    ("junior", re.compile(r"\b(apprentice|trainee|recruit)\b", re.I)),
     ("executive", re.compile(r"\b(chief|c[eotfi]o|vp|svp|evp|vice[\s-]president|president|managing\s+director|"
                              r"general\s+counsel|executive\s+director)\b", re.I)),
     ("director", re.compile(r"\b(director|head\s+of)\b", re.I)),
@@ -669,14 +742,18 @@ _LEVEL_WORDS = {
 }
 
 
-def find_seniority(lines: list[Line], title: str | None) -> str | None:
-    labelled = _label_value(lines, r"seniority(?:\s+level)?|experience\s+level|level|career\s+level")
+def find_seniority(lines: list[Line], title: str | None, text: str = "",
+                   fields: list[tuple[str, str]] | None = None) -> str | None:
+    labelled = _label_value(lines, r"seniority(?:\s+level)?|experience\s+level|level|career\s+level", fields)
     if labelled:
         v = labelled.strip().lower()
         if v in _LEVEL_WORDS:
             return _LEVEL_WORDS[v]
     if not title:
         return None
+    if re.search(r"\bentry[- ]level (?:position|role|job|opportunity)\b", text, re.I) and \
+            not re.search(r"\b(?:senior|lead|manager|director|principal|staff)\b", title, re.I):
+        return "junior"
     for name, pattern in _SENIORITY:
         if name == "manager" and _IC_MANAGER.search(title) and not re.search(r"\bmanager\s*,|\bmanager\s+of\b", title, re.I):
             continue

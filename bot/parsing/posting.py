@@ -72,7 +72,7 @@ def parse_posting(raw: str) -> ParsedPosting:
     company = facts.find_company(clean_lines, text_all, meta, head, title, fields)
     if title and company:
         title = facts._clean_title(title, company) or title
-    team = facts.find_team(clean_lines, prose, company)
+    team = facts.find_team(clean_lines, prose, company, title, fields)
 
     required = lists["requirements"]
     preferred_lines = {id(ln) for s in sections if s.kind == Kind.PREFERRED for ln in s.lines}
@@ -89,9 +89,9 @@ def parse_posting(raw: str) -> ParsedPosting:
         company=company,
         team=team,
         locations=locations,
-        workplace=facts.find_workplace(clean_lines, meta, head[0] if head else title, prose),
-        employment_type=facts.find_employment_type(clean_lines, meta, title, prose),
-        seniority=facts.find_seniority(clean_lines, title),
+        workplace=facts.find_workplace(clean_lines, meta, head[0] if head else title, prose, fields),
+        employment_type=facts.find_employment_type(clean_lines, meta, title, prose, fields),
+        seniority=facts.find_seniority(clean_lines, title, prose, fields),
         min_years_experience=facts.find_min_years(basis),
         education=facts.find_education(basis),
         languages=facts.find_languages(lang_basis),

@@ -23,7 +23,7 @@ _CODES = ("USD EUR GBP CAD AUD NZD INR JPY CHF SEK NOK DKK PLN SGD HKD ZAR BRL M
 _CUR = (r"(?P<cur>(?:US|CA|C|CAD|A|AU|NZ|S|HK|MX|R)\$|\$|£|€|¥|₹|₩|₪|₱|\b(?:" + "|".join(_CODES) +
         r")\b\s*\$?|\bRs\.?)")
 # Indian lakh grouping ("20,00,000", "1,42,400") first, then Western thousands, then plain.
-_NUM = (r"(?<![\d,.])(?:\d{1,2}(?:,\d\d)++,\d{3}(?![\d,])|\d{1,3}(?:[,.\u202f' ]\d{3})++(?:[.,]\d{1,2})?"
+_NUM = (r"(?<![\d,.])(?:\d{1,2}(?:,\d\d(?=,))++,\d{3}(?![\d,])|\d{1,3}(?:[,.\u202f' ]\d{3})++(?:[.,]\d{1,2})?"
         r"|\d++(?:[.,]\d{1,2})?)")
 _AMOUNT = (r"(?:" + _CUR + r"\s?)?(?P<num>" + _NUM + r")\s?(?P<k>[kK]|[mM](?![a-z])|\s?(?:thousand))?"
            r"(?:\s?(?P<cur2>(?:" + "|".join(_CODES) + r"|zł|kr|CHF)\b|€|£))?")
