@@ -25,7 +25,10 @@ _FIELD_COLON = re.compile(r"^([A-Za-z][A-Za-z /&()'’-]{0,38}?) ?[:：] ?(.*)$"
 #: "DIRECTORATE: Business, Growth & CommunityCLASSIFICATION: Grade A".
 _CAPS_LABEL = re.compile(r"(?<![A-Za-z])([A-Z]{3,}+(?: (?:[A-Z]{2,}+|&|/))*+) ?:")
 #: Where a value ends because the next label starts: " Time: ..." or glued "weekSummary: ...".
-_NEXT_LABEL = re.compile(r"(?: |(?<=[a-z.]))(?=[A-Z][a-z]++(?: [A-Za-z]++){0,2} ?:(?: |$))")
+_NEXT_LABEL = re.compile(r"(?: |(?<=[a-z.]))(?=[A-Z][a-z]++ ?:(?: |$))")
+#: First words of two-word labels, so "… Job Type:" is cut before "Job", not before "Type".
+_LABEL_FIRST = re.compile(r"(?: |^)(?:job|pay|start|closing|work|employment|contract|salary|hourly|working|"
+                          r"reports|reporting|worker|base)$", re.I)
 #: A line that is only a label, with its value on the next line ("Location" / "United States").
 _BARE_LABELS = re.compile(r"(?:job |work |office )?locations?|salary|pay|compensation|employment type|job type|"
                           r"company|employer|department|team|job title|position|workplace(?: type)?|work model", re.I)
@@ -34,7 +37,13 @@ _BARE_LABELS = re.compile(r"(?:job |work |office )?locations?|salary|pay|compens
 def _cut_value(value: str) -> str:
     value = value.strip(" |")
     m = _NEXT_LABEL.search(value, 1)
-    return value[:m.start()].strip(" |") if m else value
+    if not m:
+        return value
+    cut = m.start()
+    first = _LABEL_FIRST.search(value[:cut].rstrip())
+    if first:
+        cut = first.start()
+    return value[:cut].strip(" |")
 
 
 def labelled_fields(lines: list[Line]) -> list[tuple[str, str]]:
@@ -71,7 +80,8 @@ def _label_value(lines: list[Line], labels: str, fields: list[tuple[str, str]] |
     pattern = re.compile(r"(?:" + labels + r")", re.I)
     for label, value in fields if fields is not None else labelled_fields(lines):
         value = value.strip()
-        if value.strip("-–— ") and pattern.fullmatch(label):
+        if value.strip("-–— ") and (pattern.fullmatch(label) or (
+                " " in label and len(label.split()) <= 4 and pattern.fullmatch(label.split()[-1]))):
             return value
     return None
 
@@ -148,7 +158,7 @@ _TITLE_PROSE = [
 ]
 _SECTION_WORD = re.compile(r"^(responsibilities|requirements|qualifications|about|benefits|what\s+you|who\s+you|"
                            r"your\s+role|the\s+role|job\s+(summary|description|details|opportunities)|description|"
-                           r"summary|overview|menu|home)\b", re.I)
+                           r"summary|overview|menu$|home$)\b", re.I)
 #: Agent nouns a title ends in when the role word is not in the vocabulary ("Dishwasher",
 #: "Labourer", "Lineperson", "Tax Senior").
 _AGENT = re.compile(r"(?:[a-z]{3,}(?:er|or|ist|ian)|[a-z]+(?:person|man|woman|hand|smith|wright|keeper)|"
@@ -220,7 +230,7 @@ def looks_like_title(text: str) -> bool:
     n = len(words(text))
     if n == 0 or n > 12 or len(text) > 110 or text.endswith((".", "!", "?", ":", ";", ",")):
         return False
-    if is_noise(text) or _title_case_share(text) < 0.7:
+    if is_noise(text) or _title_case_share(_clean_title(text)) < 0.7:
         return False
     return _is_role(_clean_title(text))
 
@@ -279,13 +289,14 @@ def _repeated_role(prose: str) -> str | None:
 #: A capitalised name of up to five words. Words are possessive and a phrase may only start
 #: where a word starts, so scanning text for it is linear (no re-splitting of "A.A.A.A...").
 _CAP_WORD = r"[\w&.-]*+(?:'(?!s\b)[\w&.-]++)*+"
-_CAP_PHRASE = (r"(?<![\w&.'-])(?:(?:St|Mt|Ft|Dr)\. )?[A-Z]" + _CAP_WORD +
+_CAP_PHRASE = (r"(?<![\w&'-])(?<![A-Z]\.)(?:(?:St|Mt|Ft|Dr)\. )?[A-Z]" + _CAP_WORD +
                r"(?: (?:& |of |and |the |for |de )?[A-Z0-9]" + _CAP_WORD + r"){0,4}")
 _COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|institution|hiring\s+company"
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"
     r"equal|all|about|join|apply|employer|benefits|responsibilities|requirements|qualifications|location|"
     r"remote|hybrid|full|part|big\s+tech|bachelor|master|ability|experience|posted|salary|location|date|apply|"
+    r"vacancy|vacancies|opening|job\s+opening|description|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
     r"august|september|october|november|december)\b",
     re.I,
@@ -653,9 +664,9 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
 # ---------------------------------------------------------------- employment type
 _ETYPES: list[tuple[str, re.Pattern[str]]] = [
     ("internship", re.compile(r"\b(internship|intern\b|co-?op\s+(?:position|role|program)|work\s+placement)", re.I)),
-    ("part_time", re.compile(r"\b(?:part[-\s]?time(?-i:(?![a-z]))(?!\s+(?:students?|studies|study|mba|degree))|"
+    ("part_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:part[-\s]?time(?-i:(?![a-z]))(?!\s+(?:students?|studies|study|mba|degree))|"
                              r"teilzeit|частичная\s+занятость|temps\s+partiel)", re.I)),
-    ("full_time", re.compile(r"\b(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|students?|studies|study|mba|degree))|"
+    ("full_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|students?|studies|study|mba|degree))|"
                              r"vollzeit|полная\s+занятость|temps\s+plein)", re.I)),
     ("temporary", re.compile(r"\b(temporary|seasonal|temp\b|fixed[-\s]term|interim\s+(?:role|position))", re.I)),
     ("contract", re.compile(r"\b(contract(?:or)?\s*(?:role|position|basis|assignment|job|to\s+hire|-to-hire)|"

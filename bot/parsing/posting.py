@@ -17,6 +17,12 @@ _LIST_KINDS = {
     Kind.PREFERRED: "nice_to_have",
 }
 MAX_ITEMS = 60
+
+
+def _title_words(text: str) -> bool:
+    ws = [w for w in text.replace("&", " ").split() if len(w) > 3]
+    return bool(ws) and all(w[:1].isupper() for w in ws)
+
 MAX_ITEM_CHARS = 1_500
 
 
@@ -41,6 +47,8 @@ def _items(section: Section) -> list[str]:
                 continue
             if len(words(text)) > 40:
                 continue
+            if len(words(text)) <= 6 and not text.endswith((".", ";")) and _title_words(text):
+                continue  # a sub-heading between bullet groups ("Events & Logistics")
         out.append(text[:MAX_ITEM_CHARS])
     return out
 

@@ -31,6 +31,7 @@ _RANGE_SEP = (r"(?:\s*/\s*(?:hr|hour|h|yr|year|annum|month|mo|week|wk|day)|\s+(?
               r"(?:\s*\([^()]{0,30}\))?"
               r"\s*(?:-|–|—|to|and|until|bis|à|a|rising\s+to|increasing\s+to|up\s+to)\s*")
 _AMT_RE = re.compile(_AMOUNT)
+_ASIDE = re.compile(r"\((?:level|grade|band|step|scale|point|spine|pay)[^()$£€₹]{0,25}\)", re.I)
 
 _PERIODS: list[tuple[str, re.Pattern[str]]] = [
     ("day", re.compile(r"(per\s+24\s*(?:hours|hrs|h)\b|per\s+shift|a\s+shift|/\s?shift|per\s+day|day\s+rate|"
@@ -132,6 +133,8 @@ def _period(context: str, amount: float | None) -> str | None:
 
 def _candidates(line: str) -> list[tuple[int, Pay]]:
     found: list[tuple[int, Pay]] = []
+    # "(Band 4)" between two figures is not a figure: blank it out, keeping offsets.
+    line = _ASIDE.sub(lambda a: " " * len(a.group(0)), line)
     matches = [m for m in _AMT_RE.finditer(line)]
     i = 0
     while i < len(matches):
