@@ -52,7 +52,7 @@ def labelled_fields(lines: list[Line]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for i, line in enumerate(lines[:120]):
         text = line.text
-        if text.startswith("|") or text.count("|") >= 2 and ":" not in text[:40]:
+        if text.startswith("|") or (text.count("|") >= 2 and ":" not in text[:40]):
             cells = [c.strip() for c in text.strip("|").split("|")]
             cells = [c for c in cells if c]
             if len(cells) >= 2 and len(cells[0]) <= 40 and not cells[0].startswith("-"):
@@ -147,7 +147,8 @@ def _dedupe_words(text: str) -> str:
 _TITLE_LABEL = r"job title|position title|title|position|role|job|post|vacancy|job name|role title"
 _TW = r"[A-Z][\w./&+’'-]*+"
 #: A capitalised role phrase: up to seven words, small joining words allowed inside.
-_TITLE_WORDS = r"(?P<t>" + _TW + r"(?: (?:of |and |& |in |for |to |- )?(?:" + _TW + r"|\([A-Z][\w/&-]*+\)|\d{1,2}(?= [A-Z])|I{1,3}|IV)){0,7})"
+_TITLE_WORDS = (r"(?P<t>" + _TW + r"(?: (?:of |and |& |in |for |to |- )?(?:" + _TW +
+                r"|\([A-Z][\w/&-]*+\)|\d{1,2}(?= [A-Z])|I{1,3}|IV)){0,7})")
 _TITLE_PROSE = [
     re.compile(r"\b(?:is|are|'re|’re|am) (?:hiring|looking for|seeking|searching for|recruiting) "
                r"(?:an?|our next|a new|an experienced|a dedicated|a motivated|a talented) (?:[a-z]+, )*(?:[a-z]+ )?"
@@ -291,7 +292,8 @@ def _repeated_role(prose: str) -> str | None:
 _CAP_WORD = r"[\w&.-]*+(?:'(?!s\b)[\w&.-]++)*+"
 _CAP_PHRASE = (r"(?<![\w&'-])(?<![A-Z]\.)(?:(?:St|Mt|Ft|Dr)\. )?[A-Z]" + _CAP_WORD +
                r"(?: (?:& |of |and |the |for |de )?[A-Z0-9]" + _CAP_WORD + r"){0,4}")
-_COMPANY_LABEL = r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|institution|hiring\s+company"
+_COMPANY_LABEL = (r"company|company\s+name|employer|organi[sz]ation|hiring\s+organi[sz]ation|agency|"
+                  r"institution|hiring\s+company")
 _NOT_COMPANY = re.compile(
     r"^(we|our|us|you|your|the|this|that|these|a|an|it|they|our\s+team|job|role|position|team|company|"
     r"equal|all|about|join|apply|employer|benefits|responsibilities|requirements|qualifications|location|"
@@ -302,14 +304,16 @@ _NOT_COMPANY = re.compile(
     re.I,
 )
 _STRONG_COMPANY = [
-    (re.compile(r"(?:^|[.!?]\s+|\n)(" + _CAP_PHRASE + r")\s+is\s+(?:an?\s+|a\s+proud\s+)?(?:proud\s+)?(?:to\s+be\s+an?\s+)?"
+    (re.compile(r"(?:^|[.!?]\s+|"
+                r"\n)(" + _CAP_PHRASE + r")\s+is\s+(?:an?\s+|a\s+proud\s+)?(?:proud\s+)?(?:to\s+be\s+an?\s+)?"
                 r"equal\s+(?:employment\s+)?opportunity", re.M), 8),
     (re.compile(r"(?:^|[.!?]\s+)At\s+(" + _CAP_PHRASE + r"),\s+(?:we|our|you)\b", re.M), 6),
     (re.compile(r"\bJoin\s+(" + _CAP_PHRASE + r")\s+(?:and|as|to|in|today|,)", re.M), 4),
     (re.compile(r"^About\s+(" + _CAP_PHRASE + r")\s*:?\s*$", re.M), 6),
     (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")\s+is\s+(?:hiring|looking|seeking|recruiting)\b", re.M), 4),
     (re.compile(r"\b(?:work(?:ing)?|career|careers|employees?)\s+at\s+(" + _CAP_PHRASE + r")\b"), 3),
-    (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")(?:'s|’s)\s+(?:mission|vision|culture|values|purpose)\b", re.M), 4),
+    (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")(?:'s|’s)\s+(?:mission|vision|culture|values|purpose)\b",
+                re.M), 4),
     (re.compile(r"(?:^|[.!?]\s+)(" + _CAP_PHRASE + r")(?:'s|’s)\s+[A-Z]", re.M), 2),
     (re.compile(r"(?:^|[.!?] ?)(" + _CAP_PHRASE + r") is (?:committed|dedicated|proud|on a mission)\b", re.M), 4),
     (re.compile(r"(?<![A-Za-z])((?:City|Town|County|Village|Borough|Township|Municipality|Shire|Region|"
@@ -379,7 +383,7 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
             scores[m.group(1)] += 4
     norm = _APOS.sub("'", text)
     low = norm.lower()
-    for (pattern, weight), keys in zip(_STRONG_COMPANY, _STRONG_KEYS):
+    for (pattern, weight), keys in zip(_STRONG_COMPANY, _STRONG_KEYS, strict=True):
         if not any(k in low for k in keys):
             continue  # cheap pre-check: each pattern needs one of these words
         for m in pattern.finditer(norm):
@@ -513,7 +517,8 @@ def find_team(lines: list[Line], text: str, company: str | None, title: str | No
 
 # ---------------------------------------------------------------- locations
 _LOC_LABEL = r"(?:job |work |office )?locations?|office|city|based in|where|place of work|work site|duty station"
-_WORKPLACE_WORDS = re.compile(r"^(remote|hybrid|on-?site|in[- ]office|anywhere|flexible|multiple locations?|various)$", re.I)
+_WORKPLACE_WORDS = re.compile(r"^(remote|hybrid|on-?site|in[- ]office|anywhere|flexible|multiple locations?|"
+                              r"various)$", re.I)
 _ICON = re.compile(r"(?<![A-Za-z0-9])_[a-z]++(?:_[a-z]++)*+_(?![A-Za-z0-9])")
 #: Words that introduce a place in prose: "based in", "an office in", "anywhere in", "remote within".
 _PROSE_CUE = re.compile(
@@ -664,9 +669,11 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
 # ---------------------------------------------------------------- employment type
 _ETYPES: list[tuple[str, re.Pattern[str]]] = [
     ("internship", re.compile(r"\b(internship|intern\b|co-?op\s+(?:position|role|program)|work\s+placement)", re.I)),
-    ("part_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:part[-\s]?time(?-i:(?![a-z]))(?!\s+(?:students?|studies|study|mba|degree))|"
+    ("part_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:part[-\s]?time(?-i:(?![a-z]))(?!\s+(?:students?|"
+                             r"studies|study|mba|degree))|"
                              r"teilzeit|частичная\s+занятость|temps\s+partiel)", re.I)),
-    ("full_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|students?|studies|study|mba|degree))|"
+    ("full_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|"
+                             r"students?|studies|study|mba|degree))|"
                              r"vollzeit|полная\s+занятость|temps\s+plein)", re.I)),
     ("temporary", re.compile(r"\b(temporary|seasonal|temp\b|fixed[-\s]term|interim\s+(?:role|position))", re.I)),
     ("contract", re.compile(r"\b(contract(?:or)?\s*(?:role|position|basis|assignment|job|to\s+hire|-to-hire)|"
@@ -743,7 +750,8 @@ _SENIORITY: list[tuple[str, re.Pattern[str]]] = [
     ("senior", re.compile(r"\b(senior|sr\.?|snr)(?=\s|$|\b)", re.I)),
     ("junior", re.compile(r"\b(junior|jr\.?|entry[-\s]level|graduate|new\s+grad|associate\s+(?:software|engineer|"
                           r"developer|data|analyst))\b", re.I)),
-    ("mid", re.compile(r"\b(mid[-\s]?level|intermediate|mid[-\s]senior)\b|\b(?:engineer|developer|analyst)\s+(?:II|2)\b", re.I)),
+    ("mid", re.compile(r"\b(mid[-\s]?level|intermediate|mid[-\s]senior)\b|\b(?:engineer|developer|"
+                       r"analyst)\s+(?:II|2)\b", re.I)),
 ]
 _LEVEL_WORDS = {
     "internship": "intern", "entry level": "junior", "entry-level": "junior", "associate": "junior",
@@ -766,7 +774,8 @@ def find_seniority(lines: list[Line], title: str | None, text: str = "",
             not re.search(r"\b(?:senior|lead|manager|director|principal|staff)\b", title, re.I):
         return "junior"
     for name, pattern in _SENIORITY:
-        if name == "manager" and _IC_MANAGER.search(title) and not re.search(r"\bmanager\s*,|\bmanager\s+of\b", title, re.I):
+        people_manager = re.search(r"\bmanager\s*,|\bmanager\s+of\b", title, re.I)
+        if name == "manager" and _IC_MANAGER.search(title) and not people_manager:
             continue
         if pattern.search(title):
             return name

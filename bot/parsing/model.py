@@ -38,6 +38,6 @@ class ParsedPosting:
         return {k: data[k] for k in FIELDS}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ParsedPosting":
+    def from_dict(cls, data: dict[str, Any]) -> ParsedPosting:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so stored rows survive upgrades."""
         return cls(**{k: data[k] for k in FIELDS if k in data})

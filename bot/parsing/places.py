@@ -47,7 +47,9 @@ _COUNTRY_ALIASES = {
     "holland": "NL", "czech republic": "CZ", "korea": "KR", "republic of ireland": "IE", "deutschland": "DE",
 }
 # Bare country names that are also ordinary words or US states; only taken after a comma.
-WEAK_NAMES = _WEAK_COUNTRIES = {"jersey", "georgia", "chad", "jordan", "guinea", "niger", "turkey", "oman", "us", "mali"}
+WEAK_NAMES = _WEAK_COUNTRIES = {
+    "jersey", "georgia", "chad", "jordan", "guinea", "niger", "turkey", "oman", "us", "mali",
+}
 # City names that are ordinary words; only taken as part of "City, Region".
 _WEAK_CITIES = {
     "reading", "mobile", "bath", "nice", "victoria", "orange", "independence", "enterprise", "commerce", "industry",

@@ -40,7 +40,8 @@ _PERIODS: list[tuple[str, re.Pattern[str]]] = [
                         r"pro\s+stunde|/\s?std|de\s+l'heure|par\s+heure)", re.I)),
     ("year", re.compile(r"(/\s?y(ea)?r\b|per\s+(year|annum)|a\s+year|annual(ly)?|yearly|p\.?a\.?\b|/\s?annum|"
                         r"per\s+yr|\bsalary\b|\bbase\s+pay\b|/year)", re.I)),
-    ("month", re.compile(r"(/\s?mo(nth)?\b|per\s+month|a\s+month|monthly|pro\s+monat|monatlich|par\s+mois|p\.?m\.?\b(?!\s*(?:est|pst|cst|to)))", re.I)),
+    ("month", re.compile(r"(/\s?mo(nth)?\b|per\s+month|a\s+month|monthly|pro\s+monat|monatlich|par\s+mois|"
+                         r"p\.?m\.?\b(?!\s*(?:est|pst|cst|to)))", re.I)),
     ("week", re.compile(r"(/\s?w(ee)?k\b|per\s+week|a\s+week|weekly)", re.I)),
     ("day", re.compile(r"(a\s+day\b|per\s+diem\s+rate)", re.I)),
 ]
@@ -152,7 +153,7 @@ def _candidates(line: str) -> list[tuple[int, Pay]]:
                 low = _to_number(m.group("num"), nxt.group("k"))
             used = 2
         i += used
-        if low is None or cur is None and not m.group("k"):
+        if low is None or (cur is None and not m.group("k")):
             # A bare number ("5 years") is not money; currency or a k-suffix is required.
             if cur is None:
                 continue

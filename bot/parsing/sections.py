@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from .noise import is_legal
 from .text import Line, words
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a section holds."""
 
     INTRO = "intro"            # before the first heading

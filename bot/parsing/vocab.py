@@ -17,7 +17,8 @@ LANGUAGES: dict[str, str] = {
     "TypeScript": r"\bType\s?Script\b",
     "C++": r"\bC\+\+|\bCPP\b",
     "C#": r"\bC#|\bC\s?Sharp\b",
-    "Go": r"\bGolang\b|(?<![\w-])Go(?=\s*(?:,|\)|/|;|$|\.(?:\s|$)|\s+(?:or|and|lang|programming|language)\b))(?<!\bto Go)",
+    "Go": r"\bGolang\b|(?<![\w-])Go(?=\s*(?:,|\)|/|;|$|\.(?:\s|$)|\s+(?:or|and|lang|programming|"
+          r"language)\b))(?<!\bto Go)",
     "Rust": r"\bRust\b",
     "Ruby": r"\bRuby\b",
     "PHP": r"\bPHP\b",
@@ -120,16 +121,19 @@ DEGREES: list[tuple[str, re.Pattern[str]]] = [
     ("associate", re.compile(r"\b(associate'?s?\s+degree|associate\s+of\s+(arts|science|applied)|"
                              r"associate\s+degree|A\.?A\.?S\.?\b|ADN\b|two[-\s]year\s+degree|2[-\s]year\s+degree|"
                              r"HND|foundation\s+degree)", re.I)),
-    ("bachelor", re.compile(r"(\bbachelor'?s?|\bbachelors|\bbaccalaureate|\bB\.?S\.?c?\b(?=\s*(?:/|,|in\b|or\b|degree|\())|"
+    ("bachelor", re.compile(r"(\bbachelor'?s?|\bbachelors|\bbaccalaureate|"
+                            r"\bB\.?S\.?c?\b(?=\s*(?:/|,|in\b|or\b|degree|\())|"
                             r"\bB\.?A\.?\b(?=\s*(?:/|,|in\b|or\b|degree|\())|\bB\.S\.|\bB\.A\.|\bBSN\b|\bBEng\b|\bB\.?Tech\b|\bB\.?E\.\b|"
                             r"\bundergraduate\s+degree|\bfour[-\s]year\s+degree|\b4[-\s]year\s+degree|"
                             r"\b(university|college)\s+degree|\bdegree\s+from\s+an?\s+accredited\s+(college|university)|"
                             r"\bbachelor|\blicence\b(?=\s+degree)|(?:^|\b(?:a|relevant|related|university|college|undergraduate|"
-                            r"technical|first|2:1|honours)\s+)degree\s+(?:in|or|level)\b|\bgraduate\s+degree\s+in\b(?!.*master))", re.I)),
+                            r"technical|first|2:1|honours)\s+)degree\s+(?:in|or|level)\b|"
+                            r"\bgraduate\s+degree\s+in\b(?!.*master))", re.I)),
     ("master", re.compile(r"(\bmaster'?s?\b|\bmasters\b|\bM\.?S\.?c?\b(?=\s*(?:/|,|in\b|or\b|degree|\())|\bM\.S\.|"
                           r"\bM\.A\.|\bMBA\b|\bM\.?Eng\b|\bMSN\b|\bMPH\b|\bMSW\b|\bMFA\b|\bM\.?Ed\b|"
                           r"\bpost[-\s]?graduate\s+degree|\bgraduate\s+degree)", re.I)),
-    ("phd", re.compile(r"(\bPh\.?\s?D\b|\bdoctorate\b|\bdoctoral\s+degree|\bD\.?Phil\b|\bMD\b(?=\s*(?:/|,|or\b|degree))|"
+    ("phd", re.compile(r"(\bPh\.?\s?D\b|\bdoctorate\b|\bdoctoral\s+degree|\bD\.?Phil\b|\bMD\b(?=\s*(?:/|,|"
+                       r"or\b|degree))|"
                        r"\bPharm\.?D\b|\bJ\.?D\.?\b(?=\s*(?:/|,|or\b|degree|from)))", re.I)),
 ]
 DEGREE_ORDER = ["high_school", "associate", "bachelor", "master", "phd"]

@@ -29,7 +29,8 @@ def test_binary_junk_is_survived() -> None:
 
 
 def test_two_megabyte_paste_is_parsed_quickly() -> None:
-    block = "Requirements:\n- 3+ years of Python experience\n- Bachelor's degree\n" + ("lorem ipsum dolor " * 40 + "\n") * 20
+    block = ("Requirements:\n- 3+ years of Python experience\n- Bachelor's degree\n"
+             + ("lorem ipsum dolor " * 40 + "\n") * 20)
     big = (block * 200)[: 2 * 1024 * 1024]
     start = time.perf_counter()
     out = parse_posting(big)
