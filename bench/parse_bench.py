@@ -53,6 +53,29 @@ def timed(fn, items: list[str]) -> float:
     return time.perf_counter() - start
 
 
+#: Inputs that once made the parser backtrack for seconds or forever, each scaled to ~60 KB.
+ADVERSARIAL = {
+    "years + U+1680": ("5" + "\u1680" * 120 + "x\n") * 250,
+    "based in Ab-Ab-": "based in " + "Ab-" * 990 + "x",
+    "metadata Ab-Ab-": ("Acme · " + "Ab-" * 64 + "x\n") * 12,
+    "legal suffix A.A.": "Acme Inc\n" + ("A." * 1499 + "\n") * 20,
+    "inline bullets U+1680": ("a" + "\u1680" * 2998 + "b\n") * 20,
+    "counter 1,1,1": ("1," * 1495 + " job\n") * 20,
+    "glued places": ("AcmeAustin, TXDallas, TX" * 40 + "\n") * 60,
+    "glued sentences": ("word.Word" * 300 + "\n") * 20,
+}
+
+
+def worst_adversarial(size: int = 60_000) -> tuple[str, float]:
+    worst = ("", 0.0)
+    for name, text in ADVERSARIAL.items():
+        text = (text * (size // len(text) + 1))[:size]
+        t = timed(cold_parse, [text])
+        if t > worst[1]:
+            worst = (name, t)
+    return worst
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=3000)
@@ -68,6 +91,8 @@ def main() -> None:
     print(f"parse_posting:        {len(items) / full:,.0f} postings/s  (goal >= 200)")
     print(f"ratio parse/baseline: {full / base:.1f}x the cost of reading the text")
     print(f"one 2 MB paste:       {big_s * 1000:.0f} ms  (goal < 1000)")
+    name, worst = worst_adversarial()
+    print(f"worst adversarial:    {worst * 1000:.0f} ms  ({name}, 60 KB; goal < 1000)")
 
 
 if __name__ == "__main__":
