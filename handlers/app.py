@@ -64,6 +64,8 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     ctx = AppContext(config=config, hiring=services.hiring, renderer=services.renderer,
                      followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler)
     listeners.register(app, ctx)
+    from handlers import ops  # /metrics, /readyz, request ids; observes the app from outside
+    ops.install(app, ctx, services.store)
     return app, ctx
 
 

@@ -106,6 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     async def serve() -> None:
+        import signal
+
+        from handlers import ops
         from handlers.app import build_app, open_services
         from handlers.transports import serve_http, serve_socket_mode
 
@@ -113,13 +116,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         store = services.store
         app, ctx = build_app(config, services)
         await ctx.scheduler.start()  # rebuilds every scheduled job from the database, catching up
+        # SIGTERM (systemctl stop, docker stop) and SIGINT end the wait below, so the finally runs:
+        # the scheduler finishes a run in progress and the database is closed cleanly.
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        installed = ops.of(app)
+        token_check = asyncio.create_task(installed.health.check_token()) if installed else None
+        runner = None
         try:
+            # HTTP mode serves Slack and the operations endpoints; Socket Mode serves the operations
+            # endpoints only (/healthz for the container's HEALTHCHECK, /readyz, /metrics).
+            runner = await serve_http(app, store, config.port, slack=not args.socket)
             if args.socket:
-                await serve_socket_mode(app, config.app_token)
+                socket_mode = asyncio.create_task(serve_socket_mode(app, config.app_token))
+                await asyncio.wait([socket_mode, asyncio.create_task(stopping.wait())],
+                                   return_when=asyncio.FIRST_COMPLETED)
+                socket_mode.cancel()
             else:
-                await serve_http(app, store, config.port)
-                await asyncio.Event().wait()
+                await stopping.wait()
+            logging.getLogger("hirebot").info("stopping")
         finally:
+            if token_check is not None:
+                token_check.cancel()
+            if runner is not None:
+                await runner.cleanup()
             await ctx.scheduler.stop()
             await store.close()
 
