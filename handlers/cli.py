@@ -96,9 +96,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     import logging
 
     from bot.config import ConfigError
+    from handlers.ops.logs import setup as setup_logging
     from handlers.slack.render import TemplateError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        setup_logging()  # HIREBOT_LOG_FORMAT=json: one JSON object per line, with request ids
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         config = _config()
         config.require("SLACK_BOT_TOKEN", *(["SLACK_APP_TOKEN"] if args.socket else ["SLACK_SIGNING_SECRET"]))

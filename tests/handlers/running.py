@@ -4,7 +4,9 @@ JSON logs): started like tests/handlers/test_run_process.py does, ready once /he
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from handlers.local.fake_slack import FakeSlack
 
+from .conftest import blocks_text
 from .test_run_process import _free_port
 
 ROOT = Path(__file__).parents[2]
@@ -35,8 +38,42 @@ class Running:
     stderr: list[str] = field(default_factory=list)
 
     async def command(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> int:
-        body = urlencode({"team_id": "T0001", "channel_id": channel, "user_id": user, "command": "/hiring",
-                          "text": text, "response_url": self.slack.response_url(), "trigger_id": "t"})
+        return await self.post(urlencode({"team_id": "T0001", "channel_id": channel, "user_id": user,
+                                          "command": "/hiring", "text": text, "response_url": self.slack.response_url(),
+                                          "trigger_id": "t"}))
+
+    async def click(self, action_id: str, value: str, user: str = "UMANAGER", channel: str = "CJOBS") -> int:
+        payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel}, "team": {"id": "T0001"},
+                   "api_app_id": "A0001", "container": {"type": "message", "channel_id": channel,
+                                                        "is_ephemeral": True},
+                   "trigger_id": "t", "response_url": self.slack.response_url(),
+                   "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                                "action_ts": "1"}]}
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def say(self, text: str, user: str = "UMANAGER") -> str:
+        """A command, and the text of its private reply."""
+        mark = len(self.slack.calls)
+        assert await self.command(text, user=user) == 200
+        reply = await self.slack.wait_for("response_url", after=mark, timeout=15)
+        return blocks_text(reply.args)
+
+    async def post_opening(self, posting: str) -> int:
+        """``/hiring post`` and the preview's *Post to channel* button; the new opening's number."""
+        mark = len(self.slack.calls)
+        assert await self.command("post " + posting) == 200
+        preview = await self.slack.wait_for("response_url", after=mark, timeout=15)
+        button = next(e for b in preview.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+                      if e["action_id"] == "draft_post")
+        mark = len(self.slack.calls)
+        assert await self.click("draft_post", button["value"]) == 200
+        done = await self.slack.wait_for("response_url", lambda c: "Posted" in blocks_text(c.args), after=mark,
+                                         timeout=15)
+        found = re.search(r"OP-(\d+)", blocks_text(done.args))
+        assert found, blocks_text(done.args)
+        return int(found.group(1))
+
+    async def post(self, body: str) -> int:
         ts = str(int(time.time()))
         sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
         async with self.http.post(self.url + "/slack/events", data=body, headers={
