@@ -24,7 +24,8 @@ from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
 from handlers.slack.render import Renderer
-from bot.storage import Store, iso
+from bot.clock import iso
+from bot.storage import Store
 from handlers.slack.outbox import digest_blocks
 
 

@@ -35,7 +35,8 @@ from bot.followups import Followups, Reminder
 from bot.hiring import Hiring
 from handlers.slack.render import Renderer
 from bot.scheduler import Scheduler
-from bot.storage import Store, iso
+from bot.clock import iso
+from bot.storage import Store
 
 
 def rss_mb() -> float:
@@ -87,8 +88,9 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
     """``pending`` reminders on one opening; ``burst`` of them due in the 5 s from ``burst_at``."""
     store = await Store(path).open()
     hiring = Hiring(store)
-    draft, _ = await hiring.create_draft("UMGR", "CJOBS", "Backend Engineer\n\nRequirements:\n- Python")
-    op = await hiring.publish_draft(draft, "UMGR", "CJOBS", False)
+    async with store.transaction() as tx:  # an opening as publishing leaves it
+        oid = await tx.insert_opening("Backend Engineer", {}, "UMGR", "CJOBS", False, datetime.now(timezone.utc))
+    op = await hiring.opening(oid)
     now = datetime.now(timezone.utc)
     rows = []
     for i in range(pending):

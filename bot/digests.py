@@ -22,7 +22,7 @@ from . import stages
 from .errors import BadInput, NotFound
 from .followups import Followups, NudgeItem
 from .hiring import Hiring
-from .storage import iso
+from .clock import iso
 from .worktime import DAY_NAMES, DAY_ALIASES, is_zone, parse_clock, zone
 
 log = logging.getLogger("hirebot.digests")
@@ -140,14 +140,13 @@ class Digests:
                 scope = "all"
             elif "/" in w or low == "utc":
                 if not is_zone(w if low != "utc" else "UTC"):
-                    raise BadInput(f"`{w}` is not a time zone.", "Use a name like `Europe/Berlin` or `America/New_York`.")
+                    raise BadInput("bad_time_zone", tz=w)
                 tz = w if low != "utc" else "UTC"
             else:
                 try:
                     at = parse_clock(low)
                 except BadInput:
-                    raise BadInput(f"I don't understand `{w}`.",
-                                   "Type `/hiring digest subscribe #channel [mon] [09:00] [Europe/Berlin] [all]`.") from None
+                    raise BadInput("bad_digest_word", word=w) from None
         if tz is None:
             tz = (await self.followups.person(user)).tz_name
         now = self.clock()
@@ -155,14 +154,16 @@ class Digests:
             await tx.subscribe_digest(channel_id, weekday, f"{at:%H:%M}", tz, scope, private_channel, user, now)
             await tx.audit(user, "digest.subscribe", channel_id, f"{DAY_NAMES[weekday]} {at:%H:%M} {tz} {scope}", now)
             row = await tx.digest_subscription(channel_id)
-        return Subscription.from_row(row)  # type: ignore[arg-type]
+        assert row is not None  # written just above, in the same transaction
+        await self.hiring.changes.schedule_changed()
+        return Subscription.from_row(row)
 
     async def unsubscribe(self, user: str, channel_id: str) -> None:
         async with self.store.transaction() as tx:
             if not await tx.unsubscribe_digest(channel_id):
-                raise NotFound(f"<#{channel_id}> has no weekly digest.",
-                               "Subscribe with `/hiring digest subscribe #channel [mon 09:00]`.")
+                raise NotFound("no_digest", channel=channel_id)
             await tx.audit(user, "digest.unsubscribe", channel_id, None, self.clock())
+        await self.hiring.changes.schedule_changed()
 
     async def subscription(self, channel_id: str) -> Subscription | None:
         async with self.store.transaction() as tx:

@@ -20,13 +20,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from . import ids, stages
-from .errors import BadInput, Forbidden, NotFound
-from .hiring import Hiring, Opening
-from .storage import Tx, iso
+from .errors import BadInput, Forbidden, InvalidMove, NotFound
+from .hiring import Hiring
+from .model import Opening
+from .ports import Directory
+from .clock import iso
+from .storage import Tx
 from .worktime import WorkHours, parse_when, zone
 
 log = logging.getLogger("hirebot.followups")
@@ -41,11 +44,6 @@ TZ_FRESH_FOR = timedelta(hours=24)
 #: A send that failed after its retries is tried again this much later, not dropped.
 RETRY_LATER = timedelta(minutes=5)
 
-
-class Directory(Protocol):
-    """Where people's time zones come from (Slack's users.info in production)."""
-
-    async def timezone(self, user: str) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +81,11 @@ class NudgeItem:
     kind: str = "nudge"  # or "escalation": told to a recruiter because the manager did not act
     manager: str = ""
     ignored: int = 0
-    status: str | None = None  # after a button: what happened ("moved to interview", "snoozed …")
+    #: After a button: what happened, as a code the template words: "moved" (to ``status_stage``),
+    #: "closed", "snoozed" (until ``status_until``), "done" or "forgotten".
+    status: str | None = None
+    status_stage: str | None = None
+    status_until: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -192,7 +194,7 @@ class Followups:
     async def set_notify(self, user: str, mode: str) -> Person:
         mode = mode.lower().strip()
         if mode not in NOTIFY_MODES:
-            raise BadInput(f"`{mode}` is not a notification setting.", "Use `/hiring notify on`, `off` or `digest-only`.")
+            raise BadInput("bad_notify", mode=mode)
         async with self.store.transaction() as tx:
             await tx.set_prefs(user, notify=mode)
             await tx.audit(user, f"notify.{mode}", user, None, self.clock())
@@ -217,16 +219,13 @@ class Followups:
         """``opening_id=None`` sets the global limit (admins only)."""
         stage = stages.normalise(stage_text)
         if stage not in DEFAULT_SLA:
-            raise BadInput(f"`{stage_text}` is not a stage with a time limit.",
-                           f"Stages with limits: {', '.join(DEFAULT_SLA)}.")
+            raise BadInput("bad_sla_stage", stage=stage_text, stages=list(DEFAULT_SLA))
         if not days_text.isdigit() or not 1 <= int(days_text) <= 60:
-            raise BadInput(f"`{days_text}` is not a number of working days from 1 to 60.",
-                           "For example `/hiring sla OP-12 interview 1`.")
+            raise BadInput("bad_sla_days", days=days_text)
         async with self.store.transaction() as tx:
             if opening_id is None:
-                if user not in self.hiring.admins:
-                    raise Forbidden("Only hirebot admins can change the global limits.",
-                                    "Set one opening's instead: `/hiring sla OP-12 interview 1`.")
+                if not self.hiring.policy.is_admin(user):
+                    raise Forbidden("admins_only_sla")
             else:
                 self.hiring.require_manage(await self.hiring.load_opening(tx, opening_id), user)
             await tx.set_sla(opening_id or 0, stage, int(days_text), user, self.clock())
@@ -239,7 +238,7 @@ class Followups:
         """``/hiring remind APP-7 in 2d call back``: remind ``user`` about an application or opening."""
         app_id, op_id = ids.parse_app(target), ids.parse_op(target)
         if app_id is None and op_id is None:
-            raise BadInput(f"`{target}` is not an APP- or OP- id.", "For example `/hiring remind APP-7 in 2d call back`.")
+            raise BadInput("bad_remind_target", target=target)
         person = await self.person(user)
         now = self.clock()
         asked, text = parse_when(when_text, now, person.tz, default_time=person.hours.start)
@@ -247,25 +246,27 @@ class Followups:
         text = (text.strip() or None) and text.strip()[:MAX_REMINDER_TEXT]
         async with self.store.transaction() as tx:
             if len(await tx.pending_reminders_of(user, MAX_PENDING_PER_USER)) >= MAX_PENDING_PER_USER:
-                raise BadInput(f"You have {MAX_PENDING_PER_USER} reminders waiting already.",
-                               "Cancel some first: `/hiring reminders`.")
+                raise BadInput("too_many_reminders", limit=MAX_PENDING_PER_USER)
             stage = None
             if app_id is not None:
                 app, op = await self.hiring.load_with_opening(tx, app_id)
                 self.hiring.require_team(op, user)
                 if app.forgotten_at or app.stage not in stages.OPEN_STAGES:
-                    raise BadInput(f"{app.ref} is {app.stage if not app.forgotten_at else 'forgotten'}; "
-                                   "there is nothing to follow up.")
+                    raise BadInput("nothing_to_follow_up", ref=app.ref,
+                                   state="forgotten" if app.forgotten_at else app.stage)
                 stage, op_id = app.stage, op.id
             else:
                 op = await self.hiring.load_opening(tx, op_id or 0)
                 self.hiring.require_team(op, user)
             if op.status != "open":
-                raise BadInput(f"{op.ref} is closed ({op.status}); there is nothing to follow up.")
+                raise BadInput("nothing_to_follow_up", ref=op.ref, state=op.status)
             rid = await tx.insert_reminder(user, op_id if app_id is None else None, app_id, stage, text, asked, due, now)
             await tx.audit(user, "reminder.create", ids.app(app_id) if app_id else op.ref, iso(due), now)
             row = await tx.reminder(rid)
-            return await self._reminder(tx, row)  # type: ignore[arg-type]
+            assert row is not None  # inserted just above, in the same transaction
+            reminder = await self._reminder(tx, row)
+        await self.hiring.changes.schedule_changed()
+        return reminder
 
     async def _reminder(self, tx: Tx, row: dict[str, Any]) -> Reminder:
         """A reminder row with what it is about; a subject that no longer applies raises NotFound."""
@@ -274,12 +275,12 @@ class Followups:
             app, op = await self.hiring.load_with_opening(tx, row["application_id"])
             subject, candidate = app.ref, app.candidate_name
             if app.forgotten_at or app.stage != row["stage"] or op.status != "open":
-                raise NotFound(f"{app.ref} moved on")
+                raise NotFound("reminder_moot", ref=app.ref)
         else:
             op = await self.hiring.load_opening(tx, row["opening_id"])
             subject = op.ref
             if op.status != "open":
-                raise NotFound(f"{op.ref} closed")
+                raise NotFound("reminder_moot", ref=op.ref)
         permalink = op.permalink
         return Reminder(id=row["id"], user_id=row["user_id"], subject=subject, title=f"{op.ref} {op.title}",
                         candidate=candidate, text=row["text"], due_at=datetime.fromisoformat(row["due_at"]),
@@ -300,10 +301,11 @@ class Followups:
         async with self.store.transaction() as tx:
             row = await tx.reminder(reminder_id)
             if row is None or row["user_id"] != user:
-                raise NotFound("You have no such reminder.", "See yours with `/hiring reminders`.")
+                raise NotFound("no_reminder")
             if not await tx.finish_reminder(reminder_id, "cancelled", self.clock()):
-                raise BadInput(f"That reminder was already {row['status']}.")
+                raise BadInput("reminder_finished", status=row["status"])
             await tx.audit(user, "reminder.cancel", f"reminder:{reminder_id}", None, self.clock())
+        await self.hiring.changes.schedule_changed()
 
     async def due_reminders(self, limit: int = 500) -> list[Reminder]:
         """Reminders due now. Ones that no longer apply are dropped here, in the same pass."""
@@ -364,11 +366,11 @@ class Followups:
                     batches.setdefault(manager, []).append(item)
                 if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
                     for m in op.members:
-                        rec = who(m["user_id"])
-                        if m["role"] == "recruiter" and m["user_id"] != manager and rec.notify != "off" \
+                        rec = who(m.user_id)
+                        if m.role == "recruiter" and m.user_id != manager and rec.notify != "off" \
                                 and rec.is_working(now):
                             esc = NudgeItem(**{**_fields(item), "kind": "escalation", "ignored": state["ignored"]})
-                            batches.setdefault(m["user_id"], []).append(esc)
+                            batches.setdefault(m.user_id, []).append(esc)
             out = []
             for user, items in sorted(batches.items()):
                 items.sort(key=lambda i: (i.kind != "nudge", -(i.waited - i.limit), i.application_id))
@@ -441,7 +443,7 @@ class Followups:
         async with self.store.transaction() as tx:
             row = await tx.nudge_batch(batch_id)
             if row is None or (row["user_id"] != user and user not in self.hiring.admins):
-                raise NotFound("That reminder is out of date.", "See waiting candidates with `/hiring pipeline OP-12`.")
+                raise NotFound("stale_button", where="nudge")
             prefs = await tx.all_prefs()
             batch = NudgeBatch(batch_id, row["user_id"], [], row["created_at"])
             for it in json.loads(row["items"]):
@@ -460,21 +462,40 @@ class Followups:
                 if app.forgotten_at:
                     item.status = "forgotten"
                 elif app.stage != it["stage"]:
-                    item.status = f"now in {app.stage}"
+                    item.status, item.status_stage = "moved", app.stage
                 elif op.status != "open":
-                    item.status = f"{op.ref} closed"
+                    item.status = "closed"
                 elif state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
                     me = self._person(user, prefs.get(user))
-                    until = datetime.fromisoformat(state["snoozed_until"]).astimezone(me.tz)
-                    item.status = f"snoozed until {until:%a %d %b %H:%M}"
+                    item.status = "snoozed"
+                    item.status_until = datetime.fromisoformat(state["snoozed_until"]).astimezone(me.tz)
                 elif state and state["acked_at"] and state["acked_at"] >= row["created_at"]:
                     item.status = "done"
                 batch.items.append(item)
             return batch
 
+    async def act_on_nudge(self, batch_id: int, application_id: int, stage: str, action: str,
+                           user: str) -> NudgeBatch:
+        """A button on a nudge DM: ``advance`` (to the next stage), ``reject``, ``snooze_1``,
+        ``snooze_3`` or ``done``. ``stage`` is the one the DM was about, so a click after the
+        candidate moved changes nothing. Returns the DM as it should look now."""
+        if action in {"advance", "reject"}:
+            target = stages.next_stage(stage) if action == "advance" else "rejected"
+            if target is None:
+                raise InvalidMove("cannot_move", ref=ids.app(application_id), stage=stage, target="-",
+                                  allowed=stages.allowed_moves(stage))
+            await self.hiring.move(application_id, user, target, "from a follow-up reminder", expected_stage=stage)
+        elif action in {"snooze_1", "snooze_3"}:
+            await self.snooze(application_id, user, int(action[-1]))
+        elif action == "done":
+            await self.done(application_id, user)
+        else:
+            raise BadInput("stale_button", where="nudge")
+        return await self.batch(batch_id, user)
+
     async def snooze(self, application_id: int, user: str, days: int) -> None:
         if days not in (1, 3, 7):
-            raise BadInput("Snooze for 1, 3 or 7 days.")
+            raise BadInput("bad_snooze")
         async with self.store.transaction() as tx:
             app, op = await self.hiring.load_with_opening(tx, application_id)
             self.hiring.require_manage(op, user)

@@ -1,8 +1,9 @@
 """The hiring service: openings, hiring teams, applications, stage moves, notes.
 
-All rules live here, none in the Slack handlers: who may see a candidate, who may move one,
-which moves are possible. Every public method is one transaction. Methods take the acting
-user's id and raise :mod:`bot.errors` with a sentence fit to show that user.
+Workflows live here, none in the Slack handlers: which moves are possible (``stages``), who
+may do what (``policy``), what happens after a change (``changes``: the card is redrawn and
+the scheduler re-armed by their subscribers). Every public method is one transaction, takes
+the acting user's id and raises :mod:`bot.errors` values that templates turn into words.
 
 Privacy rule: candidate data (names, emails, notes) is returned only to the opening's hiring
 team and admins. Callers render it only to that person (ephemeral, DM, App Home).
@@ -10,188 +11,69 @@ team and admins. Callers render it only to that person (ephemeral, DM, App Home)
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Callable
+from collections.abc import Set
+from typing import Any
 
 from . import ids, stages
-from .errors import BadInput, Forbidden, InvalidMove, NotFound
-from .parsing import ParsedPosting, parse_posting
-from .storage import Store, Tx, utcnow
+from .changes import Changes
+from .clock import Clock, utcnow
+from .errors import BadInput, InvalidMove, NotFound
+from .model import ROLES, Application, Member, Opening
+from .policy import MANAGING_ROLES, Policy
+from .storage import Store, Tx
 
-ROLES = ("manager", "recruiter", "interviewer")
-MANAGING_ROLES = {"manager", "recruiter", "admin"}
 MAX_NAME = 120
 MAX_NOTE = 4000
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
-
-@dataclass(slots=True)
-class Opening:
-    id: int
-    title: str
-    status: str
-    data: dict[str, Any]
-    channel_id: str | None
-    message_ts: str | None
-    permalink: str | None
-    private_channel: bool
-    created_by: str
-    created_at: str
-    members: list[dict[str, Any]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ref(self) -> str:
-        return ids.op(self.id)
-
-    @property
-    def manager(self) -> str:
-        for m in self.members:
-            if m["role"] == "manager":
-                return m["user_id"]
-        return self.created_by
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass(slots=True)
-class Application:
-    id: int
-    opening_id: int
-    candidate_name: str | None
-    email: str | None
-    source: str | None
-    referrer: str | None
-    stage: str
-    stage_since: str
-    created_by: str
-    created_at: str
-    forgotten_at: str | None
-
-    @property
-    def ref(self) -> str:
-        return ids.app(self.id)
-
-    def days_in_stage(self, now: datetime) -> int:
-        return max(0, (now - datetime.fromisoformat(self.stage_since)).days)
-
-
-def _opening(row: dict[str, Any]) -> Opening:
-    return Opening(id=row["id"], title=row["title"], status=row["status"], data=json.loads(row["data"]),
-                   channel_id=row["channel_id"], message_ts=row["message_ts"], permalink=row["permalink"],
-                   private_channel=bool(row["private_channel"]), created_by=row["created_by"],
-                   created_at=row["created_at"])
-
-
-def _application(row: dict[str, Any]) -> Application:
-    return Application(**{k: row[k] for k in Application.__slots__})  # type: ignore[attr-defined]
-
-
 class Hiring:
     """Domain service over a :class:`Store`. ``clock`` is injectable so tests control time."""
 
-    def __init__(self, store: Store, admins: set[str] | frozenset[str] = frozenset(),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, store: Store, admins: Set[str] = frozenset(), clock: Clock = utcnow,
+                 changes: Changes | None = None) -> None:
         self.store = store
-        self.admins = frozenset(admins)
+        self.policy = Policy(admins)
         self.clock = clock
+        self.changes = changes or Changes()
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return self.policy.admins
 
     # ------------------------------------------------------------------ helpers
     async def load_opening(self, tx: Tx, opening_id: int) -> Opening:
         row = await tx.opening(opening_id)
         if row is None:
-            raise NotFound(f"There is no opening {ids.op(opening_id)}.", "List them with `/hiring openings all`.")
-        op = _opening(row)
-        op.members = await tx.members(opening_id)
+            raise NotFound("no_opening", ref=ids.op(opening_id))
+        op = Opening.from_row(row)
+        op.members = [Member(m["user_id"], m["role"]) for m in await tx.members(opening_id)]
         op.counts = await tx.stage_counts(opening_id)
         return op
 
     async def _load_application(self, tx: Tx, application_id: int) -> Application:
         row = await tx.application(application_id)
         if row is None:
-            raise NotFound(f"There is no application {ids.app(application_id)}.",
-                           "See an opening's candidates with `/hiring pipeline OP-<n>`.")
-        return _application(row)
+            raise NotFound("no_application", ref=ids.app(application_id))
+        return Application.from_row(row)
 
     async def load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
         """An application and the opening it belongs to: every permission check needs both."""
         app = await self._load_application(tx, application_id)
         return app, await self.load_opening(tx, app.opening_id)
 
+    # Permission checks are decided in :mod:`bot.policy`; these keep call sites short.
     def role_of(self, op: Opening, user: str) -> str | None:
-        """The user's role on the opening's hiring team ('admin' for workspace admins), or None."""
-        if user in self.admins:
-            return "admin"
-        for m in op.members:
-            if m["user_id"] == user:
-                return str(m["role"])
-        return None
+        return self.policy.role_of(op, user)
 
     def require_team(self, op: Opening, user: str) -> str:
-        role = self.role_of(op, user)
-        if role is None:
-            raise Forbidden(f"You are not on the hiring team of {op.ref}.",
-                            f"Ask <@{op.manager}> to add you: `/hiring team {op.ref} add @you interviewer`.")
-        return role
+        return self.policy.require_team(op, user)
 
     def require_manage(self, op: Opening, user: str) -> str:
-        role = self.require_team(op, user)
-        if role not in MANAGING_ROLES:
-            raise Forbidden(f"Only the hiring manager or a recruiter of {op.ref} can do that; you are an {role}.")
-        return role
+        return self.policy.require_manage(op, user)
 
     def can_see_candidates(self, op: Opening, user: str) -> bool:
-        return self.role_of(op, user) is not None
-
-    # ------------------------------------------------------------------ parsing and drafts
-    @staticmethod
-    def parse(text: str) -> ParsedPosting:
-        return parse_posting(text)
-
-    async def create_draft(self, user: str, channel_id: str | None, text: str) -> tuple[int, ParsedPosting]:
-        parsed = parse_posting(text)
-        async with self.store.transaction() as tx:
-            draft_id = await tx.insert_draft(user, channel_id, parsed.to_dict(), self.clock())
-        return draft_id, parsed
-
-    async def draft(self, draft_id: int, user: str) -> tuple[ParsedPosting, str | None]:
-        async with self.store.transaction() as tx:
-            row = await tx.draft(draft_id)
-        if row is None or row["user_id"] != user:
-            raise NotFound("That draft is gone.", "Start again with `/hiring post`.")
-        if row["used_at"]:
-            raise BadInput("That opening was already posted.")
-        return ParsedPosting.from_dict(json.loads(row["data"])), row["channel_id"]
-
-    async def edit_draft(self, draft_id: int, user: str, edits: dict[str, Any], channel_id: str | None) -> ParsedPosting:
-        parsed, _ = await self.draft(draft_id, user)
-        data = parsed.to_dict()
-        for key, value in edits.items():
-            if key in data:
-                data[key] = value
-        async with self.store.transaction() as tx:
-            await tx.update_draft(draft_id, data, channel_id)
-        return ParsedPosting.from_dict(data)
-
-    async def publish_draft(self, draft_id: int, user: str, channel_id: str, private_channel: bool) -> Opening:
-        """Turn a draft into an opening with ``user`` as hiring manager. Once per draft."""
-        parsed, _ = await self.draft(draft_id, user)
-        title = (parsed.title or "Untitled opening").strip()[:150]
-        async with self.store.transaction() as tx:
-            if not await tx.use_draft(draft_id, self.clock()):
-                raise BadInput("That opening was already posted.")
-            oid = await tx.insert_opening(title, parsed.to_dict(), user, channel_id, private_channel, self.clock())
-            await tx.audit(user, "opening.create", ids.op(oid), None, self.clock())
-            return await self.load_opening(tx, oid)
-
-    async def attach_card(self, opening_id: int, channel_id: str, ts: str, permalink: str | None) -> None:
-        async with self.store.transaction() as tx:
-            await tx.set_opening_message(opening_id, channel_id, ts, permalink)
+        return self.policy.can_see_candidates(op, user)
 
     # ------------------------------------------------------------------ openings
     async def opening(self, opening_id: int) -> Opening:
@@ -200,7 +82,7 @@ class Hiring:
 
     async def list_openings(self, user: str, scope: str = "open") -> list[Opening]:
         if scope not in {"open", "mine", "all", "closed"}:
-            raise BadInput(f"Unknown list `{scope}`.", "Use `/hiring openings [mine|all|closed]`.")
+            raise BadInput("unknown_list", scope=scope)
         async with self.store.transaction() as tx:
             rows = await tx.list_openings(status=None if scope in {"all", "mine"} else scope,
                                           member=user if scope == "mine" else None)
@@ -215,61 +97,69 @@ class Hiring:
         counted = await tx.stage_counts_of(ids_) if counts else {i: {} for i in ids_}
         out = []
         for row in rows:
-            op = _opening(row)
-            op.members, op.counts = members[op.id], counted[op.id]
+            op = Opening.from_row(row)
+            op.members = [Member(m["user_id"], m["role"]) for m in members[op.id]]
+            op.counts = counted[op.id]
             out.append(op)
         return out
 
     async def close(self, opening_id: int, user: str, reason: str) -> Opening:
         if reason not in {"filled", "cancelled"}:
-            raise BadInput(f"`{reason}` is not a way to close an opening.",
-                           "Use `/hiring close OP-12 filled` or `/hiring close OP-12 cancelled`.")
+            raise BadInput("bad_close_reason", reason=reason)
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_manage(op, user)
             if op.status != "open":
-                raise BadInput(f"{op.ref} is already closed ({op.status}).", f"Reopen it with `/hiring reopen {op.ref}`.")
+                raise BadInput("already_closed", ref=op.ref, status=op.status)
             await tx.set_opening_status(opening_id, reason, self.clock())
             await tx.drop_reminders(self.clock(), opening_id=opening_id)  # nothing left to follow up
             await tx.audit(user, f"opening.close.{reason}", op.ref, None, self.clock())
-            return await self.load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
+        await self.changes.opening_changed(op)
+        await self.changes.schedule_changed()
+        return op
 
     async def reopen(self, opening_id: int, user: str) -> Opening:
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_manage(op, user)
             if op.status == "open":
-                raise BadInput(f"{op.ref} is already open.")
+                raise BadInput("already_open", ref=op.ref)
             await tx.set_opening_status(opening_id, "open", None)
             await tx.audit(user, "opening.reopen", op.ref, None, self.clock())
-            return await self.load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
+        await self.changes.opening_changed(op)
+        return op
 
     async def team_add(self, opening_id: int, user: str, target: str, role: str) -> Opening:
         if role not in ROLES:
-            raise BadInput(f"`{role}` is not a hiring-team role.", "Roles: interviewer, recruiter, manager.")
+            raise BadInput("bad_role", role=role, roles=ROLES)
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_manage(op, user)
             if role == "manager":
                 # One hiring manager: the previous one stays on the team as recruiter.
                 for m in op.members:
-                    if m["role"] == "manager" and m["user_id"] != target:
-                        await tx.set_member(opening_id, m["user_id"], "recruiter", user, self.clock())
+                    if m.role == "manager" and m.user_id != target:
+                        await tx.set_member(opening_id, m.user_id, "recruiter", user, self.clock())
             await tx.set_member(opening_id, target, role, user, self.clock())
             await tx.audit(user, f"team.add.{role}", op.ref, target, self.clock())
-            return await self.load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
+        await self.changes.opening_changed(op)
+        return op
 
     async def team_remove(self, opening_id: int, user: str, target: str) -> Opening:
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_manage(op, user)
-            if self.role_of(op, target) == "manager" and target in {m["user_id"] for m in op.members}:
-                raise BadInput(f"<@{target}> is the hiring manager of {op.ref}.",
-                               f"Make someone else manager first: `/hiring team {op.ref} add @user manager`.")
+            if any(m.user_id == target and m.role == "manager" for m in op.members):
+                raise BadInput("remove_manager", ref=op.ref, user=target)
             if not await tx.remove_member(opening_id, target):
-                raise NotFound(f"<@{target}> is not on the hiring team of {op.ref}.")
+                raise NotFound("not_a_member", ref=op.ref, user=target)
             await tx.audit(user, "team.remove", op.ref, target, self.clock())
-            return await self.load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
+        await self.changes.opening_changed(op)
+        return op
 
     # ------------------------------------------------------------------ applications
     async def add_candidate(self, opening_id: int, user: str, name: str, email: str | None = None,
@@ -277,19 +167,37 @@ class Hiring:
         """Anyone may refer a candidate; the record is visible to the hiring team only."""
         name = " ".join(name.split())
         if not name:
-            raise BadInput("A candidate needs a name.", 'Type `/hiring add "Full Name" OP-12 [email] [source or @referrer]`.')
+            raise BadInput("name_missing")
         if len(name) > MAX_NAME:
-            raise BadInput(f"That name is {len(name)} characters; the limit is {MAX_NAME}.")
+            raise BadInput("name_too_long", length=len(name), limit=MAX_NAME)
         if email and not _EMAIL.match(email):
-            raise BadInput(f"`{email}` is not an e-mail address.")
+            raise BadInput("bad_email", email=email)
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             if op.status != "open":
-                raise BadInput(f"{op.ref} is closed ({op.status}); it takes no new candidates.")
+                raise BadInput("opening_closed", ref=op.ref, status=op.status)
             aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None, referrer,
                                               "applied", user, self.clock())
             await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
-            return await self.load_opening(tx, opening_id), await self._load_application(tx, aid)
+            op, app = await self.load_opening(tx, opening_id), await self._load_application(tx, aid)
+        await self.changes.opening_changed(op)
+        return op, app
+
+    async def referable(self, opening_id: int) -> Opening:
+        """The opening, if it takes candidates (anyone may refer one to an open opening)."""
+        op = await self.opening(opening_id)
+        if op.status != "open":
+            raise BadInput("opening_closed", ref=op.ref, status=op.status)
+        return op
+
+    async def refer(self, opening_id: int, user: str, name: str, email: str | None,
+                    why: str | None) -> tuple[Opening, Application]:
+        """A referral from the card's form: the referrer is the user, their reason a note the
+        hiring team sees (saved only when the referrer may see the candidate's notes)."""
+        op, app = await self.add_candidate(opening_id, user, name, email, "referral", user)
+        if why and why.strip() and self.can_see_candidates(op, user):
+            await self.note_application(app.id, user, why, "referral")
+        return op, app
 
     async def application(self, application_id: int, user: str) -> tuple[Opening, Application]:
         async with self.store.transaction() as tx:
@@ -305,22 +213,23 @@ class Hiring:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_manage(op, user)
             if app.forgotten_at:
-                raise BadInput(f"{app.ref} was forgotten; it cannot move.")
+                raise BadInput("forgotten_cannot_move", ref=app.ref)
             if stage is None:
-                raise InvalidMove(f"`{target}` is not a stage.",
-                                  f"{app.ref} can move to: {', '.join(stages.allowed_moves(app.stage))}.")
+                raise InvalidMove("not_a_stage", stage=target, ref=app.ref, allowed=stages.allowed_moves(app.stage))
             if expected_stage and expected_stage != app.stage:
-                raise InvalidMove(f"{app.ref} already moved to {app.stage}; nothing changed.")
+                raise InvalidMove("already_moved", ref=app.ref, stage=app.stage)
             if not stages.can_move(app.stage, stage):
-                allowed = stages.allowed_moves(app.stage)
-                raise InvalidMove(f"{app.ref} is in {app.stage} and cannot move to {stage}.",
-                                  f"It can move to: {', '.join(allowed) if allowed else 'nothing'}.")
+                raise InvalidMove("cannot_move", ref=app.ref, stage=app.stage, target=stage,
+                                  allowed=stages.allowed_moves(app.stage))
             from_stage = app.stage
             if not await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
                                              self.clock()):
-                raise InvalidMove(f"{app.ref} moved meanwhile; nothing changed.")
+                raise InvalidMove("moved_meanwhile", ref=app.ref)
             await tx.drop_reminders(self.clock(), application_id=application_id)  # they were about the old stage
-            return await self.load_opening(tx, op.id), await self._load_application(tx, application_id), from_stage
+            op, app = await self.load_opening(tx, op.id), await self._load_application(tx, application_id)
+        await self.changes.opening_changed(op)
+        await self.changes.schedule_changed()
+        return op, app, from_stage
 
     async def pipeline(self, opening_id: int, user: str) -> tuple[Opening, dict[str, list[Application]]]:
         async with self.store.transaction() as tx:
@@ -329,7 +238,7 @@ class Hiring:
             rows = await tx.applications(opening_id)
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:
-            a = _application(row)
+            a = Application.from_row(row)
             by_stage.setdefault(a.stage, []).append(a)
         return op, by_stage
 
@@ -345,7 +254,7 @@ class Hiring:
                                slack_ts: str | None = None) -> tuple[Opening, Application]:
         text = text.strip()
         if not text:
-            raise BadInput("The note is empty.", "Type `/hiring note APP-7 <text>`.")
+            raise BadInput("note_empty")
         async with self.store.transaction() as tx:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_team(op, user)
@@ -383,15 +292,10 @@ class Hiring:
             return await tx.first_time(event_key, self.clock())
 
     # ------------------------------------------------------------------ personal data
-    def _require_recruiter(self, op: Opening, user: str) -> None:
-        role = self.require_team(op, user)
-        if role not in {"recruiter", "admin"}:
-            raise Forbidden(f"Only recruiters of {op.ref} and admins can do that.")
-
     async def export(self, application_id: int, user: str) -> dict[str, Any]:
         async with self.store.transaction() as tx:
             app, op = await self.load_with_opening(tx, application_id)
-            self._require_recruiter(op, user)
+            self.policy.require_data_access(op, user)
             record = {
                 "application": app.ref, "opening": op.ref, "opening_title": op.title,
                 "candidate_name": app.candidate_name, "email": app.email, "source": app.source,
@@ -408,13 +312,16 @@ class Hiring:
     async def forget(self, application_id: int, user: str) -> Application:
         async with self.store.transaction() as tx:
             app, op = await self.load_with_opening(tx, application_id)
-            self._require_recruiter(op, user)
+            self.policy.require_data_access(op, user)
             if app.forgotten_at:
-                raise BadInput(f"{app.ref} was already forgotten.")
+                raise BadInput("already_forgotten", ref=app.ref)
             await tx.forget_application(application_id, self.clock())
             await tx.drop_reminders(self.clock(), application_id=application_id)
             await tx.audit(user, "application.forget", app.ref, None, self.clock())
-            return await self._load_application(tx, application_id)
+            forgotten, op = await self.load_with_opening(tx, application_id)
+        await self.changes.opening_changed(op)
+        await self.changes.schedule_changed()
+        return forgotten
 
     # ------------------------------------------------------------------ App Home
     async def home(self, user: str, idle_days: int = 3) -> dict[str, Any]:
@@ -427,7 +334,7 @@ class Hiring:
                 if op.status != "open" or self.role_of(op, user) not in MANAGING_ROLES:
                     continue
                 for row in await tx.applications(op.id):
-                    a = _application(row)
+                    a = Application.from_row(row)
                     days = a.days_in_stage(now)
                     if a.stage in stages.OPEN_STAGES and days >= idle_days:
                         waiting.append((op, a, days))

@@ -23,26 +23,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .digests import Digest, Digests, DueDigest
-from .followups import Followups, NudgeBatch, Reminder
+from .digests import Digests
+from .followups import Followups, Reminder
+from .ports import Outbox
 
 log = logging.getLogger("hirebot.scheduler")
-
-
-class Outbox(Protocol):
-    """Delivers rendered follow-ups (Slack in production). Raises when a send finally failed."""
-
-    async def send_nudges(self, batch: NudgeBatch) -> None: ...
-
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None: ...
-
-    async def send_digest(self, due: DueDigest, digest: Digest) -> None: ...
 
 
 class Scheduler:

@@ -51,9 +51,9 @@ class WorkHours:
 
     def __post_init__(self) -> None:
         if not self.days:
-            raise BadInput("Working hours need at least one working day.", "For example `/hiring notify hours 09:00-18:00 mon-fri`.")
+            raise BadInput("no_working_days")
         if self.end <= self.start:
-            raise BadInput("Working hours must end after they start.", "For example `/hiring notify hours 08:30-17:00`.")
+            raise BadInput("hours_backwards")
 
     # ------------------------------------------------------------------ text form
     @classmethod
@@ -64,7 +64,7 @@ class WorkHours:
         if hours:
             m = re.fullmatch(r"\s*(\S+?)\s*(?:-|–|to)\s*(\S+)\s*", hours)
             if not m:
-                raise BadInput(f"`{hours}` is not a range of hours.", "Type it like `09:00-18:00` or `8am-5pm`.")
+                raise BadInput("bad_hours", hours=hours)
             start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
         return cls(start, end, parse_days(days) if days else default.days)
 
@@ -142,14 +142,14 @@ def parse_clock(text: str) -> time:
     """``9``, ``9am``, ``9:30``, ``09:30``, ``5pm``, ``17:00`` → a time."""
     m = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*", text.lower())
     if not m:
-        raise BadInput(f"`{text}` is not a time of day.", "Type it like `9am`, `14:30` or `5pm`.")
+        raise BadInput("bad_time", text=text)
     hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").replace(".", "")
     if half:
         if not 1 <= hour <= 12:
-            raise BadInput(f"`{text}` is not a time of day.", "Type it like `9am` or `14:30`.")
+            raise BadInput("bad_time", text=text)
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise BadInput(f"`{text}` is not a time of day.", "Type it like `9am` or `14:30`.")
+        raise BadInput("bad_time", text=text)
     return time(hour, minute)
 
 
@@ -159,7 +159,7 @@ def parse_days(text: str) -> frozenset[int]:
     for part in re.split(r"\s*,\s*", text.strip().lower()):
         m = re.fullmatch(r"([a-z]+)(?:\s*(?:-|–)\s*([a-z]+))?", part)
         if not m or m.group(1) not in DAY_ALIASES or (m.group(2) and m.group(2) not in DAY_ALIASES):
-            raise BadInput(f"`{text}` is not a list of days.", "Type it like `mon-fri`, `sun-thu` or `mon,wed,fri`.")
+            raise BadInput("bad_days", text=text)
         a = DAY_ALIASES[m.group(1)]
         b = DAY_ALIASES[m.group(2)] if m.group(2) else a
         d = a
@@ -188,8 +188,6 @@ _UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minute
           "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
           "d": "days", "day": "days", "days": "days", "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks"}
 _TIME_TOKEN = re.compile(r"^(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon)$", re.I)
-WHEN_HINT = ("Say when like `in 2d`, `in 3h`, `tomorrow 9am`, `fri 14:00` or `2026-12-01 10:00`; "
-             "times are in your Slack time zone.")
 
 
 def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time(9, 0)) -> tuple[datetime, str]:
@@ -203,7 +201,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
     local_now = now.astimezone(tz)
     low = [w.lower().rstrip(",") for w in words]
     if not low:
-        raise BadInput("When should I remind you?", WHEN_HINT)
+        raise BadInput("when_missing")
 
     def take_time(i: int) -> tuple[time | None, int]:
         j = i + 1 if i < len(low) and low[i] == "at" else i
@@ -220,13 +218,13 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
             if not m and len(low) > 2 and low[1].isdigit():
                 m, used = re.fullmatch(r"(\d{1,4})([a-z]+)", low[1] + low[2]), 3
         if not m or m.group(2) not in _UNITS:
-            raise BadInput(f"`{' '.join(words[:3])}` is not a duration.", WHEN_HINT)
+            raise BadInput("bad_duration", text=" ".join(words[:3]))
         amount = int(m.group(1))
         if amount <= 0 or (_UNITS[m.group(2)] == "weeks" and amount > 52) or amount > 366 * 24 * 60:
-            raise BadInput("That is too far away for a reminder.", WHEN_HINT)
+            raise BadInput("too_far")
         delta = timedelta(**{_UNITS[m.group(2)]: amount})
         if delta > timedelta(days=366):
-            raise BadInput("That is too far away for a reminder (a year at most).", WHEN_HINT)
+            raise BadInput("too_far")
         return (now + delta).astimezone(timezone.utc), " ".join(words[used:])
 
     day: date | None = None
@@ -242,19 +240,19 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
         try:
             day = date.fromisoformat(low[0])
         except ValueError:
-            raise BadInput(f"`{words[0]}` is not a date.", WHEN_HINT) from None
+            raise BadInput("bad_date", text=words[0]) from None
     else:
         i = 0
     t, j = take_time(i)
     if day is None and t is None:
-        raise BadInput(f"I can't tell when `{' '.join(words[:3])}` is.", WHEN_HINT)
+        raise BadInput("bad_when", text=" ".join(words[:3]))
     if day is None:  # "at 5pm": today if still ahead, else tomorrow
         day = local_now.date()
         if datetime.combine(day, t, tzinfo=tz) <= local_now:  # type: ignore[arg-type]
             day += timedelta(days=1)
     moment = datetime.combine(day, t or default_time, tzinfo=tz)
     if moment <= local_now:
-        raise BadInput(f"{moment:%a %d %b %H:%M} has already passed.", WHEN_HINT)
+        raise BadInput("in_the_past", moment=moment)
     if moment - local_now > timedelta(days=366):
-        raise BadInput("That is too far away for a reminder (a year at most).", WHEN_HINT)
+        raise BadInput("too_far")
     return moment.astimezone(timezone.utc), " ".join(words[j:])

@@ -24,12 +24,14 @@ from bot.config import Config
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
-from handlers.slack.render import Renderer
+from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
 from handlers import listeners
-from handlers.slack.replies import AppContext
+from handlers.slack.cards import SlackCards
 from handlers.slack.outbox import SlackOutbox
+from handlers.slack.render import Renderer
+from handlers.slack.replies import AppContext
 
 
 @dataclass(slots=True)
@@ -61,8 +63,14 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     services.followups.directory = outbox
     scheduler = Scheduler(services.followups, services.digests, outbox,
                           sweep_every=timedelta(minutes=config.sweep_minutes))
-    ctx = AppContext(config=config, hiring=services.hiring, renderer=services.renderer,
-                     followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler)
+    # The two copies kept outside the database follow every committed change: cards (subscribed
+    # by Publishing) and the scheduler's wake-ups.
+    services.hiring.changes.on_schedule_changed(scheduler.rearm)
+    cards = SlackCards(app.client, services.renderer)
+    publishing = Publishing(services.hiring, cards, cards)
+    ctx = AppContext(config=config, hiring=services.hiring, publishing=publishing, renderer=services.renderer,
+                     followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler,
+                     cards=cards)
     listeners.register(app, ctx)
     from handlers import ops  # /metrics, /readyz, request ids; observes the app from outside
     ops.install(app, ctx, services.store)

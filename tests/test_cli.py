@@ -38,6 +38,8 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
     import asyncio
     from pathlib import Path
 
+    from datetime import datetime, timezone
+
     from bot.hiring import Hiring
     from bot.storage import Store
 
@@ -47,9 +49,10 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
         store = await Store(db).open()
         hiring = Hiring(store)
         for channel, private in (("CJOBS", False), ("GHIRING", True)):
-            draft, _ = await hiring.create_draft("UMGR", channel, "Platform Engineer\n\nRequirements:\n- Go")
-            op = await hiring.publish_draft(draft, "UMGR", channel, private)
-            await hiring.add_candidate(op.id, "UMGR", f"Candidate {channel}")
+            async with store.transaction() as tx:  # an opening as publishing leaves it
+                oid = await tx.insert_opening("Platform Engineer", {}, "UMGR", channel, private,
+                                              datetime.now(timezone.utc))
+            await hiring.add_candidate(oid, "UMGR", f"Candidate {channel}")
         await store.close()
 
     async def seed_sub() -> None:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 import aiosqlite
+
+from bot.clock import iso
 
 MIGRATIONS: list[str] = [
     # 1: openings, their hiring teams, applications with an audited stage history, notes.
@@ -170,20 +172,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX stage_moves_at ON stage_moves (at);
     """,
+    # 3: publishing is one workflow. A draft points at the opening it created, a claim stops a
+    # double click from posting two cards, and an opening whose card could not be posted keeps
+    # the reason, so posting again retries instead of failing for good.
+    """
+    ALTER TABLE drafts ADD COLUMN opening_id INTEGER REFERENCES openings (id);
+    ALTER TABLE drafts ADD COLUMN claimed_at TEXT;
+    ALTER TABLE openings ADD COLUMN post_error TEXT
+    """,
 ]
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     """SQLite caps bound parameters per statement; long id lists go in slices."""
     return [ids[i:i + size] for i in range(0, len(ids), size)]
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 class Tx:
@@ -232,8 +234,8 @@ class Tx:
         return await self.one("SELECT * FROM openings WHERE channel_id = ? AND message_ts = ?", (channel_id, ts))
 
     async def set_opening_message(self, opening_id: int, channel_id: str, ts: str, permalink: str | None) -> None:
-        await self.run("UPDATE openings SET channel_id = ?, message_ts = ?, permalink = ? WHERE id = ?",
-                       (channel_id, ts, permalink, opening_id))
+        await self.run("UPDATE openings SET channel_id = ?, message_ts = ?, permalink = ?, post_error = NULL "
+                       "WHERE id = ?", (channel_id, ts, permalink, opening_id))
 
     async def set_opening_status(self, opening_id: int, status: str, now: datetime | None) -> None:
         await self.run("UPDATE openings SET status = ?, closed_at = ? WHERE id = ?",
@@ -334,10 +336,24 @@ class Tx:
         await self.run("UPDATE drafts SET data = ?, channel_id = COALESCE(?, channel_id) WHERE id = ?",
                        (json.dumps(data), channel_id, draft_id))
 
-    async def use_draft(self, draft_id: int, now: datetime) -> bool:
-        """Mark a draft used; False if it already was (a double click posts once)."""
-        return bool(await self.run("UPDATE drafts SET used_at = ? WHERE id = ? AND used_at IS NULL",
-                                   (iso(now), draft_id)))
+    async def claim_draft(self, draft_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Claim an unposted draft for one publish attempt; False while another attempt holds it
+        (a double click posts once). A claim older than ``stale_before`` was abandoned."""
+        return bool(await self.run(
+            "UPDATE drafts SET claimed_at = ? WHERE id = ? AND used_at IS NULL "
+            "AND (claimed_at IS NULL OR claimed_at < ?)", (iso(now), draft_id, iso(stale_before))))
+
+    async def release_draft(self, draft_id: int) -> None:
+        await self.run("UPDATE drafts SET claimed_at = NULL WHERE id = ?", (draft_id,))
+
+    async def link_draft(self, draft_id: int, opening_id: int) -> None:
+        await self.run("UPDATE drafts SET opening_id = ? WHERE id = ?", (opening_id, draft_id))
+
+    async def finish_draft(self, draft_id: int, now: datetime) -> None:
+        await self.run("UPDATE drafts SET used_at = ?, claimed_at = NULL WHERE id = ?", (iso(now), draft_id))
+
+    async def set_post_error(self, opening_id: int, reason: str | None) -> None:
+        await self.run("UPDATE openings SET post_error = ? WHERE id = ?", (reason, opening_id))
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """Record an event key; False if it was seen before (Slack retries)."""

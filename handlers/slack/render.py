@@ -191,3 +191,19 @@ class Renderer:
 
     def text(self, name: str, **ctx: Any) -> str:
         return self.env.get_template(name).render(**ctx).strip()
+
+    def phrase(self, catalogue: str, code: str, params: dict[str, Any]) -> tuple[str, str | None] | None:
+        """A message and its hint from a catalogue of macros (``replies/errors.j2``,
+        ``replies/messages.j2``): macro ``code(p)`` is the sentence, ``code_hint(p)`` what to type
+        next. None when the catalogue has no such code."""
+        module = self.env.get_template(catalogue).module
+        macro = getattr(module, code, None)
+        if macro is None or not callable(macro):
+            return None
+        try:
+            text = str(macro(params)).strip()
+            hint_macro = getattr(module, f"{code}_hint", None)
+            hint = str(hint_macro(params)).strip() if callable(hint_macro) else ""
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"template {catalogue}, message {code}: {exc.message}") from exc
+        return text, hint or None

@@ -13,7 +13,11 @@ import pytest
 from bot.digests import Digest, Digests, DueDigest
 from tests.clock import Clock
 from bot.followups import Followups, NudgeBatch, Reminder
+from bot.errors import DeliveryFailed
 from bot.hiring import Hiring
+from bot.model import Opening
+from bot.ports import PostedCard
+from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
 
@@ -49,6 +53,29 @@ class RecordingOutbox:
 
 
 @dataclass
+class RecordingCards:
+    """The Cards and Channels ports, in memory. ``refuse`` makes the next posts fail with
+    that Slack error (e.g. ``not_in_channel``); ``private`` lists private channel ids."""
+
+    posted: list[tuple[int, str]] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    refuse: list[str] = field(default_factory=list)
+    private: set[str] = field(default_factory=set)
+
+    async def post(self, op: Opening, channel_id: str) -> PostedCard:
+        if self.refuse:
+            raise DeliveryFailed(self.refuse.pop(0))
+        self.posted.append((op.id, channel_id))
+        return PostedCard(channel_id, f"1700.{op.id}", f"https://x.slack.test/{channel_id}/p{op.id}")
+
+    async def update(self, op: Opening) -> None:
+        self.updated.append(op.id)
+
+    async def is_private(self, channel_id: str) -> bool:
+        return channel_id in self.private
+
+
+@dataclass
 class World:
     path: Path
     store: Store
@@ -58,12 +85,16 @@ class World:
     digests: Digests
     outbox: RecordingOutbox
     scheduler: Scheduler
+    cards: RecordingCards
+    publishing: Publishing
 
     async def opening(self, manager: str = "UMGR", channel: str = "CJOBS", private: bool = False,
                       title: str = "Backend Engineer") -> int:
-        draft, _ = await self.hiring.create_draft(manager, channel, f"{title}\nAcme\n\nRequirements:\n- Python")
-        op = await self.hiring.publish_draft(draft, manager, channel, private)
-        await self.hiring.attach_card(op.id, channel, f"1700.{op.id}", f"https://x.slack.test/{channel}/p{op.id}")
+        # The channel's privacy as Slack reports it when the card is posted.
+        (self.cards.private.add if private else self.cards.private.discard)(channel)
+        draft, _ = await self.publishing.create_draft(manager, channel, f"{title}\nAcme\n\nRequirements:\n- Python")
+        await self.publishing.edit_draft(draft, manager, {"title": title}, channel)  # as if typed in Edit
+        op = await self.publishing.publish(draft, manager, channel)
         return op.id
 
     async def candidate(self, opening_id: int, name: str = "Ada Lovelace", stage: str = "applied",
@@ -78,20 +109,24 @@ class World:
         """Stop everything and open the same database file again, as after a crash or deploy."""
         await self.scheduler.stop()
         await self.store.close()
-        fresh = await make_world(self.path, self.clock, self.outbox)
+        fresh = await make_world(self.path, self.clock, self.outbox, cards=self.cards)
         self.__dict__.update(fresh.__dict__)
         return self
 
 
 async def make_world(path: Path, clock: Clock, outbox: RecordingOutbox | None = None,
-                     admins: frozenset[str] = frozenset({"UADMIN"}), tz: str = "UTC") -> World:
+                     admins: frozenset[str] = frozenset({"UADMIN"}), tz: str = "UTC",
+                     cards: RecordingCards | None = None) -> World:
     store = await Store(path).open()
     hiring = Hiring(store, admins=admins, clock=clock)
     followups = Followups(hiring, default_tz=tz, escalate_after=2)
     digests = Digests(hiring, followups)
     outbox = outbox or RecordingOutbox()
     scheduler = Scheduler(followups, digests, outbox)
-    return World(path, store, clock, hiring, followups, digests, outbox, scheduler)
+    hiring.changes.on_schedule_changed(scheduler.rearm)
+    cards = cards or RecordingCards()
+    publishing = Publishing(hiring, cards, cards)
+    return World(path, store, clock, hiring, followups, digests, outbox, scheduler, cards, publishing)
 
 
 @pytest.fixture
@@ -103,4 +138,4 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     await w.store.close()
 
 
-__all__ = ["Any", "Clock", "RecordingOutbox", "World", "make_world"]
+__all__ = ["Any", "Clock", "RecordingCards", "RecordingOutbox", "World", "make_world"]

@@ -97,8 +97,9 @@ async def test_batch_redraw_shows_what_happened(world: World) -> None:
     await world.hiring.move(a, "UMGR", "screen", expected_stage="applied")
     await world.followups.snooze(b, "UMGR", 3)
     view = await world.followups.batch(batch.id, "UMGR")
-    status = {i.application_id: i.status for i in view.items}
-    assert status[a] == "now in screen" and status[b].startswith("snoozed until Mon")
+    status = {i.application_id: (i.status, i.status_stage, i.status_until) for i in view.items}
+    assert status[a][:2] == ("moved", "screen")
+    assert status[b][0] == "snoozed" and status[b][2] is not None and status[b][2].strftime("%a") == "Mon"
     with pytest.raises(NotFound):
         await world.followups.batch(batch.id, "USTRANGER")
 
@@ -274,7 +275,8 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
         from bot.followups import Followups
         from bot.hiring import Hiring
         from bot.scheduler import Scheduler
-        from bot.storage import Store, iso
+        from bot.clock import iso
+        from bot.storage import Store
 
         class FileOutbox:
             async def send_reminders(self, user, reminders):
@@ -290,8 +292,9 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
         async def main():
             store = await Store({str(db)!r}).open()
             hiring = Hiring(store)
-            draft, _ = await hiring.create_draft("UMGR", "C1", "Nurse\\nRequirements:\\n- RN")
-            op = await hiring.publish_draft(draft, "UMGR", "C1", False)
+            async with store.transaction() as tx:  # an opening as publishing leaves it
+                oid = await tx.insert_opening("Nurse", {{}}, "UMGR", "C1", False, datetime.now(timezone.utc))
+            op = await hiring.opening(oid)
             now = datetime.now(timezone.utc)
             async with store.transaction() as tx:
                 for i in range(200):

@@ -48,12 +48,15 @@ def test_kill_9_loses_nothing_committed(tmp_path: Path) -> None:
     marker = tmp_path / "committed"
     script = textwrap.dedent(f"""
         import asyncio, pathlib
+        from datetime import datetime, timezone
         from bot.hiring import Hiring
         from bot.storage import Store
         async def main():
-            hiring = Hiring(await Store({str(db)!r}).open())
-            draft, _ = await hiring.create_draft("U1", "C1", "Nurse Manager\\nRequirements:\\n- RN")
-            op = await hiring.publish_draft(draft, "U1", "C1", False)
+            store = await Store({str(db)!r}).open()
+            hiring = Hiring(store)
+            async with store.transaction() as tx:  # an opening as publishing leaves it
+                oid = await tx.insert_opening("Nurse", {{}}, "U1", "C1", False, datetime.now(timezone.utc))
+            op = await hiring.opening(oid)
             for i in range(50):
                 await hiring.add_candidate(op.id, "U1", f"Person {{i}}")
             pathlib.Path({str(marker)!r}).write_text("50")

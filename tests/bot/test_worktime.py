@@ -6,6 +6,8 @@ from datetime import datetime, time, timezone
 
 import pytest
 
+from handlers.slack.render import Renderer
+
 from bot.errors import BadInput
 from bot.worktime import WorkHours, describe_days, parse_days, parse_when, zone
 
@@ -84,7 +86,9 @@ def test_parse_when_in_berlin(text: str, local: str, rest: str) -> None:
 def test_parse_when_rejects_nonsense_with_a_hint(text: str) -> None:
     with pytest.raises(BadInput) as err:
         parse_when(text, MONDAY_1500, zone("UTC"))
-    assert err.value.hint or "passed" in str(err.value)
+    # Every refusal is a code the error catalogue words, with a hint saying what to type.
+    words = Renderer().phrase("replies/errors.j2", err.value.code, err.value.params)
+    assert words is not None and words[1], err.value
 
 
 def test_days_and_hours_parsing() -> None:

@@ -1,17 +1,21 @@
-"""Buttons and menus: preview Post/Edit/Cancel, card Refer/Discuss, pipeline moves."""
+"""Buttons and menus on previews, cards and pipelines: Post/Edit/Cancel, Refer/Discuss, moves."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import HiringError
-from handlers.slack.replies import AppContext, who
+from bot.errors import BadInput
+from bot.publishing import SENIORITIES
+from handlers.slack.replies import AppContext, Respond, who
 
 log = logging.getLogger("hirebot")
+
+Work = Callable[[str, str | None], Awaitable[None]]
 
 
 def _int(value: Any) -> int | None:
@@ -22,7 +26,7 @@ def _int(value: Any) -> int | None:
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
-    async def guarded(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, work: Any) -> None:
+    async def guarded(body: dict[str, Any], client: AsyncWebClient, respond: Respond | None, work: Work) -> None:
         user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=respond):
             await work(user, channel)
@@ -33,21 +37,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         await ack()
 
         async def work(user: str, channel: str | None) -> None:
-            draft_id = _int(action.get("value"))
-            parsed, draft_channel = await ctx.hiring.draft(draft_id or 0, user)
-            target = draft_channel or channel
-            if not target:
-                raise HiringError("I don't know which channel to post to.", "Use `/hiring post` in that channel.")
-            private = await ctx.is_private_channel(client, target)
-            op = await ctx.hiring.publish_draft(draft_id or 0, user, target, private)
-            op = await ctx.post_card(client, op, target)
-            await respond(replace_original=True, response_type="ephemeral",
-                          text=f"Posted {op.ref} {op.title} to <#{target}>. You are its hiring manager.",
-                          blocks=ctx.renderer.blocks(
-                              "info.j2", message=f":white_check_mark: Posted *{op.ref}* {op.title} to <#{target}>. "
-                                                 "You are its hiring manager.",
-                              hint=f"Add people: `/hiring team {op.ref} add @user recruiter`. "
-                                   f"Add candidates: `/hiring add \"Full Name\" {op.ref}`."))
+            op = await ctx.publishing.publish(_int(action.get("value")) or 0, user, None)
+            message, hint = ctx.words("posted", op=op)
+            await respond(replace_original=True, response_type="ephemeral", text=message,
+                          blocks=ctx.renderer.blocks("info.j2", message=message, hint=hint))
 
         await guarded(body, client, respond, work)
 
@@ -58,7 +51,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         async def work(user: str, channel: str | None) -> None:
             draft_id = _int(action.get("value")) or 0
-            parsed, draft_channel = await ctx.hiring.draft(draft_id, user)
+            parsed, draft_channel = await ctx.publishing.draft(draft_id, user)
             view = ctx.renderer.view("edit_modal.j2", p=parsed, draft_id=draft_id, channel=draft_channel or channel,
                                      seniorities=SENIORITIES)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -76,9 +69,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         await ack()
 
         async def work(user: str, channel: str | None) -> None:
-            op = await ctx.hiring.opening(_int(action.get("value")) or 0)
-            if op.status != "open":
-                raise HiringError(f"{op.ref} is closed; it takes no new candidates.")
+            op = await ctx.hiring.referable(_int(action.get("value")) or 0)
             await client.views_open(trigger_id=body["trigger_id"], view=ctx.renderer.view("refer_modal.j2", op=op))
 
         await guarded(body, client, None, work)
@@ -89,9 +80,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         async def work(user: str, channel: str | None) -> None:
             op = await ctx.hiring.opening(_int(action.get("value")) or 0)
-            await ctx.info(client=client, user=user, channel=channel, respond=None,
-                           message=f"Reply in the thread under this card to discuss *{op.ref}*; replies are saved "
-                                   "as notes. Start a reply with `APP-7` to note it on that candidate.")
+            await ctx.info(client=client, user=user, channel=channel, respond=None, code="discuss", params={"op": op})
 
         await guarded(body, client, None, work)
 
@@ -102,16 +91,13 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         async def work(user: str, channel: str | None) -> None:
             value = ((action.get("selected_option") or {}).get("value") or action.get("value") or "")
-            parts = value.split(":")
-            if len(parts) != 3 or _int(parts[0]) is None:
-                raise HiringError("That button is out of date.", "Open the pipeline again with `/hiring pipeline OP-12`.")
-            op, app, before = await ctx.hiring.move(int(parts[0]), user, parts[2], None, expected_stage=parts[1])
-            await ctx.refresh_card(client, op)
+            parts = str(value).split(":")
+            app_id = _int(parts[0]) if len(parts) == 3 else None
+            if app_id is None:
+                raise BadInput("stale_button", where="pipeline")
+            op, _, _ = await ctx.hiring.move(app_id, user, parts[2], None, expected_stage=parts[1])
             op, by_stage = await ctx.hiring.pipeline(op.id, user)
-            await respond(replace_original=True, response_type="ephemeral", text=f"{op.ref} pipeline",
+            await respond(replace_original=True, response_type="ephemeral", text=op.ref,
                           blocks=ctx.pipeline_blocks(op, by_stage))
 
         await guarded(body, client, respond, work)
-
-
-SENIORITIES = ["intern", "junior", "mid", "senior", "staff", "principal", "lead", "manager", "director", "executive"]

@@ -100,17 +100,12 @@ async def dispatch(cmd: Command, name: str) -> None:
     sub = SUBS.get(name or "help")
     try:
         if sub is None:
-            await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                                err=f"`{name[:40]}` is not a /hiring command.",
-                                hint="Type `/hiring help` to see them all.")
-            return
+            raise HiringError("unknown_command", name=name[:40])
         await sub.run(cmd)
     except HiringError as err:
-        hint = err.hint or (f"Usage: `/hiring {sub.usage}`" if sub else None)
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                            err=err, hint=hint)
-    except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the trace
+                            err=err, usage=sub.usage if sub else None)
+    except Exception:  # the user gets a sentence, the log gets the trace
         log.exception("/hiring %s failed", name)
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                            err="Something went wrong on hirebot's side; nothing was changed.",
-                            hint="Try again in a minute. If it keeps failing, tell your hirebot admin.")
+                            err=HiringError("internal_command"))

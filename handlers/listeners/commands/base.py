@@ -26,9 +26,10 @@ class Command:
         await self.ctx.private(client=self.client, user=self.user, channel=self.channel, respond=self.respond,
                                template=template, text=text, **kw)
 
-    async def info(self, message: str, hint: str | None = None) -> None:
+    async def info(self, code: str, **params: Any) -> None:
+        """A confirmation worded by ``templates/replies/messages.j2``."""
         await self.ctx.info(client=self.client, user=self.user, channel=self.channel, respond=self.respond,
-                            message=message, hint=hint)
+                            code=code, params=params)
 
 
 Handler = Callable[[Command], Awaitable[None]]

@@ -12,14 +12,15 @@ from . import args
 from .base import Command
 from .openings import need_op
 
+#: Slack allows 3,000 characters a section; the code fence and escaping need some of them.
+EXPORT_CHUNK = 2800
 ADD_USAGE = 'add "Full Name" OP-12 [email] [source or @referrer]'
 
 
 def need_app(token: str | None, usage: str) -> int:
     n = ids.parse_app(token or "")
     if n is None:
-        raise BadInput(f"`{token}` is not an application id." if token else "Which application?",
-                       f"Type `/hiring {usage}` (ids look like APP-7).")
+        raise BadInput("bad_application_id", token=token, usage=usage)
     return n
 
 
@@ -27,7 +28,7 @@ async def add(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     op_at = next((i for i, t in enumerate(toks) if ids.parse_op(t) is not None and t.upper().startswith("OP")), None)
     if op_at is None or op_at == 0:
-        raise BadInput("I need the candidate's name and an opening id.", f"Type `/hiring {ADD_USAGE}`.")
+        raise BadInput("add_what", usage=ADD_USAGE)
     name = " ".join(toks[:op_at])
     email = source = referrer = None
     for extra in toks[op_at + 1:]:
@@ -41,9 +42,7 @@ async def add(cmd: Command) -> None:
         source = "referral"
     op, app = await cmd.ctx.hiring.add_candidate(ids.parse_op(toks[op_at]) or 0, cmd.user, name, email, source,
                                                  referrer)
-    await cmd.ctx.refresh_card(cmd.client, op)
-    await cmd.info(f"Added *{app.ref}* {app.candidate_name} to *{op.ref}* {op.title}, in stage applied.",
-                   f"Move them with `/hiring move {app.ref} screen`.")
+    await cmd.info("added", op=op, app=app, can_move=cmd.ctx.hiring.policy.can_manage(op, cmd.user))
 
 
 async def move(cmd: Command) -> None:
@@ -51,12 +50,10 @@ async def move(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     n = need_app(toks[0] if toks else None, usage)
     if len(toks) < 2:
-        raise BadInput("To which stage?", f"Type `/hiring {usage}`. Stages: {', '.join(stages.STAGES)}.")
+        raise BadInput("move_where", usage=usage, stages=stages.STAGES)
     reason = cmd.rest.split(None, 2)[2].strip() if len(cmd.rest.split(None, 2)) > 2 else None
     op, app, before = await cmd.ctx.hiring.move(n, cmd.user, toks[1], reason)
-    await cmd.ctx.refresh_card(cmd.client, op)
-    await cmd.info(f"Moved *{app.ref}* {app.candidate_name}: {before} → *{app.stage}*.",
-                   f"Next: {', '.join(stages.allowed_moves(app.stage)[:3])}. History: `/hiring history {app.ref}`.")
+    await cmd.info("moved", op=op, app=app, before=before, allowed=stages.allowed_moves(app.stage))
 
 
 async def pipeline(cmd: Command) -> None:
@@ -77,26 +74,23 @@ async def note(cmd: Command) -> None:
     usage = "note APP-7 <text>"
     m = re.match(r"^\s*(\S+)\s*(.*)$", cmd.rest, re.S)
     if not m:
-        raise BadInput("Which application, and what note?", f"Type `/hiring {usage}`.")
+        raise BadInput("note_what", usage=usage)
     n = need_app(m.group(1), usage)
     op, app = await cmd.ctx.hiring.note_application(n, cmd.user, m.group(2))
-    await cmd.info(f"Noted on *{app.ref}* ({op.ref}).")
+    await cmd.info("noted", op=op, app=app)
 
 
 async def export(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     record = await cmd.ctx.hiring.export(need_app(toks[0] if toks else None, "export APP-7"), cmd.user)
     body = json.dumps(record, indent=2, ensure_ascii=False)
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"Export of *{record['application']}*:"}}]
-    for i in range(0, min(len(body), 2900 * 40), 2900):
-        chunk = body[i:i + 2900].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{chunk}```"}})
-    await cmd.ctx.dm(client=cmd.client, user=cmd.user, text=f"Export of {record['application']}", blocks=blocks[:50])
-    await cmd.info(f"Sent you the full record of *{record['application']}* as a direct message.")
+    chunks = [body[i:i + EXPORT_CHUNK] for i in range(0, len(body), EXPORT_CHUNK)]
+    await cmd.ctx.dm(client=cmd.client, user=cmd.user, text=str(record["application"]),
+                     blocks=cmd.ctx.renderer.blocks("export.j2", ref=record["application"], chunks=chunks))
+    await cmd.info("exported", ref=record["application"])
 
 
 async def forget(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     app = await cmd.ctx.hiring.forget(need_app(toks[0] if toks else None, "forget APP-7"), cmd.user)
-    await cmd.info(f"Forgot the personal data of *{app.ref}*: name, e-mail, source and notes are deleted. "
-                   "The audit keeps only the id.")
+    await cmd.info("forgotten", app=app)

@@ -1,0 +1,59 @@
+"""What the domain needs from the outside world, as protocols the adapters implement.
+
+``handlers/slack`` implements them on the Slack Web API and ``tests`` with plain objects, so
+a workflow such as publishing can be tested with a card port that fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from .model import Opening
+
+if TYPE_CHECKING:
+    from .digests import Digest, DueDigest
+    from .followups import NudgeBatch, Reminder
+
+
+@dataclass(frozen=True, slots=True)
+class PostedCard:
+    """Where an opening's card landed."""
+
+    channel_id: str
+    ts: str
+    permalink: str | None = None
+
+
+class Cards(Protocol):
+    """An opening's card in a channel: post it once, then keep it current."""
+
+    async def post(self, op: Opening, channel_id: str) -> PostedCard:
+        """Post the card; raise :class:`bot.errors.DeliveryFailed` when the channel refuses it."""
+        ...
+
+    async def update(self, op: Opening) -> None:
+        """Redraw a posted card (counts, status). Failures are the adapter's to log."""
+        ...
+
+
+class Channels(Protocol):
+    async def is_private(self, channel_id: str) -> bool:
+        """Private channel, DM or group DM: places where only invited people read."""
+        ...
+
+
+class Directory(Protocol):
+    """What the domain asks about a person: their time zone (None when unknown)."""
+
+    async def timezone(self, user: str) -> str | None: ...
+
+
+class Outbox(Protocol):
+    """Scheduled messages out: raise to keep the work pending (it is retried later)."""
+
+    async def send_nudges(self, batch: NudgeBatch) -> None: ...
+
+    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None: ...
+
+    async def send_digest(self, due: DueDigest, digest: Digest) -> None: ...
