@@ -1,0 +1,83 @@
+"""Publishing as one domain workflow, with the Cards port played by RecordingCards."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.errors import BadInput, NotFound
+from bot.publishing import PublishFailed
+from tests.bot.conftest import World
+
+POSTING = "Staff Nurse, Cardiac Unit\nRiverside Health\n\nRequirements:\n- Registered nurse licence\n"
+
+
+async def draft(world: World, user: str = "UMGR", channel: str = "CWARD") -> int:
+    draft_id, parsed = await world.publishing.create_draft(user, channel, POSTING)
+    assert parsed.title == "Staff Nurse, Cardiac Unit"
+    return draft_id
+
+
+async def test_publish_posts_the_card_and_records_where(world: World) -> None:
+    op = await world.publishing.publish(await draft(world), "UMGR")
+    assert op.posted and op.channel_id == "CWARD" and op.message_ts == f"1700.{op.id}"
+    assert op.manager == "UMGR" and op.post_error is None
+    assert world.cards.posted == [(op.id, "CWARD")]
+
+
+async def test_a_refused_card_leaves_an_unposted_opening_that_posts_on_the_next_try(world: World) -> None:
+    draft_id = await draft(world)
+    world.cards.refuse.append("not_in_channel")
+    with pytest.raises(PublishFailed) as failed:
+        await world.publishing.publish(draft_id, "UMGR")
+    assert failed.value.code == "card_not_posted" and failed.value.params["reason"] == "not_in_channel"
+    unposted = await world.hiring.opening(1)
+    assert not unposted.posted and unposted.post_error == "not_in_channel"
+
+    op = await world.publishing.publish(draft_id, "UMGR")  # hirebot was invited meanwhile
+    assert op.id == unposted.id, "the retry posts the same opening, not a second one"
+    assert op.posted and op.post_error is None
+    assert world.cards.posted == [(op.id, "CWARD")]
+    assert len(await world.hiring.list_openings("UMGR", "all")) == 1
+    with pytest.raises(BadInput) as again:
+        await world.publishing.publish(draft_id, "UMGR")
+    assert again.value.code == "already_posted"
+
+
+async def test_concurrent_publishes_of_one_draft_post_one_card(world: World) -> None:
+    draft_id = await draft(world)
+    results = await asyncio.gather(*(world.publishing.publish(draft_id, "UMGR") for _ in range(3)),
+                                   return_exceptions=True)
+    posted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BadInput)]
+    assert len(posted) == 1 and len(refused) == 2, results
+    assert {r.code for r in refused} <= {"already_posting", "already_posted"}
+    assert len(world.cards.posted) == 1
+
+
+async def test_a_draft_is_its_authors_and_needs_a_title(world: World) -> None:
+    draft_id = await draft(world)
+    with pytest.raises(NotFound):
+        await world.publishing.publish(draft_id, "USOMEONE")
+    untitled, _ = await world.publishing.create_draft("UMGR", "CWARD", "we are hiring\n\nsend us your cv")
+    with pytest.raises(BadInput) as err:
+        await world.publishing.publish(untitled, "UMGR")
+    assert err.value.code == "title_missing"
+    await world.publishing.edit_draft(untitled, "UMGR", {"title": "Ward Clerk"}, None)
+    assert (await world.publishing.publish(untitled, "UMGR")).title == "Ward Clerk"
+
+
+async def test_changes_redraw_the_card_once_per_change(world: World) -> None:
+    op = await world.publishing.publish(await draft(world), "UMGR")
+    _, app = await world.hiring.add_candidate(op.id, "UMGR", "Ada Lovelace")
+    await world.hiring.move(app.id, "UMGR", "screen")
+    await world.hiring.close(op.id, "UMGR", "filled")
+    assert world.cards.updated == [op.id, op.id, op.id]
+
+
+async def test_a_private_channel_makes_a_private_opening(world: World) -> None:
+    world.cards.private.add("GSECRET")
+    draft_id, _ = await world.publishing.create_draft("UMGR", "GSECRET", POSTING)
+    op = await world.publishing.publish(draft_id, "UMGR")
+    assert op.private_channel
