@@ -103,7 +103,7 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
         await tx._db.executemany(  # noqa: SLF001 - bulk seeding for the benchmark only
             "INSERT INTO reminders (user_id, opening_id, application_id, stage, text, asked_for, due_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        burst_rows = await tx.all("SELECT id, due_at FROM reminders WHERE id <= ?", (burst + 0,))
+        burst_rows = await tx._all("SELECT id, due_at FROM reminders WHERE id <= ?", (burst + 0,))
     await store.close()
     return [(r["id"], datetime.fromisoformat(r["due_at"])) for r in burst_rows]
 
@@ -119,7 +119,7 @@ async def baseline_rebuild(path: Path) -> tuple[float, int]:
 
     t0 = time.perf_counter()
     async with store.transaction() as tx:
-        rows = await tx.all("SELECT id, due_at FROM reminders WHERE status = 'pending'")
+        rows = await tx._all("SELECT id, due_at FROM reminders WHERE status = 'pending'")
     for r in rows:
         aps.add_job(fire, DateTrigger(run_date=datetime.fromisoformat(r["due_at"])), args=[r["id"]],
                     id=f"reminder:{r['id']}", replace_existing=True, misfire_grace_time=None)

@@ -148,7 +148,7 @@ class Digests:
                 except BadInput:
                     raise BadInput("bad_digest_word", word=w) from None
         if tz is None:
-            tz = (await self.followups.person(user)).tz_name
+            tz = (await self.followups.people.person(user)).tz_name
         now = self.clock()
         async with self.store.transaction() as tx:
             await tx.subscribe_digest(channel_id, weekday, f"{at:%H:%M}", tz, scope, private_channel, user, now)
@@ -187,7 +187,7 @@ class Digests:
             op_ids = list(openings)
             moves = await tx.moves_since(op_ids, since)
             active = await tx.active_applications(op_ids)
-            overdue = await self.followups.overdue_in(tx, active, openings, now)
+            overdue = await self.followups.sla.overdue_in(tx, active, openings, now)
         moved: dict[int, int] = {}
         hired: dict[int, int] = {}
         for m in moves:

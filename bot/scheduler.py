@@ -86,7 +86,7 @@ class Scheduler:
         """(Re)build the date jobs from the database; call after reminders or subscriptions change."""
         if self._stopped or not self.aps.running:
             return
-        due = await self.followups.next_reminder_due()
+        due = await self.followups.reminders.next_reminder_due()
         if due is None:
             self._remove("reminders")
         else:
@@ -113,7 +113,7 @@ class Scheduler:
     # ------------------------------------------------------------------ the work
     async def _send_reminders(self) -> None:
         while True:
-            due = await self.followups.due_reminders()
+            due = await self.followups.reminders.due_reminders()
             if not due:
                 return
             by_user: dict[str, list[Reminder]] = {}
@@ -126,25 +126,25 @@ class Scheduler:
                 except Exception:  # noqa: BLE001
                     log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
                     for r in items:
-                        await self.followups.reminder_failed(r)
+                        await self.followups.reminders.reminder_failed(r)
                     continue
                 for r in items:
-                    if await self.followups.mark_reminder_sent(r):
+                    if await self.followups.reminders.mark_reminder_sent(r):
                         self.sent["reminders"] += 1
                 progressed = True
             if not progressed:
                 return
 
     async def _sweep(self) -> None:
-        await self.followups.refresh_team_timezones()
-        for batch in await self.followups.sweep():
+        await self.followups.people.refresh_team_timezones()
+        for batch in await self.followups.sla.sweep():
             try:
                 await self.outbox.send_nudges(batch)
             except Exception:  # noqa: BLE001
                 log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
                               len(batch.items), batch.user_id)
                 continue
-            if await self.followups.mark_nudged(batch):
+            if await self.followups.sla.mark_nudged(batch):
                 self.sent["nudges"] += 1
 
     async def _send_digests(self) -> None:

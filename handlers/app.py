@@ -60,7 +60,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     )
     outbox = SlackOutbox(app.client, services.renderer, services.followups,
                          per_channel_interval=config.send_interval)
-    services.followups.directory = outbox
+    services.followups.people.directory = outbox
     scheduler = Scheduler(services.followups, services.digests, outbox,
                           sweep_every=timedelta(minutes=config.sweep_minutes))
     # The two copies kept outside the database follow every committed change: cards (subscribed

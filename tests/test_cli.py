@@ -61,7 +61,7 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
             from datetime import datetime, timezone
             await tx.subscribe_digest("GHIRING", 0, "09:00", "Europe/Berlin", "channel", True, "UMGR",
                                       datetime.now(timezone.utc))
-            await tx.run("UPDATE applications SET stage_since = '2020-01-01T09:00:00+00:00'")  # long overdue
+            await tx._run("UPDATE applications SET stage_since = '2020-01-01T09:00:00+00:00'")  # long overdue
         await store.close()
 
     asyncio.run(seed())

@@ -189,27 +189,30 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
 
 
 class Tx:
-    """The statements of one transaction. Only :class:`Store` creates these."""
+    """The statements of one transaction. Only :class:`Store` creates these.
+
+    Every query is a named method here; the generic helpers (``_one``, ``_all``, ``_run``…) are
+    private so SQL cannot leak into the services. Tests may use them to inspect the database."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
-    async def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         async with self._db.execute(sql, tuple(params)) as cur:
             row = await cur.fetchone()
         return dict(row) if row is not None else None
 
-    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         async with self._db.execute(sql, tuple(params)) as cur:
             rows = await cur.fetchall()
         return [dict(r) for r in rows]
 
-    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def _run(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute a write; return the number of rows it changed."""
         async with self._db.execute(sql, tuple(params)) as cur:
             return cur.rowcount
 
-    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def _insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute an INSERT; return the new row's id."""
         async with self._db.execute(sql, tuple(params)) as cur:
             if cur.lastrowid is None:
@@ -219,26 +222,26 @@ class Tx:
     # ------------------------------------------------------------------ openings
     async def insert_opening(self, title: str, data: dict[str, Any], created_by: str, channel_id: str | None,
                              private_channel: bool, now: datetime) -> int:
-        oid = await self.insert(
+        oid = await self._insert(
             "INSERT INTO openings (title, data, channel_id, private_channel, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (title, json.dumps(data), channel_id, int(private_channel), created_by, iso(now)))
-        await self.run("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+        await self._run("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
                        "VALUES (?, ?, 'manager', ?, ?)", (oid, created_by, created_by, iso(now)))
         return oid
 
     async def opening(self, opening_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM openings WHERE id = ?", (opening_id,))
+        return await self._one("SELECT * FROM openings WHERE id = ?", (opening_id,))
 
     async def opening_by_message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM openings WHERE channel_id = ? AND message_ts = ?", (channel_id, ts))
+        return await self._one("SELECT * FROM openings WHERE channel_id = ? AND message_ts = ?", (channel_id, ts))
 
     async def set_opening_message(self, opening_id: int, channel_id: str, ts: str, permalink: str | None) -> None:
-        await self.run("UPDATE openings SET channel_id = ?, message_ts = ?, permalink = ?, post_error = NULL "
+        await self._run("UPDATE openings SET channel_id = ?, message_ts = ?, permalink = ?, post_error = NULL "
                        "WHERE id = ?", (channel_id, ts, permalink, opening_id))
 
     async def set_opening_status(self, opening_id: int, status: str, now: datetime | None) -> None:
-        await self.run("UPDATE openings SET status = ?, closed_at = ? WHERE id = ?",
+        await self._run("UPDATE openings SET status = ?, closed_at = ? WHERE id = ?",
                        (status, iso(now) if now else None, opening_id))
 
     async def list_openings(self, status: str | None = None, member: str | None = None,
@@ -256,19 +259,19 @@ class Tx:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY o.id DESC LIMIT ?"
         params.append(limit)
-        return await self.all(sql, params)
+        return await self._all(sql, params)
 
     async def members(self, opening_id: int) -> list[dict[str, Any]]:
         return (await self.members_of([opening_id]))[opening_id]
 
     async def set_member(self, opening_id: int, user_id: str, role: str, actor: str, now: datetime) -> None:
-        await self.run(
+        await self._run(
             "INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (opening_id, user_id) DO UPDATE SET role = excluded.role",
             (opening_id, user_id, role, actor, iso(now)))
 
     async def remove_member(self, opening_id: int, user_id: str) -> int:
-        return await self.run("DELETE FROM opening_members WHERE opening_id = ? AND user_id = ?",
+        return await self._run("DELETE FROM opening_members WHERE opening_id = ? AND user_id = ?",
                               (opening_id, user_id))
 
     async def stage_counts(self, opening_id: int) -> dict[str, int]:
@@ -277,123 +280,132 @@ class Tx:
     # ------------------------------------------------------------------ applications
     async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
                                  referrer: str | None, stage: str, actor: str, now: datetime) -> int:
-        aid = await self.insert(
+        aid = await self._insert(
             "INSERT INTO applications (opening_id, candidate_name, email, source, referrer, stage, stage_since, "
             "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (opening_id, name, email, source, referrer, stage, iso(now), actor, iso(now)))
-        await self.run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+        await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
                        "VALUES (?, NULL, ?, ?, ?, ?)", (aid, stage, actor, "added", iso(now)))
         return aid
 
     async def application(self, application_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM applications WHERE id = ?", (application_id,))
+        return await self._one("SELECT * FROM applications WHERE id = ?", (application_id,))
 
     async def applications(self, opening_id: int) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM applications WHERE opening_id = ? ORDER BY stage_since, id",
+        return await self._all("SELECT * FROM applications WHERE opening_id = ? ORDER BY stage_since, id",
                               (opening_id,))
 
     async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
                                reason: str | None, now: datetime) -> bool:
         """Move only if still in ``from_stage``: two clicks on the same button move once."""
-        changed = await self.run("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ?",
+        changed = await self._run("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ?",
                                  (to_stage, iso(now), application_id, from_stage))
         if changed:
-            await self.run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+            await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (application_id, from_stage, to_stage, actor, reason, iso(now)))
         return bool(changed)
 
     async def moves(self, application_id: int) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM stage_moves WHERE application_id = ? ORDER BY id", (application_id,))
+        return await self._all("SELECT * FROM stage_moves WHERE application_id = ? ORDER BY id", (application_id,))
 
     async def forget_application(self, application_id: int, now: datetime) -> None:
-        await self.run("UPDATE applications SET candidate_name = NULL, email = NULL, source = NULL, referrer = NULL, "
+        await self._run("UPDATE applications SET candidate_name = NULL, email = NULL, source = NULL, referrer = NULL, "
                        "forgotten_at = ? WHERE id = ?", (iso(now), application_id))
-        await self.run("DELETE FROM notes WHERE application_id = ?", (application_id,))
-        await self.run("UPDATE stage_moves SET reason = NULL WHERE application_id = ?", (application_id,))
+        await self._run("DELETE FROM notes WHERE application_id = ?", (application_id,))
+        await self._run("UPDATE stage_moves SET reason = NULL WHERE application_id = ?", (application_id,))
 
     # ------------------------------------------------------------------ notes
     async def insert_note(self, opening_id: int, application_id: int | None, author: str, text: str, source: str,
                           slack_ts: str | None, now: datetime) -> int:
-        return await self.insert(
+        return await self._insert(
             "INSERT INTO notes (opening_id, application_id, author, text, source, slack_ts, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", (opening_id, application_id, author, text, source, slack_ts, iso(now)))
 
     async def notes(self, opening_id: int, application_id: int | None) -> list[dict[str, Any]]:
         if application_id is None:
-            return await self.all("SELECT * FROM notes WHERE opening_id = ? AND application_id IS NULL ORDER BY id",
+            return await self._all("SELECT * FROM notes WHERE opening_id = ? AND application_id IS NULL ORDER BY id",
                                   (opening_id,))
-        return await self.all("SELECT * FROM notes WHERE application_id = ? ORDER BY id", (application_id,))
+        return await self._all("SELECT * FROM notes WHERE application_id = ? ORDER BY id", (application_id,))
 
     # ------------------------------------------------------------------ drafts, events, audit
     async def insert_draft(self, user_id: str, channel_id: str | None, data: dict[str, Any], now: datetime) -> int:
-        return await self.insert("INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
+        return await self._insert("INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
                               (user_id, channel_id, json.dumps(data), iso(now)))
 
     async def draft(self, draft_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        return await self._one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
 
     async def update_draft(self, draft_id: int, data: dict[str, Any], channel_id: str | None) -> None:
-        await self.run("UPDATE drafts SET data = ?, channel_id = COALESCE(?, channel_id) WHERE id = ?",
+        await self._run("UPDATE drafts SET data = ?, channel_id = COALESCE(?, channel_id) WHERE id = ?",
                        (json.dumps(data), channel_id, draft_id))
 
     async def claim_draft(self, draft_id: int, now: datetime, stale_before: datetime) -> bool:
         """Claim an unposted draft for one publish attempt; False while another attempt holds it
         (a double click posts once). A claim older than ``stale_before`` was abandoned."""
-        return bool(await self.run(
+        return bool(await self._run(
             "UPDATE drafts SET claimed_at = ? WHERE id = ? AND used_at IS NULL "
             "AND (claimed_at IS NULL OR claimed_at < ?)", (iso(now), draft_id, iso(stale_before))))
 
     async def release_draft(self, draft_id: int) -> None:
-        await self.run("UPDATE drafts SET claimed_at = NULL WHERE id = ?", (draft_id,))
+        await self._run("UPDATE drafts SET claimed_at = NULL WHERE id = ?", (draft_id,))
 
     async def link_draft(self, draft_id: int, opening_id: int) -> None:
-        await self.run("UPDATE drafts SET opening_id = ? WHERE id = ?", (opening_id, draft_id))
+        await self._run("UPDATE drafts SET opening_id = ? WHERE id = ?", (opening_id, draft_id))
 
     async def finish_draft(self, draft_id: int, now: datetime) -> None:
-        await self.run("UPDATE drafts SET used_at = ?, claimed_at = NULL WHERE id = ?", (iso(now), draft_id))
+        await self._run("UPDATE drafts SET used_at = ?, claimed_at = NULL WHERE id = ?", (iso(now), draft_id))
 
     async def set_post_error(self, opening_id: int, reason: str | None) -> None:
-        await self.run("UPDATE openings SET post_error = ? WHERE id = ?", (reason, opening_id))
+        await self._run("UPDATE openings SET post_error = ? WHERE id = ?", (reason, opening_id))
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """Record an event key; False if it was seen before (Slack retries)."""
-        return bool(await self.run("INSERT OR IGNORE INTO processed_events (event_key, at) VALUES (?, ?)",
+        return bool(await self._run("INSERT OR IGNORE INTO processed_events (event_key, at) VALUES (?, ?)",
                                    (event_key, iso(now))))
 
     async def audit(self, actor: str, action: str, subject: str, detail: str | None, now: datetime) -> None:
-        await self.run("INSERT INTO audit (actor, action, subject, detail, at) VALUES (?, ?, ?, ?, ?)",
+        await self._run("INSERT INTO audit (actor, action, subject, detail, at) VALUES (?, ?, ?, ?, ?)",
                        (actor, action, subject, detail, iso(now)))
 
     async def audit_for(self, subject: str) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", (subject,))
+        return await self._all("SELECT * FROM audit WHERE subject = ? ORDER BY id", (subject,))
 
     # ------------------------------------------------------------------ grouped reads (lists, digests)
-    async def all_in(self, sql: str, ids: list[int], params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    async def _all_in(self, sql: str, ids: list[int], params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Run ``sql`` whose ``{ids}`` stands for a list of ids, in slices SQLite accepts;
         ``params`` bind the placeholders before it."""
         out: list[dict[str, Any]] = []
         for chunk in _chunks(ids):
-            out += await self.all(sql.format(ids=",".join("?" * len(chunk))), [*params, *chunk])
+            out += await self._all(sql.format(ids=",".join("?" * len(chunk))), [*params, *chunk])
         return out
+
+    async def openings_by_ids(self, opening_ids: list[int]) -> list[dict[str, Any]]:
+        return await self._all_in("SELECT * FROM openings WHERE id IN ({ids})", opening_ids)
+
+    async def open_team_members(self) -> set[str]:
+        """Everyone on the hiring team of an open opening (whose time zones matter for nudges)."""
+        rows = await self._all("SELECT DISTINCT m.user_id FROM opening_members m "
+                               "JOIN openings o ON o.id = m.opening_id WHERE o.status = 'open'")
+        return {str(r["user_id"]) for r in rows}
 
     async def members_of(self, opening_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Members of many openings in one query (a list of 200 openings is one round trip, not 200)."""
         out: dict[int, list[dict[str, Any]]] = {i: [] for i in opening_ids}
-        for r in await self.all_in("SELECT * FROM opening_members WHERE opening_id IN ({ids}) "
+        for r in await self._all_in("SELECT * FROM opening_members WHERE opening_id IN ({ids}) "
                                    "ORDER BY added_at, user_id", opening_ids):
             out[r["opening_id"]].append(r)
         return out
 
     async def stage_counts_of(self, opening_ids: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {i: {} for i in opening_ids}
-        for r in await self.all_in("SELECT opening_id, stage, COUNT(*) AS n FROM applications "
+        for r in await self._all_in("SELECT opening_id, stage, COUNT(*) AS n FROM applications "
                                    "WHERE opening_id IN ({ids}) GROUP BY opening_id, stage", opening_ids):
             out[r["opening_id"]][r["stage"]] = r["n"]
         return out
 
     async def moves_since(self, opening_ids: list[int], since: datetime) -> list[dict[str, Any]]:
         """Stage moves (not first entries) since ``since``, with their opening."""
-        return await self.all_in(
+        return await self._all_in(
             "SELECT a.opening_id, m.application_id, m.from_stage, m.to_stage, m.at FROM stage_moves m "
             "JOIN applications a ON a.id = m.application_id WHERE m.at >= ? AND a.opening_id IN ({ids}) "
             "AND m.from_stage IS NOT NULL", opening_ids, [iso(since)])
@@ -404,8 +416,8 @@ class Tx:
                "JOIN openings o ON o.id = a.opening_id WHERE o.status = 'open' AND a.forgotten_at IS NULL "
                "AND a.stage IN ('applied', 'screen', 'interview', 'offer')")
         if opening_ids is None:
-            return await self.all(sql + " ORDER BY a.id")
-        return await self.all_in(sql + " AND a.opening_id IN ({ids}) ORDER BY a.id", opening_ids)
+            return await self._all(sql + " ORDER BY a.id")
+        return await self._all_in(sql + " AND a.opening_id IN ({ids}) ORDER BY a.id", opening_ids)
 
     async def openings_for_digest(self, channel_id: str | None, since: datetime,
                                   limit: int = 500) -> list[dict[str, Any]]:
@@ -415,32 +427,32 @@ class Tx:
         if channel_id is not None:
             sql += " AND channel_id = ?"
             params.append(channel_id)
-        return await self.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+        return await self._all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
 
     # ------------------------------------------------------------------ SLA limits
     async def sla_limits(self) -> dict[tuple[int, str], int]:
         """Every limit set: (opening id, stage) → working days; opening 0 holds the global ones."""
-        rows = await self.all("SELECT opening_id, stage, days FROM sla_limits")
+        rows = await self._all("SELECT opening_id, stage, days FROM sla_limits")
         return {(r["opening_id"], r["stage"]): r["days"] for r in rows}
 
     async def set_sla(self, opening_id: int, stage: str, days: int, actor: str, now: datetime) -> None:
-        await self.run("INSERT INTO sla_limits (opening_id, stage, days, set_by, set_at) VALUES (?, ?, ?, ?, ?) "
+        await self._run("INSERT INTO sla_limits (opening_id, stage, days, set_by, set_at) VALUES (?, ?, ?, ?, ?) "
                        "ON CONFLICT (opening_id, stage) DO UPDATE SET days = excluded.days, set_by = excluded.set_by, "
                        "set_at = excluded.set_at", (opening_id, stage, days, actor, iso(now)))
 
     # ------------------------------------------------------------------ people's settings
     async def prefs(self, user_id: str) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM user_prefs WHERE user_id = ?", (user_id,))
+        return await self._one("SELECT * FROM user_prefs WHERE user_id = ?", (user_id,))
 
     async def all_prefs(self) -> dict[str, dict[str, Any]]:
-        return {r["user_id"]: r for r in await self.all("SELECT * FROM user_prefs")}
+        return {r["user_id"]: r for r in await self._all("SELECT * FROM user_prefs")}
 
     async def set_prefs(self, user_id: str, **fields: Any) -> None:
         allowed = {"notify", "work_start", "work_end", "work_days", "tz", "tz_checked_at"}
         if not fields or not set(fields) <= allowed:
             raise ValueError(f"unknown preference in {sorted(fields)}")
         cols = sorted(fields)
-        await self.run(
+        await self._run(
             f"INSERT INTO user_prefs (user_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))}) "
             f"ON CONFLICT (user_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)}",
             [user_id, *(fields[c] for c in cols)])
@@ -449,51 +461,51 @@ class Tx:
     async def insert_reminder(self, user_id: str, opening_id: int | None, application_id: int | None,
                               stage: str | None, text: str | None, asked_for: datetime, due_at: datetime,
                               now: datetime) -> int:
-        return await self.insert(
+        return await self._insert(
             "INSERT INTO reminders (user_id, opening_id, application_id, stage, text, asked_for, due_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (user_id, opening_id, application_id, stage, text, iso(asked_for), iso(due_at), iso(now)))
 
     async def reminder(self, reminder_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM reminders WHERE id = ?", (reminder_id,))
+        return await self._one("SELECT * FROM reminders WHERE id = ?", (reminder_id,))
 
     async def pending_reminders_of(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM reminders WHERE user_id = ? AND status = 'pending' "
+        return await self._all("SELECT * FROM reminders WHERE user_id = ? AND status = 'pending' "
                               "ORDER BY due_at, id LIMIT ?", (user_id, limit))
 
     async def due_reminders(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM reminders WHERE status = 'pending' AND due_at <= ? "
+        return await self._all("SELECT * FROM reminders WHERE status = 'pending' AND due_at <= ? "
                               "ORDER BY due_at, id LIMIT ?", (iso(now), limit))
 
     async def next_reminder_due(self) -> str | None:
-        row = await self.one("SELECT MIN(due_at) AS due FROM reminders WHERE status = 'pending'")
+        row = await self._one("SELECT MIN(due_at) AS due FROM reminders WHERE status = 'pending'")
         return row["due"] if row else None
 
     async def finish_reminder(self, reminder_id: int, status: str, now: datetime) -> bool:
         """pending → sent/cancelled/dropped, once: False if someone else already finished it."""
-        return bool(await self.run("UPDATE reminders SET status = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+        return bool(await self._run("UPDATE reminders SET status = ?, done_at = ? WHERE id = ? AND status = 'pending'",
                                    (status, iso(now), reminder_id)))
 
     async def retry_reminder(self, reminder_id: int, due_at: datetime) -> None:
-        await self.run("UPDATE reminders SET attempts = attempts + 1, due_at = ? WHERE id = ? AND status = 'pending'",
+        await self._run("UPDATE reminders SET attempts = attempts + 1, due_at = ? WHERE id = ? AND status = 'pending'",
                        (iso(due_at), reminder_id))
 
     async def drop_reminders(self, now: datetime, *, application_id: int | None = None,
                              opening_id: int | None = None) -> int:
         """Drop pending reminders that no longer apply: the candidate moved on, or the opening closed."""
         if application_id is not None:
-            return await self.run("UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' "
+            return await self._run("UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' "
                                   "AND application_id = ?", (iso(now), application_id))
-        return await self.run(
+        return await self._run(
             "UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' AND (opening_id = ? OR "
             "application_id IN (SELECT id FROM applications WHERE opening_id = ?))", (iso(now), opening_id, opening_id))
 
     # ------------------------------------------------------------------ SLA follow-up state
     async def sla_states(self) -> dict[int, dict[str, Any]]:
-        return {r["application_id"]: r for r in await self.all("SELECT * FROM sla_state")}
+        return {r["application_id"]: r for r in await self._all("SELECT * FROM sla_state")}
 
     async def sla_state(self, application_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM sla_state WHERE application_id = ?", (application_id,))
+        return await self._one("SELECT * FROM sla_state WHERE application_id = ?", (application_id,))
 
     async def put_sla_state(self, application_id: int, stage: str, **fields: Any) -> None:
         """Upsert one application's follow-up state; a different stage starts from a clean slate."""
@@ -503,41 +515,41 @@ class Tx:
         if row and row["stage"] == stage:
             current.update({c: row[c] for c in cols})
         current.update(fields)
-        await self.run("INSERT OR REPLACE INTO sla_state (application_id, stage, snoozed_until, acked_at, "
+        await self._run("INSERT OR REPLACE INTO sla_state (application_id, stage, snoozed_until, acked_at, "
                        "last_nudged_on, ignored, escalated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [application_id, stage, *(current[c] for c in cols)])
 
     async def insert_nudge_batch(self, user_id: str, items: list[dict[str, Any]], now: datetime) -> int:
-        return await self.insert("INSERT INTO nudge_batches (user_id, items, created_at) VALUES (?, ?, ?)",
+        return await self._insert("INSERT INTO nudge_batches (user_id, items, created_at) VALUES (?, ?, ?)",
                                  (user_id, json.dumps(items), iso(now)))
 
     async def nudge_batch(self, batch_id: int) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM nudge_batches WHERE id = ?", (batch_id,))
+        return await self._one("SELECT * FROM nudge_batches WHERE id = ?", (batch_id,))
 
     # ------------------------------------------------------------------ digests and deliveries
     async def subscribe_digest(self, channel_id: str, weekday: int, at: str, tz: str, scope: str,
                                private_channel: bool, actor: str, now: datetime) -> None:
-        await self.run(
+        await self._run(
             "INSERT INTO digest_subscriptions (channel_id, weekday, at, tz, scope, private_channel, created_by, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET weekday = "
             "excluded.weekday, at = excluded.at, tz = excluded.tz, scope = excluded.scope, private_channel = "
             "excluded.private_channel", (channel_id, weekday, at, tz, scope, int(private_channel), actor, iso(now)))
 
     async def unsubscribe_digest(self, channel_id: str) -> int:
-        return await self.run("DELETE FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
+        return await self._run("DELETE FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
 
     async def digest_subscription(self, channel_id: str) -> dict[str, Any] | None:
-        return await self.one("SELECT * FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
+        return await self._one("SELECT * FROM digest_subscriptions WHERE channel_id = ?", (channel_id,))
 
     async def digest_subscriptions(self) -> list[dict[str, Any]]:
-        return await self.all("SELECT * FROM digest_subscriptions ORDER BY channel_id")
+        return await self._all("SELECT * FROM digest_subscriptions ORDER BY channel_id")
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         """Record that ``key`` went out; False if it already had (so the caller must not send again)."""
-        return bool(await self.run("INSERT OR IGNORE INTO deliveries (key, at) VALUES (?, ?)", (key, iso(now))))
+        return bool(await self._run("INSERT OR IGNORE INTO deliveries (key, at) VALUES (?, ?)", (key, iso(now))))
 
     async def delivered(self, key: str) -> bool:
-        return await self.one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
+        return await self._one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
 
 
 class Store:

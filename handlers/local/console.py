@@ -9,6 +9,11 @@ Typed lines: ``/hiring …`` runs a command; ``:as NAME`` switches user; ``:in #
 switches channel; ``:click N`` presses button N of the last message; ``:reply OP-12 text``
 replies in the thread under an opening's card; ``:home`` opens App Home; ``:advance 3d``
 moves the clock (and runs what fell due); ``:help``; ``:quit``.
+
+After each line the console prints what the app sent, once the app has finished handling the
+line: :class:`Handled` counts listener runs from bolt's dispatch to bolt's own completion
+callback (listeners ack first and go on working after, in a task of their own), so the console
+waits for exactly that work and never for a quiet period.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import secrets
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 from urllib.parse import urlencode
 
 import aiohttp
@@ -35,6 +40,11 @@ from bot.worktime import parse_when, zone
 from handlers.app import build_app, open_services
 from handlers.local.fake_slack import Call, FakeSlack
 from handlers.transports import make_web_app
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.request.async_request import AsyncBoltRequest
+    from slack_bolt.response import BoltResponse
 
 HELP = """Type a slash command as in Slack, e.g.  /hiring help   /hiring add "Ada Lovelace" OP-1
   /hiring post < FILE   paste a whole posting from a file (also: parse < FILE)
@@ -67,6 +77,82 @@ def _humanise(text: str) -> str:
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class Handled:
+    """The app's "request handled" signal: which Slack requests still have listener work running.
+
+    With ``process_before_response=False`` (hirebot's setting) bolt's listener runner acks,
+    starts the listener body in a task of its own and returns the HTTP response; the body ends
+    in the runner's ``listener_completion_handler``. A request counts as busy from the moment
+    the runner is asked to run its listener (before the HTTP response leaves) until that
+    completion, so once a caller has its HTTP response, :meth:`idle` returning means the app
+    has done everything that request asked for. Requests no listener matched never count.
+    Install once per app, before it serves: ``Handled(app)``.
+    """
+
+    def __init__(self, app: AsyncApp) -> None:
+        self._busy: set[int] = set()
+        self._started: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.handled = 0
+        runner = app.listener_runner
+        run, started, completed = runner.run, runner.listener_start_handler, runner.listener_completion_handler
+        tracker = self
+
+        async def tracked_run(request: AsyncBoltRequest, response: BoltResponse, listener_name: str,
+                              listener: Any, starting_time: float | None = None) -> BoltResponse | None:
+            background = not runner.process_before_response and not request.lazy_only
+            if background:
+                tracker._begin(request)
+            try:
+                return await run(request=request, response=response, listener_name=listener_name,
+                                 listener=listener, starting_time=starting_time)
+            except BaseException:
+                if background and id(request) not in tracker._started:
+                    tracker._end(request)  # failed before bolt started the listener: no completion comes
+                raise
+
+        class Start:
+            async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+                tracker._started.add(id(request))
+                await started.handle(request=request, response=response)
+
+        class Completion:
+            async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+                try:
+                    await completed.handle(request=request, response=response)
+                finally:
+                    tracker._end(request)
+
+        runner.run = tracked_run  # type: ignore[method-assign]
+        runner.listener_start_handler = Start()  # type: ignore[assignment]
+        runner.listener_completion_handler = Completion()  # type: ignore[assignment]
+
+    def _begin(self, request: AsyncBoltRequest) -> None:
+        self._busy.add(id(request))
+        self._idle.clear()
+
+    def _end(self, request: AsyncBoltRequest) -> None:
+        if id(request) in self._busy:
+            self.handled += 1
+        self._busy.discard(id(request))
+        self._started.discard(id(request))
+        if not self._busy:
+            self._idle.set()
+
+    @property
+    def busy(self) -> int:
+        return len(self._busy)
+
+    async def idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no listener work is running; False if it still is after ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
 
 class Buttons:
@@ -136,6 +222,7 @@ class Console:
         services = await open_services(config, clock=self.clock)
         store, self.hiring = services.store, services.hiring
         app, self.ctx = build_app(config, services)
+        self.handled = Handled(app)
         await self.ctx.scheduler.start()
         runner = web.AppRunner(make_web_app(app, store), access_log=None)
         await runner.setup()
@@ -227,7 +314,7 @@ class Console:
         return True
 
     async def _working_hours_hint(self) -> None:
-        person = await self.ctx.followups.person(self.user)
+        person = await self.ctx.followups.people.person(self.user)
         if not person.is_working(self.clock()):
             nxt = person.hours.next_working_moment(self.clock(), person.tz).astimezone(person.tz)
             self.say(f"(outside @{user_name(self.user)}'s working hours, {person.hours.describe()} {person.tz_name}: "
@@ -300,7 +387,7 @@ class Console:
         self.say(f"[thread of {op.ref} in #{(op.channel_id or '')[1:].lower()}] @{user_name(self.user)}: {parts[1]}")
         await self.event({"type": "message", "channel": op.channel_id, "user": self.user, "text": parts[1], "ts": ts,
                           "thread_ts": op.message_ts})
-        await asyncio.sleep(0.3)
+        await self.handled.idle()
         self.say("  (saved as a note)")
 
     async def event(self, event: dict[str, Any]) -> None:
@@ -311,15 +398,14 @@ class Console:
 
     # ------------------------------------------------------------------ output
     async def show(self, mark: int) -> None:
-        """Print what Slack would show for the calls made since ``mark``, once the app is idle."""
-        last, quiet_since = mark, time.monotonic()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            if len(self.slack.calls) != last:
-                last, quiet_since = len(self.slack.calls), time.monotonic()
-            elif time.monotonic() - quiet_since > 0.4:
-                break
+        """Print what Slack would show for the calls made since ``mark``, once the app has handled the line.
+
+        Every request the line sent has had its HTTP answer by now; the app's listener work after
+        the ack is what :class:`Handled` waits for. The Web API calls it made were recorded by
+        FakeSlack before they returned, so nothing of the line can arrive later.
+        """
+        if not await self.handled.idle():
+            self.say("(hirebot is still working on that; its output may show up with the next line)")
         new = [c for c in self.slack.calls[mark:] if c.method not in {"auth.test", "chat.getPermalink",
                                                                       "conversations.open", "conversations.info",
                                                                       "users.info"}]

@@ -67,7 +67,7 @@ class SlackOutbox:
         await self.dm(batch.user_id, f"{n} candidate{'s are' if n != 1 else ' is'} waiting on you", blocks)
 
     async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
-        person = await self.followups.person(user)
+        person = await self.followups.people.person(user)
         blocks = self.renderer.blocks("reminder_dm.j2", reminders=reminders, tz=person.tz_name)
         first = reminders[0]
         text = f"Reminder: {first.subject}" + (f" — {first.text}" if first.text else "")

@@ -75,13 +75,13 @@ async def test_snooze_and_done_quiet_a_candidate(world: World) -> None:
     a = await world.candidate(op)
     world.clock.advance(days=2, minutes=1)
     assert await nudged_apps(world) == {"UMGR": [a]}
-    await world.followups.snooze(a, "UMGR", 1)
+    await world.followups.sla.snooze(a, "UMGR", 1)
     world.clock.advance(days=1)  # Thu 10:01: the snooze ran to Thu 10:01
     world.clock.advance(minutes=-5)
     assert await nudged_apps(world) == {}
     world.clock.advance(minutes=10)
     assert await nudged_apps(world) == {"UMGR": [a]}
-    await world.followups.done(a, "UMGR")  # followed up: the 2-day clock restarts now (Thu)
+    await world.followups.sla.done(a, "UMGR")  # followed up: the 2-day clock restarts now (Thu)
     world.clock.advance(days=1)  # Fri
     assert await nudged_apps(world) == {}
     world.clock.advance(days=3)  # Mon: Thu + 2 working days = Mon
@@ -95,13 +95,13 @@ async def test_batch_redraw_shows_what_happened(world: World) -> None:
     await world.scheduler.tick()
     batch = world.outbox.nudges[-1]
     await world.hiring.move(a, "UMGR", "screen", expected_stage="applied")
-    await world.followups.snooze(b, "UMGR", 3)
-    view = await world.followups.batch(batch.id, "UMGR")
+    await world.followups.sla.snooze(b, "UMGR", 3)
+    view = await world.followups.sla.batch(batch.id, "UMGR")
     status = {i.application_id: (i.status, i.status_stage, i.status_until) for i in view.items}
     assert status[a][:2] == ("moved", "screen")
     assert status[b][0] == "snoozed" and status[b][2] is not None and status[b][2].strftime("%a") == "Mon"
     with pytest.raises(NotFound):
-        await world.followups.batch(batch.id, "USTRANGER")
+        await world.followups.sla.batch(batch.id, "USTRANGER")
 
 
 async def test_escalation_to_the_recruiter_after_ignored_nudges(world: World) -> None:
@@ -124,25 +124,25 @@ async def test_escalation_to_the_recruiter_after_ignored_nudges(world: World) ->
 async def test_notify_off_and_digest_only(world: World) -> None:
     op = await world.opening()
     await world.candidate(op)
-    await world.followups.set_notify("UMGR", "off")
+    await world.followups.people.set_notify("UMGR", "off")
     world.clock.advance(days=2, minutes=1)  # Wed
     assert await nudged_apps(world) == {}
-    await world.followups.set_notify("UMGR", "digest-only")
+    await world.followups.people.set_notify("UMGR", "digest-only")
     assert await nudged_apps(world) == {}, "digest-only: weekly, on the first working day"
     world.clock.advance(days=5)  # Monday
     assert list(await nudged_apps(world)) == ["UMGR"]
     world.clock.advance(days=1)
     assert await nudged_apps(world) == {}
     with pytest.raises(BadInput):
-        await world.followups.set_notify("UMGR", "sometimes")
+        await world.followups.people.set_notify("UMGR", "sometimes")
 
 
 async def test_moved_on_or_closed_stops_nudges_and_drops_reminders(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
     b = await world.candidate(op, "B")
-    r = await world.followups.remind("UMGR", f"APP-{a}", "in 3d check in")
-    await world.followups.remind("UMGR", f"OP-{op}", "in 3d team sync")
+    r = await world.followups.reminders.remind("UMGR", f"APP-{a}", "in 3d check in")
+    await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 3d team sync")
     await world.hiring.move(a, "UMGR", "screen")
     async with world.store.transaction() as tx:
         assert (await tx.reminder(r.id))["status"] == "dropped"
@@ -155,17 +155,17 @@ async def test_moved_on_or_closed_stops_nudges_and_drops_reminders(world: World)
 
 async def test_sla_limits_per_opening_and_global(world: World) -> None:
     op = await world.opening()
-    assert (await world.followups.limits(op))["interview"] == 2
-    assert (await world.followups.set_limit("UMGR", op, "interview", "1"))["interview"] == 1
+    assert (await world.followups.sla.limits(op))["interview"] == 2
+    assert (await world.followups.sla.set_limit("UMGR", op, "interview", "1"))["interview"] == 1
     with pytest.raises(Forbidden):
-        await world.followups.set_limit("UMGR", None, "screen", "5")
-    assert (await world.followups.set_limit("UADMIN", None, "screen", "5"))["screen"] == 5
-    assert (await world.followups.limits(op))["screen"] == 5, "global applies where the opening has none"
+        await world.followups.sla.set_limit("UMGR", None, "screen", "5")
+    assert (await world.followups.sla.set_limit("UADMIN", None, "screen", "5"))["screen"] == 5
+    assert (await world.followups.sla.limits(op))["screen"] == 5, "global applies where the opening has none"
     for stage, days in (("hired", "2"), ("screen", "0"), ("screen", "x"), ("nonsense", "2")):
         with pytest.raises(BadInput):
-            await world.followups.set_limit("UMGR", op, stage, days)
+            await world.followups.sla.set_limit("UMGR", op, stage, days)
     with pytest.raises(Forbidden):
-        await world.followups.set_limit("USTRANGER", op, "screen", "2")
+        await world.followups.sla.set_limit("USTRANGER", op, "screen", "2")
     a = await world.candidate(op, stage="interview")
     world.clock.advance(days=1, minutes=1)
     assert await nudged_apps(world) == {"UMGR": [a]}
@@ -174,7 +174,7 @@ async def test_sla_limits_per_opening_and_global(world: World) -> None:
 async def test_manual_reminder_goes_at_the_next_working_morning_and_once(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
-    r = await world.followups.remind("UMGR", f"APP-{a}", "in 10h call back")  # Mon 20:00 → Tue 09:00
+    r = await world.followups.reminders.remind("UMGR", f"APP-{a}", "in 10h call back")  # Mon 20:00 → Tue 09:00
     assert r.due_at.hour == 9 and r.due_at.day == 3 and r.asked_for.hour == 20 and r.text == "call back"
     world.clock.advance(hours=22)  # Tue 08:00
     await world.scheduler.tick()
@@ -183,13 +183,13 @@ async def test_manual_reminder_goes_at_the_next_working_morning_and_once(world: 
     await world.scheduler.tick()
     await world.scheduler.tick()
     assert [(u, [x.id for x in rs]) for u, rs in world.outbox.reminders] == [("UMGR", [r.id])]
-    assert await world.followups.reminders_of("UMGR") == []
+    assert await world.followups.reminders.reminders_of("UMGR") == []
 
 
 async def test_reminders_to_one_person_are_batched(world: World) -> None:
     op = await world.opening()
     for n in range(3):
-        await world.followups.remind("UMGR", f"OP-{op}", f"in 1h thing {n}")
+        await world.followups.reminders.remind("UMGR", f"OP-{op}", f"in 1h thing {n}")
     world.clock.advance(hours=2)
     await world.scheduler.tick()
     assert len(world.outbox.reminders) == 1 and len(world.outbox.reminders[0][1]) == 3
@@ -199,24 +199,24 @@ async def test_reminder_permissions_and_bad_input(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
     with pytest.raises(Forbidden):
-        await world.followups.remind("USTRANGER", f"APP-{a}", "in 2d")
+        await world.followups.reminders.remind("USTRANGER", f"APP-{a}", "in 2d")
     with pytest.raises(NotFound):
-        await world.followups.remind("UMGR", "APP-999", "in 2d")
+        await world.followups.reminders.remind("UMGR", "APP-999", "in 2d")
     for target, when in (("bob", "in 2d"), (f"APP-{a}", "whenever"), (f"APP-{a}", "in 2 years")):
         with pytest.raises(BadInput):
-            await world.followups.remind("UMGR", target, when)
-    r = await world.followups.remind("UMGR", f"APP-{a}", "tomorrow")
+            await world.followups.reminders.remind("UMGR", target, when)
+    r = await world.followups.reminders.remind("UMGR", f"APP-{a}", "tomorrow")
     with pytest.raises(NotFound):
-        await world.followups.cancel("USTRANGER", r.id)
-    await world.followups.cancel("UMGR", r.id)
+        await world.followups.reminders.cancel("USTRANGER", r.id)
+    await world.followups.reminders.cancel("UMGR", r.id)
     with pytest.raises(BadInput):
-        await world.followups.cancel("UMGR", r.id)
+        await world.followups.reminders.cancel("UMGR", r.id)
 
 
 async def test_failed_sends_are_retried_not_dropped(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
-    r = await world.followups.remind("UMGR", f"OP-{op}", "in 1h")
+    r = await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 1h")
     world.clock.advance(days=2, minutes=1)
     world.outbox.fail = 2  # the reminder DM and the nudge DM both fail
     await world.scheduler.tick()
@@ -232,7 +232,7 @@ async def test_failed_sends_are_retried_not_dropped(world: World) -> None:
 async def test_nothing_is_sent_twice_across_a_restart(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
-    await world.followups.remind("UMGR", f"OP-{op}", "in 1h")
+    await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 1h")
     world.clock.advance(days=2, minutes=1)
     await world.scheduler.start()
     assert len(world.outbox.reminders) == 1 and len(world.outbox.nudges) == 1
@@ -245,7 +245,7 @@ async def test_nothing_is_sent_twice_across_a_restart(world: World) -> None:
 
 async def test_a_reminder_missed_during_downtime_is_sent_once_on_restart(world: World) -> None:
     op = await world.opening()
-    r = await world.followups.remind("UMGR", f"OP-{op}", "in 2h")
+    r = await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 2h")
     await world.scheduler.start()
     assert world.scheduler.aps.get_job("reminders") is not None
     await world.scheduler.stop()  # down before it was due
@@ -318,7 +318,7 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
                 fh.writelines(f"{r.id}\n" for r in rs)
         await world.scheduler.stop()
         async with world.store.transaction() as tx:
-            assert (await tx.one("SELECT COUNT(*) AS n FROM reminders WHERE status = 'pending'"))["n"] == 0
+            assert (await tx._one("SELECT COUNT(*) AS n FROM reminders WHERE status = 'pending'"))["n"] == 0
         await world.store.close()
 
     asyncio.run(finish())

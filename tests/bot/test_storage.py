@@ -15,8 +15,8 @@ from tests.crash import kill_9_when
 async def test_migrations_apply_once_and_set_wal(tmp_path: Path) -> None:
     store = await Store(tmp_path / "h.db").open()
     async with store.transaction() as tx:
-        assert (await tx.one("PRAGMA user_version"))["user_version"] == len(MIGRATIONS)
-        assert (await tx.one("PRAGMA journal_mode"))["journal_mode"] == "wal"
+        assert (await tx._one("PRAGMA user_version"))["user_version"] == len(MIGRATIONS)
+        assert (await tx._one("PRAGMA journal_mode"))["journal_mode"] == "wal"
     await store.close()
     again = await Store(tmp_path / "h.db").open()  # re-running migrations is a no-op
     await again.close()
@@ -25,7 +25,7 @@ async def test_migrations_apply_once_and_set_wal(tmp_path: Path) -> None:
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     store = await Store(tmp_path / "h.db").open()
     async with store.transaction() as tx:
-        await tx.run(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+        await tx._run(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
     await store.close()
     with pytest.raises(RuntimeError, match="newer than this hirebot"):
         await Store(tmp_path / "h.db").open()
@@ -38,8 +38,8 @@ async def test_a_failing_command_writes_nothing(tmp_path: Path) -> None:
             await tx.insert_opening("Half", {}, "U1", "C1", False, __import__("datetime").datetime.now())
             1 / 0
     async with store.transaction() as tx:
-        assert await tx.all("SELECT * FROM openings") == []
-        assert await tx.all("SELECT * FROM opening_members") == []
+        assert await tx._all("SELECT * FROM openings") == []
+        assert await tx._all("SELECT * FROM opening_members") == []
     await store.close()
 
 
@@ -76,7 +76,7 @@ def test_kill_9_loses_nothing_committed(tmp_path: Path) -> None:
         ids_ = [a.id for a in by_stage["applied"]]
         assert ids_ == sorted(ids_) and len(set(ids_)) == len(ids_)
         async with hiring.store.transaction() as tx:
-            moves = await tx.all("SELECT COUNT(*) AS n FROM stage_moves")
+            moves = await tx._all("SELECT COUNT(*) AS n FROM stage_moves")
             assert moves[0]["n"] == len(names), "every application has its audited first move"
         await hiring.store.close()
 

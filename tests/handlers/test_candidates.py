@@ -128,6 +128,6 @@ async def test_ids_are_never_reused(bot: Bot) -> None:
     await say(bot, "forget APP-1")  # manager is not a recruiter: refused
     await say(bot, f'add "B Two" OP-{op}')
     async with bot.store.transaction() as tx:
-        await tx.run("DELETE FROM stage_moves WHERE application_id = 2")
-        await tx.run("DELETE FROM applications WHERE id = 2")
+        await tx._run("DELETE FROM stage_moves WHERE application_id = 2")
+        await tx._run("DELETE FROM applications WHERE id = 2")
     assert "APP-3" in await say(bot, f'add "C Three" OP-{op}')

@@ -25,7 +25,7 @@ async def test_forged_signature_is_401_and_writes_nothing(bot: Bot) -> None:
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert resp.status == 401
     async with bot.store.transaction() as tx:
-        assert await tx.all("SELECT * FROM drafts") == []
+        assert await tx._all("SELECT * FROM drafts") == []
     assert bot.slack.calls == []
 
 

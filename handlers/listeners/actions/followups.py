@@ -32,7 +32,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             if not m:
                 raise BadInput("stale_button", where="nudge")
             kind = str(action.get("action_id", ""))[len("nudge_"):]
-            batch = await ctx.followups.act_on_nudge(int(m.group(1)), int(m.group(2)), m.group(3), kind, user)
+            batch = await ctx.followups.sla.act_on_nudge(int(m.group(1)), int(m.group(2)), m.group(3), kind, user)
             await respond(replace_original=True, text=str(len(batch.items)), blocks=nudge_blocks(ctx.renderer, batch))
 
     @app.action("reminder_cancel")
@@ -44,8 +44,8 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             value = str(action.get("value") or "")
             if not value.isdigit():
                 raise BadInput("stale_button", where="reminders")
-            await ctx.followups.cancel(user, int(value))
-            person = await ctx.followups.person(user)
-            mine = await ctx.followups.reminders_of(user)
+            await ctx.followups.reminders.cancel(user, int(value))
+            person = await ctx.followups.people.person(user)
+            mine = await ctx.followups.reminders.reminders_of(user)
             await respond(replace_original=True, response_type="ephemeral", text="reminders",
                           blocks=ctx.renderer.blocks("reminders.j2", reminders=mine, tz=person.tz_name))

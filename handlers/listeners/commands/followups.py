@@ -26,12 +26,12 @@ async def sla(cmd: Command) -> None:
     ref = ids.op(opening_id) if opening_id else None
     rest = toks[1:]
     if not rest:
-        limits = await cmd.ctx.followups.limits(opening_id)
+        limits = await cmd.ctx.followups.sla.limits(opening_id)
         await cmd.reply("sla.j2", text="limits", limits=limits, ref=ref, changed=None)
         return
     if len(rest) != 2:
         raise BadInput("sla_what")
-    limits = await cmd.ctx.followups.set_limit(cmd.user, opening_id, rest[0], rest[1])
+    limits = await cmd.ctx.followups.sla.set_limit(cmd.user, opening_id, rest[0], rest[1])
     await cmd.reply("sla.j2", text="limits", limits=limits, ref=ref,
                     changed={"stage": rest[0].lower(), "days": rest[1]})
 
@@ -40,14 +40,14 @@ async def remind(cmd: Command) -> None:
     parts = cmd.rest.split(None, 1)
     if len(parts) < 2:
         raise BadInput("remind_what", usage=REMIND_USAGE)
-    reminder = await cmd.ctx.followups.remind(cmd.user, parts[0], parts[1])
-    person = await cmd.ctx.followups.person(cmd.user)
+    reminder = await cmd.ctx.followups.reminders.remind(cmd.user, parts[0], parts[1])
+    person = await cmd.ctx.followups.people.person(cmd.user)
     await cmd.info("reminder_set", reminder=reminder, tz=person.tz_name, moved=reminder.due_at != reminder.asked_for)
 
 
 async def reminders(cmd: Command) -> None:
-    person = await cmd.ctx.followups.person(cmd.user)
-    mine = await cmd.ctx.followups.reminders_of(cmd.user)
+    person = await cmd.ctx.followups.people.person(cmd.user)
+    mine = await cmd.ctx.followups.reminders.reminders_of(cmd.user)
     await cmd.reply("reminders.j2", text="reminders", reminders=mine, tz=person.tz_name)
 
 
@@ -55,14 +55,14 @@ async def notify(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     changed = None
     if not toks:
-        person = await cmd.ctx.followups.person(cmd.user)
+        person = await cmd.ctx.followups.people.person(cmd.user)
     elif toks[0].lower() == "hours":
         if len(toks) < 2:
             raise BadInput("hours_what")
-        person = await cmd.ctx.followups.set_hours(cmd.user, toks[1], " ".join(toks[2:]) or None)
+        person = await cmd.ctx.followups.people.set_hours(cmd.user, toks[1], " ".join(toks[2:]) or None)
         changed = "hours"
     elif len(toks) == 1:
-        person = await cmd.ctx.followups.set_notify(cmd.user, toks[0])
+        person = await cmd.ctx.followups.people.set_notify(cmd.user, toks[0])
         changed = "notify"
     else:
         raise BadInput("not_understood", text=cmd.rest.strip()[:60], usage=NOTIFY_USAGE)
@@ -95,7 +95,7 @@ async def digest(cmd: Command) -> None:
         private = await ctx.cards.is_private(channel)
         sub = await ctx.digests.subscription(channel)
         result = await ctx.digests.for_channel(channel, private)
-        tz = sub.tz if sub else (await ctx.followups.person(cmd.user)).tz_name
+        tz = sub.tz if sub else (await ctx.followups.people.person(cmd.user)).tz_name
         await ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
                                  text="digest", blocks=digest_blocks(
                                      ctx.renderer, result, tz, schedule=sub.describe() if sub else None, preview=True))

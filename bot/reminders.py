@@ -1,0 +1,163 @@
+"""Manual reminders: "/hiring remind APP-7 tomorrow 9am", delivered as DMs in working hours.
+
+A reminder is dropped when it stops applying (the candidate moved, was forgotten, the opening
+closed): eagerly in the transaction of that change, and again when it falls due. Delivery
+records a unique key in the same transaction that marks it sent, so a restart repeats nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import ids, stages
+from .clock import Clock, iso
+from .errors import BadInput, NotFound
+from .hiring import Hiring
+from .people import People
+from .storage import Tx
+from .worktime import parse_when
+
+log = logging.getLogger("hirebot.reminders")
+
+MAX_REMINDER_TEXT = 500
+MAX_PENDING_PER_USER = 100
+#: A send that failed after its retries is tried again this much later, not dropped.
+RETRY_LATER = timedelta(minutes=5)
+
+
+@dataclass(slots=True)
+class Reminder:
+    """A reminder someone set with ``/hiring remind``, ready to show or send."""
+
+    id: int
+    user_id: str
+    subject: str
+    title: str
+    candidate: str | None
+    text: str | None
+    due_at: datetime
+    asked_for: datetime
+    permalink: str | None = None
+    attempts: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.id}:{iso(self.due_at)}"
+
+
+class Reminders:
+    def __init__(self, hiring: Hiring, people: People) -> None:
+        self.hiring = hiring
+        self.store = hiring.store
+        self.people = people
+
+    @property
+    def clock(self) -> Clock:
+        return self.hiring.clock
+
+    async def remind(self, user: str, target: str, when_text: str) -> Reminder:
+        """``/hiring remind APP-7 in 2d call back``: remind ``user`` about an application or opening."""
+        app_id, op_id = ids.parse_app(target), ids.parse_op(target)
+        if app_id is None and op_id is None:
+            raise BadInput("bad_remind_target", target=target)
+        person = await self.people.person(user)
+        now = self.clock()
+        asked, text = parse_when(when_text, now, person.tz, default_time=person.hours.start)
+        due = person.hours.next_working_moment(asked, person.tz)
+        text = (text.strip() or None) and text.strip()[:MAX_REMINDER_TEXT]
+        async with self.store.transaction() as tx:
+            if len(await tx.pending_reminders_of(user, MAX_PENDING_PER_USER)) >= MAX_PENDING_PER_USER:
+                raise BadInput("too_many_reminders", limit=MAX_PENDING_PER_USER)
+            stage = None
+            if app_id is not None:
+                app, op = await self.hiring.load_with_opening(tx, app_id)
+                self.hiring.require_team(op, user)
+                if app.forgotten_at or app.stage not in stages.OPEN_STAGES:
+                    raise BadInput("nothing_to_follow_up", ref=app.ref,
+                                   state="forgotten" if app.forgotten_at else app.stage)
+                stage, op_id = app.stage, op.id
+            else:
+                op = await self.hiring.load_opening(tx, op_id or 0)
+                self.hiring.require_team(op, user)
+            if op.status != "open":
+                raise BadInput("nothing_to_follow_up", ref=op.ref, state=op.status)
+            rid = await tx.insert_reminder(user, op_id if app_id is None else None, app_id, stage, text, asked, due, now)
+            await tx.audit(user, "reminder.create", ids.app(app_id) if app_id else op.ref, iso(due), now)
+            row = await tx.reminder(rid)
+            assert row is not None  # inserted just above, in the same transaction
+            reminder = await self._reminder(tx, row)
+        await self.hiring.changes.schedule_changed()
+        return reminder
+
+    async def _reminder(self, tx: Tx, row: dict[str, Any]) -> Reminder:
+        """A reminder row with what it is about; a subject that no longer applies raises NotFound."""
+        candidate, permalink = None, None
+        if row["application_id"] is not None:
+            app, op = await self.hiring.load_with_opening(tx, row["application_id"])
+            subject, candidate = app.ref, app.candidate_name
+            if app.forgotten_at or app.stage != row["stage"] or op.status != "open":
+                raise NotFound("reminder_moot", ref=app.ref)
+        else:
+            op = await self.hiring.load_opening(tx, row["opening_id"])
+            subject = op.ref
+            if op.status != "open":
+                raise NotFound("reminder_moot", ref=op.ref)
+        permalink = op.permalink
+        return Reminder(id=row["id"], user_id=row["user_id"], subject=subject, title=f"{op.ref} {op.title}",
+                        candidate=candidate, text=row["text"], due_at=datetime.fromisoformat(row["due_at"]),
+                        asked_for=datetime.fromisoformat(row["asked_for"]), permalink=permalink,
+                        attempts=row["attempts"])
+
+    async def reminders_of(self, user: str) -> list[Reminder]:
+        out = []
+        async with self.store.transaction() as tx:
+            for row in await tx.pending_reminders_of(user):
+                try:
+                    out.append(await self._reminder(tx, row))
+                except NotFound:
+                    await tx.finish_reminder(row["id"], "dropped", self.clock())
+        return out
+
+    async def cancel(self, user: str, reminder_id: int) -> None:
+        async with self.store.transaction() as tx:
+            row = await tx.reminder(reminder_id)
+            if row is None or row["user_id"] != user:
+                raise NotFound("no_reminder")
+            if not await tx.finish_reminder(reminder_id, "cancelled", self.clock()):
+                raise BadInput("reminder_finished", status=row["status"])
+            await tx.audit(user, "reminder.cancel", f"reminder:{reminder_id}", None, self.clock())
+        await self.hiring.changes.schedule_changed()
+
+    async def due_reminders(self, limit: int = 500) -> list[Reminder]:
+        """Reminders due now. Ones that no longer apply are dropped here, in the same pass."""
+        now = self.clock()
+        out = []
+        async with self.store.transaction() as tx:
+            for row in await tx.due_reminders(now, limit):
+                try:
+                    out.append(await self._reminder(tx, row))
+                except NotFound as gone:
+                    log.info("dropping reminder %s: %s", row["id"], gone)
+                    await tx.finish_reminder(row["id"], "dropped", now)
+        return out
+
+    async def next_reminder_due(self) -> datetime | None:
+        async with self.store.transaction() as tx:
+            due = await tx.next_reminder_due()
+        return datetime.fromisoformat(due) if due else None
+
+    async def mark_reminder_sent(self, reminder: Reminder) -> bool:
+        """Record the delivery and finish the reminder together; False if it had gone out already."""
+        async with self.store.transaction() as tx:
+            if not await tx.record_delivery(reminder.key, self.clock()):
+                return False
+            return await tx.finish_reminder(reminder.id, "sent", self.clock())
+
+    async def reminder_failed(self, reminder: Reminder) -> datetime:
+        retry = self.clock() + RETRY_LATER * (2 ** min(reminder.attempts, 5))
+        async with self.store.transaction() as tx:
+            await tx.retry_reminder(reminder.id, retry)
+        return retry

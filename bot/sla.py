@@ -1,0 +1,302 @@
+"""Stage time limits (SLAs) and the nudges that enforce them.
+
+The rules of who is nudged about which waiting candidate, and when; no Slack types. Sending is
+the caller's job: :meth:`Sla.sweep` says what should go out now and the caller reports success
+with :meth:`Sla.mark_nudged`, which records a unique delivery key in the same transaction that
+marks the nudge done, so a restart sends nothing twice.
+
+Noise control, because muted notification channels are how follow-ups die:
+- one DM per person per sweep, batching every candidate waiting on them;
+- a waiting candidate is nudged at most once per working day, only in working hours
+  (the person's Slack time zone and their own hours), never when they said ``notify off``,
+  and once a week on their first working day when they said ``notify digest-only``;
+- after ``escalate_after`` nudges nobody acted on, the opening's recruiters are told once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import ids, stages
+from .clock import Clock, iso
+from .errors import BadInput, Forbidden, InvalidMove, NotFound
+from .hiring import Hiring
+from .model import Opening
+from .people import People, Person
+from .storage import Tx
+
+log = logging.getLogger("hirebot.sla")
+
+#: Working days an application may sit in a stage before its manager hears about it.
+DEFAULT_SLA = {"applied": 2, "screen": 3, "interview": 2, "offer": 3}
+
+
+@dataclass(slots=True)
+class NudgeItem:
+    """One waiting candidate in a nudge DM."""
+
+    application_id: int
+    candidate: str | None
+    opening_ref: str
+    opening_title: str
+    permalink: str | None
+    stage: str
+    waited: int
+    limit: int
+    kind: str = "nudge"  # or "escalation": told to a recruiter because the manager did not act
+    manager: str = ""
+    ignored: int = 0
+    #: After a button: what happened, as a code the template words: "moved" (to ``status_stage``),
+    #: "closed", "snoozed" (until ``status_until``), "done" or "forgotten".
+    status: str | None = None
+    status_stage: str | None = None
+    status_until: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        return ids.app(self.application_id)
+
+    @property
+    def next_stage(self) -> str | None:
+        return stages.next_stage(self.stage)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"app": self.application_id, "stage": self.stage, "kind": self.kind, "manager": self.manager,
+                "waited": self.waited, "limit": self.limit, "ignored": self.ignored}
+
+
+@dataclass(slots=True)
+class NudgeBatch:
+    """Everything one person is nudged about in one DM."""
+
+    id: int
+    user_id: str
+    items: list[NudgeItem] = field(default_factory=list)
+    created_at: str = ""
+
+
+class Sla:
+    def __init__(self, hiring: Hiring, people: People, escalate_after: int = 3) -> None:
+        self.hiring = hiring
+        self.store = hiring.store
+        self.people = people
+        self.escalate_after = max(1, escalate_after)
+
+    @property
+    def clock(self) -> Clock:
+        return self.hiring.clock
+
+    async def limits(self, opening_id: int | None = None) -> dict[str, int]:
+        """Stage → working days for an opening (its own, else global, else default)."""
+        async with self.store.transaction() as tx:
+            if opening_id is not None:
+                await self.hiring.load_opening(tx, opening_id)  # NotFound for unknown ids
+            all_limits = await tx.sla_limits()
+        return {s: _limit(all_limits, opening_id or 0, s) for s in DEFAULT_SLA}
+
+    async def set_limit(self, user: str, opening_id: int | None, stage_text: str, days_text: str) -> dict[str, int]:
+        """``opening_id=None`` sets the global limit (admins only)."""
+        stage = stages.normalise(stage_text)
+        if stage not in DEFAULT_SLA:
+            raise BadInput("bad_sla_stage", stage=stage_text, stages=list(DEFAULT_SLA))
+        if not days_text.isdigit() or not 1 <= int(days_text) <= 60:
+            raise BadInput("bad_sla_days", days=days_text)
+        async with self.store.transaction() as tx:
+            if opening_id is None:
+                if not self.hiring.policy.is_admin(user):
+                    raise Forbidden("admins_only_sla")
+            else:
+                self.hiring.require_manage(await self.hiring.load_opening(tx, opening_id), user)
+            await tx.set_sla(opening_id or 0, stage, int(days_text), user, self.clock())
+            await tx.audit(user, "sla.set", ids.op(opening_id) if opening_id else "global", f"{stage}={days_text}",
+                           self.clock())
+        return await self.limits(opening_id)
+
+    async def sweep(self) -> list[NudgeBatch]:
+        """Who should hear about which waiting candidates now. Saves each batch (for its buttons)
+        but marks nothing as nudged: that happens in :meth:`mark_nudged` once the DM went out."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            apps = await tx.active_applications()
+            if not apps:
+                return []
+            rows = await tx.openings_by_ids(sorted({a["opening_id"] for a in apps}))
+            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
+            limits, states = await tx.sla_limits(), await tx.sla_states()
+            who = self.people.lookup(await tx.all_prefs())
+            batches: dict[str, list[NudgeItem]] = {}
+            for a in apps:
+                op = openings[a["opening_id"]]
+                manager = op.manager
+                boss = who(manager)
+                state = states.get(a["id"])
+                if state and state["stage"] != a["stage"]:
+                    state = None
+                item = self._overdue(a, op, boss, limits, state, now)
+                if item is None:
+                    continue
+                if self._may_nudge(boss, state, now):
+                    batches.setdefault(manager, []).append(item)
+                if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
+                    for m in op.members:
+                        rec = who(m.user_id)
+                        if m.role == "recruiter" and m.user_id != manager and rec.notify != "off" \
+                                and rec.is_working(now):
+                            esc = NudgeItem(**{**_fields(item), "kind": "escalation", "ignored": state["ignored"]})
+                            batches.setdefault(m.user_id, []).append(esc)
+            out = []
+            for user, items in sorted(batches.items()):
+                items.sort(key=lambda i: (i.kind != "nudge", -(i.waited - i.limit), i.application_id))
+                bid = await tx.insert_nudge_batch(user, [i.to_json() for i in items], now)
+                out.append(NudgeBatch(bid, user, items, iso(now)))
+            return out
+
+    def _overdue(self, a: dict[str, Any], op: Opening, boss: Person, limits: dict[tuple[int, str], int],
+                 state: dict[str, Any] | None, now: datetime) -> NudgeItem | None:
+        """A nudge item if the application is past its limit and not snoozed, else None."""
+        limit = _limit(limits, op.id, a["stage"])
+        since = datetime.fromisoformat(a["stage_since"])
+        base = max(since, datetime.fromisoformat(state["acked_at"])) if state and state["acked_at"] else since
+        if now < boss.hours.add_working_days(base, limit, boss.tz):
+            return None
+        if state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
+            return None
+        return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=op.ref,
+                         opening_title=op.title, permalink=op.permalink, stage=a["stage"],
+                         waited=boss.hours.working_days_between(since, now, boss.tz), limit=limit,
+                         manager=boss.user_id, ignored=state["ignored"] if state else 0)
+
+    def _may_nudge(self, person: Person, state: dict[str, Any] | None, now: datetime) -> bool:
+        if person.notify == "off" or not person.is_working(now):
+            return False
+        today = person.local_date(now)
+        if state and state["last_nudged_on"] == today:
+            return False  # at most once per working day
+        if person.notify == "digest-only":
+            local = now.astimezone(person.tz)
+            first_day = min(person.hours.days)
+            last = state["last_nudged_on"] if state else None
+            recent = last is not None and (local.date() - datetime.fromisoformat(last).date()).days < 6
+            return local.weekday() == first_day and not recent
+        return True
+
+    async def mark_nudged(self, batch: NudgeBatch) -> bool:
+        """After the DM went out: record it, count the nudge, note escalations. Once per batch."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            if not await tx.record_delivery(f"nudge:{batch.id}", now):
+                return False
+            prefs = await tx.prefs(batch.user_id)
+            today = self.people.resolve(batch.user_id, prefs).local_date(now)
+            for item in batch.items:
+                state = await tx.sla_state(item.application_id)
+                same = state is not None and state["stage"] == item.stage
+                if item.kind == "escalation":
+                    await tx.put_sla_state(item.application_id, item.stage, escalated_at=iso(now))
+                else:
+                    await tx.put_sla_state(item.application_id, item.stage, last_nudged_on=today,
+                                           ignored=(state["ignored"] if same and state else 0) + 1)
+            return True
+
+    async def batch(self, batch_id: int, user: str) -> NudgeBatch:
+        """A nudge DM as it should look now: each item with its current state (for in-place updates)."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            row = await tx.nudge_batch(batch_id)
+            if row is None or (row["user_id"] != user and user not in self.hiring.admins):
+                raise NotFound("stale_button", where="nudge")
+            prefs = await tx.all_prefs()
+            batch = NudgeBatch(batch_id, row["user_id"], [], row["created_at"])
+            for it in json.loads(row["items"]):
+                try:
+                    app, op = await self.hiring.load_with_opening(tx, it["app"])
+                except NotFound:
+                    continue
+                # As it was when sent: the row keeps its numbers after the candidate moves on.
+                item = NudgeItem(application_id=app.id, candidate=app.candidate_name, opening_ref=op.ref,
+                                 opening_title=op.title, permalink=op.permalink, stage=it["stage"],
+                                 waited=it["waited"], limit=it["limit"], kind=it["kind"],
+                                 manager=it.get("manager") or op.manager, ignored=it.get("ignored", 0))
+                state = await tx.sla_state(app.id)
+                if state and state["stage"] != app.stage:
+                    state = None
+                if app.forgotten_at:
+                    item.status = "forgotten"
+                elif app.stage != it["stage"]:
+                    item.status, item.status_stage = "moved", app.stage
+                elif op.status != "open":
+                    item.status = "closed"
+                elif state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
+                    me = self.people.resolve(user, prefs.get(user))
+                    item.status = "snoozed"
+                    item.status_until = datetime.fromisoformat(state["snoozed_until"]).astimezone(me.tz)
+                elif state and state["acked_at"] and state["acked_at"] >= row["created_at"]:
+                    item.status = "done"
+                batch.items.append(item)
+            return batch
+
+    async def act_on_nudge(self, batch_id: int, application_id: int, stage: str, action: str,
+                           user: str) -> NudgeBatch:
+        """A button on a nudge DM: ``advance`` (to the next stage), ``reject``, ``snooze_1``,
+        ``snooze_3`` or ``done``. ``stage`` is the one the DM was about, so a click after the
+        candidate moved changes nothing. Returns the DM as it should look now."""
+        if action in {"advance", "reject"}:
+            target = stages.next_stage(stage) if action == "advance" else "rejected"
+            if target is None:
+                raise InvalidMove("cannot_move", ref=ids.app(application_id), stage=stage, target="-",
+                                  allowed=stages.allowed_moves(stage))
+            await self.hiring.move(application_id, user, target, "from a follow-up reminder", expected_stage=stage)
+        elif action in {"snooze_1", "snooze_3"}:
+            await self.snooze(application_id, user, int(action[-1]))
+        elif action == "done":
+            await self.done(application_id, user)
+        else:
+            raise BadInput("stale_button", where="nudge")
+        return await self.batch(batch_id, user)
+
+    async def snooze(self, application_id: int, user: str, days: int) -> None:
+        if days not in (1, 3, 7):
+            raise BadInput("bad_snooze")
+        async with self.store.transaction() as tx:
+            app, op = await self.hiring.load_with_opening(tx, application_id)
+            self.hiring.require_manage(op, user)
+            person = self.people.resolve(user, await tx.prefs(user))
+            until = person.hours.next_working_moment(self.clock() + timedelta(days=days), person.tz)
+            await tx.put_sla_state(app.id, app.stage, snoozed_until=iso(until), ignored=0)
+            await tx.audit(user, "sla.snooze", app.ref, iso(until), self.clock())
+
+    async def done(self, application_id: int, user: str) -> None:
+        """"Done": I followed up. The clock for this stage restarts from now."""
+        async with self.store.transaction() as tx:
+            app, op = await self.hiring.load_with_opening(tx, application_id)
+            self.hiring.require_manage(op, user)
+            await tx.put_sla_state(app.id, app.stage, acked_at=iso(self.clock()), ignored=0, snoozed_until=None,
+                                   escalated_at=None)
+            await tx.audit(user, "sla.done", app.ref, None, self.clock())
+
+    async def overdue_in(self, tx: Tx, apps: list[dict[str, Any]], openings: dict[int, Opening],
+                         now: datetime) -> list[NudgeItem]:
+        """The given active applications that are past their limit (snoozes ignored: a digest
+        reports the facts)."""
+        limits, who = await tx.sla_limits(), self.people.lookup(await tx.all_prefs())
+        out = []
+        for a in apps:
+            op = openings.get(a["opening_id"])
+            if op is None:
+                continue
+            item = self._overdue(a, op, who(op.manager), limits, None, now)
+            if item:
+                out.append(item)
+        return out
+
+
+def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:
+    return limits.get((opening_id, stage)) or limits.get((0, stage)) or DEFAULT_SLA.get(stage, 5)
+
+
+def _fields(item: NudgeItem) -> dict[str, Any]:
+    return {k: getattr(item, k) for k in NudgeItem.__slots__}  # type: ignore[attr-defined]
