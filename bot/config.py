@@ -8,9 +8,9 @@ line naming it, which the CLI prints before exiting.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -39,7 +39,7 @@ class Config:
     send_interval: float = 1.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> "Config":
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> Config:
         env = dict(os.environ if environ is None else environ)
         if dotenv and environ is None and Path(dotenv).is_file():
             from dotenv import dotenv_values
@@ -74,7 +74,7 @@ class Config:
             sweep_minutes=sweep,
         )
 
-    def with_(self, **changes: object) -> "Config":
+    def with_(self, **changes: object) -> Config:
         """A copy with some settings changed (the console and tests point Slack elsewhere)."""
         from dataclasses import replace
 

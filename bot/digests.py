@@ -15,15 +15,15 @@ from __future__ import annotations
 import logging
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from . import stages
+from .clock import iso
 from .errors import BadInput, NotFound
 from .followups import Followups, NudgeItem
 from .hiring import Hiring
-from .clock import iso
-from .worktime import DAY_NAMES, DAY_ALIASES, is_zone, parse_clock, zone
+from .worktime import DAY_ALIASES, DAY_NAMES, is_zone, parse_clock, zone
 
 log = logging.getLogger("hirebot.digests")
 
@@ -45,7 +45,7 @@ class Subscription:
     created_at: str = ""
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "Subscription":
+    def from_row(cls, row: dict[str, Any]) -> Subscription:
         return cls(row["channel_id"], row["weekday"], parse_clock(row["at"]), row["tz"], row["scope"],
                    bool(row["private_channel"]), row["created_by"], row["created_at"])
 
@@ -60,13 +60,13 @@ class Subscription:
         due = datetime.combine(day, self.at, tzinfo=tz)
         if due > local:
             due = datetime.combine(day - timedelta(days=7), self.at, tzinfo=tz)
-        return due.astimezone(timezone.utc)
+        return due.astimezone(UTC)
 
     def next_due(self, now: datetime) -> datetime:
         """The next scheduled moment strictly after ``now`` (UTC)."""
         tz = zone(self.tz)
         last = self.last_due(now).astimezone(tz)
-        return datetime.combine(last.date() + timedelta(days=7), self.at, tzinfo=tz).astimezone(timezone.utc)
+        return datetime.combine(last.date() + timedelta(days=7), self.at, tzinfo=tz).astimezone(UTC)
 
     def key(self, due: datetime) -> str:
         return f"digest:{self.channel_id}:{due.astimezone(zone(self.tz)).date().isoformat()}"

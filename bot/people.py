@@ -94,7 +94,7 @@ class People:
             return
         try:
             tz = await self.directory.timezone(user)
-        except Exception:  # noqa: BLE001 - no time zone is not worth failing a command or a sweep for
+        except Exception:
             log.warning("could not look up the time zone of %s", user, exc_info=True)
             return
         async with self.store.transaction() as tx:

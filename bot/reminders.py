@@ -65,9 +65,9 @@ class Reminders:
             raise BadInput("bad_remind_target", target=target)
         person = await self.people.person(user)
         now = self.clock()
-        asked, text = parse_when(when_text, now, person.tz, default_time=person.hours.start)
+        asked, said = parse_when(when_text, now, person.tz, default_time=person.hours.start)
         due = person.hours.next_working_moment(asked, person.tz)
-        text = (text.strip() or None) and text.strip()[:MAX_REMINDER_TEXT]
+        text = said.strip()[:MAX_REMINDER_TEXT] or None
         async with self.store.transaction() as tx:
             if len(await tx.pending_reminders_of(user, MAX_PENDING_PER_USER)) >= MAX_PENDING_PER_USER:
                 raise BadInput("too_many_reminders", limit=MAX_PENDING_PER_USER)
@@ -84,7 +84,8 @@ class Reminders:
                 self.hiring.require_team(op, user)
             if op.status != "open":
                 raise BadInput("nothing_to_follow_up", ref=op.ref, state=op.status)
-            rid = await tx.insert_reminder(user, op_id if app_id is None else None, app_id, stage, text, asked, due, now)
+            about_opening = op_id if app_id is None else None
+            rid = await tx.insert_reminder(user, about_opening, app_id, stage, text, asked, due, now)
             await tx.audit(user, "reminder.create", ids.app(app_id) if app_id else op.ref, iso(due), now)
             row = await tx.reminder(rid)
             assert row is not None  # inserted just above, in the same transaction
@@ -157,7 +158,7 @@ class Reminders:
             return await tx.finish_reminder(reminder.id, "sent", self.clock())
 
     async def reminder_failed(self, reminder: Reminder) -> datetime:
-        retry = self.clock() + RETRY_LATER * (2 ** min(reminder.attempts, 5))
+        retry = self.clock() + RETRY_LATER * (1 << min(reminder.attempts, 5))
         async with self.store.transaction() as tx:
             await tx.retry_reminder(reminder.id, retry)
         return retry

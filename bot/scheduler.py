@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -44,7 +44,7 @@ class Scheduler:
         self.outbox = outbox
         self.clock = clock or followups.clock
         self.sweep_every = sweep_every
-        self.aps = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
+        self.aps = AsyncIOScheduler(timezone=UTC, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._lock = asyncio.Lock()
         self._stopped = False
@@ -78,7 +78,7 @@ class Scheduler:
             for part in (self._send_reminders, self._sweep, self._send_digests):
                 try:
                     await part()
-                except Exception:  # noqa: BLE001 - one failing part must not stop the others
+                except Exception:
                     log.exception("scheduled %s failed", part.__name__)
             await self.rearm()
 
@@ -104,7 +104,7 @@ class Scheduler:
 
     def _real(self, due: datetime) -> datetime:
         """Wall-clock time for a domain-clock moment (the same thing, except in the console)."""
-        return datetime.now(timezone.utc) + max(timedelta(0), due - self.clock())
+        return datetime.now(UTC) + max(timedelta(0), due - self.clock())
 
     def _remove(self, job_id: str) -> None:
         if self.aps.get_job(job_id) is not None:
@@ -123,7 +123,7 @@ class Scheduler:
             for user, items in by_user.items():
                 try:
                     await self.outbox.send_reminders(user, items)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
                     for r in items:
                         await self.followups.reminders.reminder_failed(r)
@@ -140,7 +140,7 @@ class Scheduler:
         for batch in await self.followups.sla.sweep():
             try:
                 await self.outbox.send_nudges(batch)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
                               len(batch.items), batch.user_id)
                 continue
@@ -153,7 +153,7 @@ class Scheduler:
             digest = await self.digests.build(sub.channel_id, sub.private_channel, sub.scope)
             try:
                 await self.outbox.send_digest(due, digest)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not post the digest to %s; the next sweep retries", sub.channel_id)
                 continue
             if await self.digests.mark_sent(due):

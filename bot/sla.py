@@ -299,4 +299,4 @@ def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> i
 
 
 def _fields(item: NudgeItem) -> dict[str, Any]:
-    return {k: getattr(item, k) for k in NudgeItem.__slots__}  # type: ignore[attr-defined]
+    return {k: getattr(item, k) for k in NudgeItem.__slots__}

@@ -32,7 +32,7 @@ def allowed_moves(current: str) -> list[str]:
     """Stages an application in ``current`` may move to, in display order."""
     if current in OPEN_STAGES:
         i = FORWARD.index(current)
-        return [FORWARD[i + 1]] + FORWARD[:i] + EXITS
+        return [FORWARD[i + 1], *FORWARD[:i], *EXITS]
     if current in FINAL:
         return ["applied"]
     return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadInput
@@ -57,7 +57,7 @@ class WorkHours:
 
     # ------------------------------------------------------------------ text form
     @classmethod
-    def parse(cls, hours: str | None, days: str | None = None) -> "WorkHours":
+    def parse(cls, hours: str | None, days: str | None = None) -> WorkHours:
         """From ``"09:00-18:00"`` and ``"mon-fri"`` (or ``"mon,tue,thu"``); None keeps defaults."""
         default = cls()
         start, end = default.start, default.end
@@ -83,7 +83,7 @@ class WorkHours:
         """``when`` if it falls in working hours, else the start of the next working period (UTC)."""
         local = when.astimezone(tz)
         if self.is_working(local):
-            return when.astimezone(timezone.utc)
+            return when.astimezone(UTC)
         day = local.date()
         if local.weekday() in self.days and local.time() < self.start:
             return _at(day, self.start, tz)
@@ -91,7 +91,7 @@ class WorkHours:
             day += timedelta(days=1)
             if day.weekday() in self.days:
                 return _at(day, self.start, tz)
-        return when.astimezone(timezone.utc)  # unreachable: days is never empty
+        return when.astimezone(UTC)  # unreachable: days is never empty
 
     def add_working_days(self, start: datetime, n: int, tz: ZoneInfo) -> datetime:
         """``n`` working days after ``start``, same local time of day (UTC result).
@@ -135,7 +135,7 @@ class WorkHours:
 
 
 def _at(day: date, t: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, t, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, t, tzinfo=tz).astimezone(UTC)
 
 
 def parse_clock(text: str) -> time:
@@ -225,7 +225,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
         delta = timedelta(**{_UNITS[m.group(2)]: amount})
         if delta > timedelta(days=366):
             raise BadInput("too_far")
-        return (now + delta).astimezone(timezone.utc), " ".join(words[used:])
+        return (now + delta).astimezone(UTC), " ".join(words[used:])
 
     day: date | None = None
     i = 1
@@ -255,4 +255,4 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
         raise BadInput("in_the_past", moment=moment)
     if moment - local_now > timedelta(days=366):
         raise BadInput("too_far")
-    return moment.astimezone(timezone.utc), " ".join(words[j:])
+    return moment.astimezone(UTC), " ".join(words[j:])

@@ -9,9 +9,9 @@ started by the transport (``await ctx.scheduler.start()``), after the database i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import utcnow
 from bot.config import Config
 from bot.digests import Digests
 from bot.followups import Followups
@@ -82,6 +83,6 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     renderer = Renderer(config.templates_dir)
     renderer.check()
     store = await Store(config.db_path).open()
-    hiring = Hiring(store, admins=config.admins, **({"clock": clock} if clock else {}))
+    hiring = Hiring(store, admins=config.admins, clock=clock or utcnow)
     followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after)
     return Services(store, hiring, followups, Digests(hiring, followups), renderer)

@@ -14,7 +14,7 @@ from collections import Counter
 from . import places, vocab
 from .noise import is_noise
 from .sections import classify_heading
-from .text import Line, squash_spaces, words
+from .text import Line, finditer_spans, search_spans, squash_spaces, stem_spans, words
 
 _APOS = re.compile(r"[’‘`]")
 
@@ -616,6 +616,10 @@ _ONSITE = re.compile(
     r"(?:on[-\s]?site|in[-\s]office|in[-\s]person)\b|in[-\s]office\s+(?:role|position|only|5\s+days)|"
     r"in[-\s]person\s+(?:role|position|only|work))", re.I)
 
+#: Each prose pattern with the lower-case stems every match of it contains (see stem_spans).
+_WORKPLACE_PROSE = [("hybrid", _HYBRID, ("hybrid",)), ("remote", _REMOTE, ("remote", "home", "wfh")),
+                    ("onsite", _ONSITE, ("site", "office", "person"))]
+
 
 def _workplace_word(value: str) -> str | None:
     v = value.lower()
@@ -657,12 +661,10 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
     loc = _label_value(lines, _LOC_LABEL, fields)
     if loc and _OFFICE_PLACE.search(loc) and not places.scan_places(loc):
         return "onsite"  # "Location: Office space as assigned in the building"
-    if _HYBRID.search(text):
-        return "hybrid"
-    if _REMOTE.search(text):
-        return "remote"
-    if _ONSITE.search(text):
-        return "onsite"
+    low = text.lower()
+    for name, pattern, stems in _WORKPLACE_PROSE:
+        if search_spans(pattern, text, stem_spans(text, low, stems)):
+            return name
     return None
 
 
@@ -680,7 +682,13 @@ _ETYPES: list[tuple[str, re.Pattern[str]]] = [
                             r"\d+[-\s](?:month|week|year)\s+contract|freelance|independent\s+contractor|\bC2C\b|"
                             r"^contract$)", re.I | re.M)),
 ]
-
+#: Lower-case stems every match of an _ETYPES pattern contains (see stem_spans).
+_ETYPE_STEMS = {
+    "part_time": ("part-time", "part time", "parttime", "teilzeit", "частичная", "partiel"),
+    "full_time": ("full-time", "full time", "fulltime", "vollzeit", "полная", "plein"),
+    "temporary": ("temp", "seasonal", "fixed", "interim"),
+    "contract": ("contract", "freelance", "c2c"),
+}
 
 _HOURS = re.compile(r"(\d{1,2})(?: ?(?:-|–|to) ?(\d{1,2}))? (?:hours|hrs)(?: per| a| each|/) ?week", re.I)
 _CONTRACT_EXPLICIT = re.compile(r"\b(?:contract (?:position|role|basis|assignment|job)|fixed[- ]term contract|"
@@ -717,18 +725,20 @@ def find_employment_type(lines: list[Line], meta: list[str], title: str | None, 
             return "contract"
     if labelled and _hours_type(labelled):
         return _hours_type(labelled)
-    if _CONTRACT_EXPLICIT.search(text):
+    low = text.lower()
+    if search_spans(_CONTRACT_EXPLICIT, text, stem_spans(text, low, ("contract",))):
         return "contract"  # "a part-time (25 h) contract position": the engagement is the contract
     earliest: tuple[int, str] | None = None
     for name, pattern in _ETYPES:
         if name == "internship":
             continue
-        m = pattern.search(text)
+        m = search_spans(pattern, text, stem_spans(text, low, _ETYPE_STEMS[name]))
         if m and (earliest is None or m.start() < earliest[0]):
             earliest = (m.start(), name)
     if earliest:
         return earliest[1]
-    return _hours_type(text)
+    m = search_spans(_HOURS, text, stem_spans(text, low, ("hours", "hrs")))
+    return _hours_type(m.group(0)) if m else None
 
 
 # ---------------------------------------------------------------- seniority
@@ -884,9 +894,13 @@ _CHECK = re.compile(
 _NO_CHECK = re.compile(r"\bno\s+background\s+check|\bwithout\s+a\s+background", re.I)
 
 
+_CHECK_STEMS = ("background", "security", "clearance", "criminal", "dbs", "disclosure", "fingerprint", "vetting",
+                "cori", "scan", "police")
+
+
 def find_background_check(lines: list[str]) -> bool:
     text = "\n".join(lines)
-    for m in _CHECK.finditer(text):
+    for m in finditer_spans(_CHECK, text, stem_spans(text, text.lower(), _CHECK_STEMS)):
         start = text.rfind("\n", 0, m.start()) + 1
         end = text.find("\n", m.end())
         if not _NO_CHECK.search(text[start:end if end >= 0 else len(text)]):

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import aiosqlite
 
@@ -247,7 +248,8 @@ class Tx:
     async def list_openings(self, status: str | None = None, member: str | None = None,
                             limit: int = 200) -> list[dict[str, Any]]:
         sql = "SELECT o.* FROM openings o"
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if member:
             sql += " JOIN opening_members m ON m.opening_id = o.id AND m.user_id = ?"
             params.append(member)
@@ -560,7 +562,7 @@ class Store:
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
-    async def open(self) -> "Store":
+    async def open(self) -> Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -625,5 +627,5 @@ class Store:
         try:
             async with self._db.execute("SELECT 1") as cur:
                 return (await cur.fetchone()) is not None
-        except Exception:  # noqa: BLE001 - any failure means unhealthy
+        except Exception:
             return False

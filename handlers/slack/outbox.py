@@ -109,7 +109,7 @@ class SlackOutbox:
                     raise
                 log.warning("sending to %s failed (%s); retry %d in %.1fs", where, error, attempt,
                             self.backoff * 2 ** (attempt - 1))
-            except Exception as exc:  # noqa: BLE001 - connection trouble: worth another try
+            except Exception as exc:
                 if attempt == self.attempts:
                     log.error("giving up sending to %s after %d attempt(s): %r", where, attempt, exc)
                     raise

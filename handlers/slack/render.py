@@ -11,7 +11,9 @@ start-up so a broken one fails loudly with file and line, never as a silently em
 
 from __future__ import annotations
 
+import importlib.resources
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+
 def _builtin_templates() -> Path:
     """The installed templates: the ``hirebot_templates`` package (``templates/`` in the repo)."""
-    import hirebot_templates
-
-    return Path(hirebot_templates.__file__).resolve().parent
+    return Path(str(importlib.resources.files("hirebot_templates")))
 
 
 BUILTIN_TEMPLATES = _builtin_templates()
@@ -117,8 +118,14 @@ def _fit_text(obj: dict[str, Any], limit: int) -> None:
         text["text"] = _clip(text["text"], limit)
 
 
-def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
-    """Clip texts to Slack's per-element limits and the list to ``limit`` blocks."""
+def _more(hidden: int) -> str:
+    return f"+{hidden}"
+
+
+def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS,
+               more: Callable[[int], str] = _more) -> list[dict[str, Any]]:
+    """Clip texts to Slack's per-element limits and the list to ``limit`` blocks; the last block
+    then says how many were left out, in the words ``more`` gives (``replies/more.j2``)."""
     for b in blocks:
         kind = b.get("type")
         if kind == "header":
@@ -143,8 +150,8 @@ def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[di
                     _fit_text(e, MAX_BUTTON)
     if len(blocks) > limit:
         hidden = len(blocks) - (limit - 1)
-        blocks = blocks[: limit - 1] + [{"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"…and {hidden} more not shown"}]}]
+        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": more(hidden)}]}
+        blocks = [*blocks[: limit - 1], note]
     return blocks
 
 
@@ -180,14 +187,17 @@ class Renderer:
         data = self._json(name, **ctx)
         if not isinstance(data, list):
             raise TemplateError(f"template {name} must produce a JSON list of blocks")
-        return fit_blocks([b for b in data if b])
+        return fit_blocks([b for b in data if b], more=self._more)
 
     def view(self, name: str, **ctx: Any) -> dict[str, Any]:
         view = self._json(name, **ctx)
         if not isinstance(view, dict):
             raise TemplateError(f"template {name} must produce a JSON object (a view)")
-        view["blocks"] = fit_blocks([b for b in view.get("blocks", []) if b], MAX_MODAL_BLOCKS)
+        view["blocks"] = fit_blocks([b for b in view.get("blocks", []) if b], MAX_MODAL_BLOCKS, self._more)
         return view
+
+    def _more(self, hidden: int) -> str:
+        return self.text("replies/more.j2", hidden=hidden)
 
     def text(self, name: str, **ctx: Any) -> str:
         return self.env.get_template(name).render(**ctx).strip()

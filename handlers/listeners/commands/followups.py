@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot import ids
 from bot.errors import BadInput
-from bot.worktime import zone
 from handlers.slack.cards import is_private
 from handlers.slack.outbox import digest_blocks
 
@@ -93,14 +92,15 @@ async def digest(cmd: Command) -> None:
         await cmd.info("digest_unsubscribed", channel=channel)
     elif action == "preview":
         private = await ctx.cards.is_private(channel)
-        sub = await ctx.digests.subscription(channel)
+        current = await ctx.digests.subscription(channel)
         result = await ctx.digests.for_channel(channel, private)
-        tz = sub.tz if sub else (await ctx.followups.people.person(cmd.user)).tz_name
+        tz = current.tz if current else (await ctx.followups.people.person(cmd.user)).tz_name
         await ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
                                  text="digest", blocks=digest_blocks(
-                                     ctx.renderer, result, tz, schedule=sub.describe() if sub else None, preview=True))
+                                     ctx.renderer, result, tz, schedule=current.describe() if current else None,
+                                     preview=True))
     elif action == "status":
-        sub = await ctx.digests.subscription(channel)
-        await cmd.info("digest_status", channel=channel, sub=sub, usage=DIGEST_USAGE)
+        await cmd.info("digest_status", channel=channel, sub=await ctx.digests.subscription(channel),
+                       usage=DIGEST_USAGE)
     else:
         raise BadInput("bad_digest_action", action=action, usage=DIGEST_USAGE)
