@@ -325,11 +325,19 @@ _STRONG_COMPANY = [
 ]
 
 
-_STRONG_KEYS = [("equal",), ("at ",), ("join ",), ("about ",), ("hiring", "looking", "seeking", "recruiting"),
-                (" at ",), ("'s ",), ("'s ",), ("committed", "dedicated", "proud", "mission"), (" of ",),
-                (" is a", " is the")]
-_SUFFIX_WORD = re.compile(r"\b(?:Inc|Incorporated|LLC|L\.L\.C|Ltd|Limited|plc|PLC|GmbH|AG|SE|S\.A|SAS|B\.V|N\.V|Pty|"
-                          r"Corp|Corporation|Co|LLP|AB|ASA|Oy|S\.p\.A|S\.r\.l|K\.K)\b")
+#: Stems (case as written) that every match of the _STRONG_COMPANY pattern at the same index
+#: contains: only the lines holding one are searched (see stem_spans).
+_STRONG_KEYS = [("equal",), ("At ",), ("Join ",), ("About ",),
+                ("is hiring", "is looking", "is seeking", "is recruiting"),
+                ("work at ", "working at ", "career at ", "careers at ", "employee at ", "employees at "),
+                ("'s mission", "'s vision", "'s culture", "'s values", "'s purpose"), ("'s ",),
+                ("is committed", "is dedicated", "is proud", "is on a mission"),
+                tuple(f"{w} of " for w in ("City", "Town", "County", "Village", "Borough", "Township", "Municipality",
+                                           "Shire", "Region", "District", "State", "Province", "Government",
+                                           "Department", "University", "College")),
+                ("is a", "is the")]
+_SUFFIX_STEMS = (" Inc", " LLC", " L.L.C.", " Ltd", " Limited", " plc", " PLC", " GmbH", " AG", " SE", " S.A.", " SAS",
+                 " B.V.", " N.V.", " Pty", " Corp", " Co.", " LLP", " AB", " ASA", " Oy", " S.p.A.", " S.r.l.", " K.K.")
 
 
 def _company_ok(name: str) -> bool:
@@ -350,7 +358,9 @@ _ORG_WORDS = re.compile(
     r"technologies|systems|solutions|software|outfitters|stores?|markets?|company|corporation)\b", re.I)
 
 
-_PROPER = re.compile(r"(?:(?<![\w'’+#.-])[a-z][a-z-]*[,;:]?|[,;:(])[ \t]+([A-Z][a-zA-Z]{2,})(?=['’]s\b|[^\w'’+#.-]|$)")
+_PROPER = re.compile(r"(?:(?<![\w'’+#.-])[a-z][a-z-]*+[,;:]?+|[,;:(])[ \t]++([A-Z][a-zA-Z]{2,}+)"
+                     r"(?=['’]s\b|[^\w'’+#.-]|$)")
+_LOWER_WORD = re.compile(r"\b[a-z]{3,}+\b")
 
 
 def _proper_tokens(text: str) -> list[str]:
@@ -378,15 +388,12 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
                     and not re.search(r"\d|[.!?:]$", seg)):
                 scores[seg] += 5 if (_ORG_WORDS.search(seg) or _LEGAL_SUFFIX.fullmatch(seg)) else 3
             break
-    for m in (_LEGAL_SUFFIX.finditer(text) if _SUFFIX_WORD.search(text) else ()):
+    for m in finditer_spans(_LEGAL_SUFFIX, text, stem_spans(text, text, _SUFFIX_STEMS)):
         if _company_ok(m.group(1)):
             scores[m.group(1)] += 4
     norm = _APOS.sub("'", text)
-    low = norm.lower()
     for (pattern, weight), keys in zip(_STRONG_COMPANY, _STRONG_KEYS, strict=True):
-        if not any(k in low for k in keys):
-            continue  # cheap pre-check: each pattern needs one of these words
-        for m in pattern.finditer(norm):
+        for m in finditer_spans(pattern, norm, stem_spans(norm, norm, keys)):
             name = m.group(1).strip(" .,")
             name = re.sub(r"'s$", "", name)
             if _company_ok(name):
@@ -394,7 +401,7 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
     # Frequency: a proper noun that recurs mid-sentence and is never written in lower case.
     # This is how a reader knows "Acme" is the employer when no sentence says so outright.
     tokens = _proper_tokens(norm)
-    lower = set(re.findall(r"\b[a-z][a-z]{2,}\b", norm))
+    lower = set(_LOWER_WORD.findall(norm))
     counts = Counter(t for t in tokens if t.lower() not in lower and t.lower() not in _COMMON_CAPS)
     for tok, n in counts.items():
         matched = [cand for cand in scores if tok in cand.split()]

@@ -87,6 +87,10 @@ _VOCAB: list[tuple[Kind, re.Pattern[str]]] = [
         r"timeline|disclosure|note|important|who\s+to\s+contact|supervision|reports\s+to)\b", re.I)),
 ]
 
+#: The same patterns for lower-cased text without re.IGNORECASE: sre matches case-folded
+#: alternations several times slower than plain ones, and headings are checked on every line.
+_VOCAB_LOWER = [(kind, re.compile(p.pattern.replace("[A-Z]", "[a-z]"))) for kind, p in _VOCAB]
+
 # Labels that head a one-line fact ("Location: Berlin"), not a section.
 FACT_LABEL = re.compile(
     r"^(job\s+title|title|position(\s+title)?|role|company|employer|organi[sz]ation|hiring\s+organi[sz]ation|"
@@ -105,12 +109,19 @@ _SENTENCE_END = re.compile(r"[.!?;]$")
 def _vocab_match(text: str) -> tuple[Kind | None, float]:
     """Kind by vocabulary, and how much of the text the matched phrase covers (0..1)."""
     t = text.strip().strip(":：-–— ").strip()
-    t = re.sub(r"[’‘`]", "'", t)
+    if "’" in t or "‘" in t or "`" in t:
+        t = re.sub(r"[’‘`]", "'", t)
     if not t:
         return None, 0.0
+    low = t.lower()
+    vocab = _VOCAB_LOWER
+    if len(low) == len(t):
+        t = low
+    else:
+        vocab = _VOCAB  # lower-casing changed the length: keep offsets honest
     # Sub-heading pairs like "Required Qualifications" / "Preferred Qualifications":
     # first matching kind in _VOCAB order wins (PREFERRED before REQUIRED before generic).
-    for kind, pattern in _VOCAB:
+    for kind, pattern in vocab:
         m = pattern.search(t)
         if m:
             return kind, (m.end() - m.start()) / len(t)
