@@ -862,14 +862,17 @@ def find_min_years(required: list[str]) -> int | None:
 
 
 # ---------------------------------------------------------------- education
+_NO_DEGREE = re.compile(r"\bno\s+(?:college\s+|university\s+)?degree\s+(?:is\s+)?required\b", re.I)
+#: The degree patterns with ^ at every line start, so one search covers all items joined.
+_DEGREES_MULTILINE = [(name, re.compile(p.pattern, p.flags | re.M)) for name, p in vocab.DEGREES]
+#: Joins items for one search: no whitespace run (\s*) can carry a match into the next item.
+_ITEM_JOIN = "\x00\n"
+
+
 def find_education(items: list[str]) -> str | None:
-    found: set[str] = set()
-    for item in items:
-        if re.search(r"\bno\s+(?:college\s+|university\s+)?degree\s+(?:is\s+)?required\b", item, re.I):
-            continue
-        for name, pattern in vocab.DEGREES:
-            if pattern.search(item):
-                found.add(name)
+    kept = [item for item in items if "degree" not in item.lower() or not _NO_DEGREE.search(item)]
+    text = _ITEM_JOIN.join(item.replace("\x00", " ") for item in kept)
+    found = {name for name, pattern in _DEGREES_MULTILINE if pattern.search(text)}
     for name in vocab.DEGREE_ORDER:
         if name in found:
             return name

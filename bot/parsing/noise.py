@@ -105,20 +105,30 @@ _CHROME_STEMS = ("apply", "job", "career", "powered", "tip", "overview", "countr
                  "status", "notes", "remind", "saved", "collection", "notification", "decide", "cookie")
 
 
+#: The same patterns for lower-cased text without re.IGNORECASE (their letters are all lower
+#: case), which sre matches several times faster.
+_CHROME_LINE_LOWER = re.compile(_CHROME_LINE.pattern, re.X)
+_CHROME_PHRASE_LOWER = re.compile(_CHROME_PHRASE.pattern, re.X)
+_LEGAL_LOWER = re.compile(_LEGAL.pattern, re.X)
+
+
 @lru_cache(maxsize=16384)
 def is_chrome(text: str) -> bool:
     """True for job-board user-interface text that a paste drags along."""
-    if len(text) <= 80 and _CHROME_LINE.search(text):
-        return True
     low = text.lower()
-    return any(s in low for s in _CHROME_STEMS) and bool(_CHROME_PHRASE.search(text))
+    same = len(low) == len(text)
+    if len(text) <= 80 and (_CHROME_LINE_LOWER.search(low) if same else _CHROME_LINE.search(text)):
+        return True
+    return any(s in low for s in _CHROME_STEMS) and bool(
+        _CHROME_PHRASE_LOWER.search(low) if same else _CHROME_PHRASE.search(text))
 
 
 @lru_cache(maxsize=16384)
 def is_legal(text: str) -> bool:
     """True for equal-opportunity, accommodation and similar legal boilerplate."""
     low = text.lower()
-    return any(s in low for s in _LEGAL_STEMS) and bool(_LEGAL.search(text))
+    return any(s in low for s in _LEGAL_STEMS) and bool(
+        _LEGAL_LOWER.search(low) if len(low) == len(text) else _LEGAL.search(text))
 
 
 def is_noise(text: str) -> bool:
