@@ -1,0 +1,203 @@
+"""``python -m bench [--quick]``: every benchmark, one table.
+
+Each figure sits next to a baseline measured in the same run on the same machine, and the ratio
+between them is what compares across machines. Not run by CI (speed is not a test).
+
+| benchmark | baseline |
+|---|---|
+| slash-command ack (50 signed clients on loopback), per command | a minimal Bolt AsyncApp that only acks |
+| minimal Bolt itself | a bare aiohttp handler |
+| reply reaching the Web API stand-in | the same minimal Bolt's ack |
+| stage moves through the domain | raw sqlite3 (WAL) doing the same writes |
+| parser | reading the text alone (bench/parse_bench.py) |
+| reminders rebuild / lateness | one APScheduler job per reminder (bench/reminders_bench.py) |
+| digest, 1× and 10× | three queries per opening (bench/digest_bench.py) |
+| `openings all`, App Home, 1× and 10× | one grouped count query over the same rows |
+| RSS idle / after 10,000 commands | the minimal Bolt app's RSS, idle |
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+Row = tuple[str, str, str, str, str, str]  # benchmark, hirebot, baseline, ratio, goal, met
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+
+
+def script(name: str, *args: str) -> str:
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / name), *args], capture_output=True, text=True,
+                       cwd=ROOT, timeout=900)
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or ["?"])[-1]
+        raise RuntimeError(f"{name} failed: {tail}")
+    return r.stdout
+
+
+def num(pattern: str, text: str) -> float:
+    m = re.search(pattern, text)
+    if not m:
+        raise RuntimeError(f"no {pattern!r} in output")
+    return float(m.group(1).replace(",", ""))
+
+
+def ok(flag: bool | None) -> str:
+    return "" if flag is None else ("yes" if flag else "NO")
+
+
+def ack_rows(n: int, rss_commands: int) -> list[Row]:
+    from bench import ack
+
+    r = asyncio.run(ack.run(n, rss_commands))
+    bare, bolt = r["bare"], r["bolt"]
+    assert isinstance(bare, ack.Result) and isinstance(bolt, ack.Result)
+    rows: list[Row] = [(
+        "ack: minimal Bolt, req/s", f"{bolt.rps:,.0f}", f"{bare.rps:,.0f} (bare aiohttp)", f"{bolt.rps / bare.rps:.2f}",
+        "", "")]
+    for cmd, label in (("help", "`help`"), ("move", "`move`"), ("pipeline", "`pipeline` (200 candidates)"),
+                       ("post", "`post` (4 KB)")):
+        res = r[cmd]
+        assert isinstance(res, ack.Result)
+        p50, p99, mx = res.q(0.5) * 1000, res.q(0.99) * 1000, max(res.lat) * 1000
+        rows.append((f"ack {label}, req/s ({res.requests:,} requests)", f"{res.rps:,.0f}", f"{bolt.rps:,.0f}",
+                     f"{res.rps / bolt.rps:.2f}", "≥ 0.80", ok(res.rps / bolt.rps >= 0.8)))
+        rows.append((f"ack {label}, p50 / p99 / max ms", f"{p50:.0f} / {p99:.0f} / {mx:.0f}",
+                     f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} / {max(bolt.lat) * 1000:.0f}",
+                     f"{p99 / (bolt.q(0.99) * 1000):.1f} (p99)", "p99 ≤ 300, max ≤ 3000",
+                     ok(p99 <= 300 and mx <= 3000)))
+        if res.reply:
+            rp50, rp99 = res.q(0.5, res.reply) * 1000, res.q(0.99, res.reply) * 1000
+            rows.append((f"reply reaches Slack stand-in {label}, p50 / p99 ms", f"{rp50:.0f} / {rp99:.0f}",
+                         f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} (Bolt ack)",
+                         f"{rp99 / (bolt.q(0.99) * 1000):.1f} (p99)",
+                         f"{res.errors} missing" if res.errors else "", ok(None if not res.errors else False)))
+    rows.append(("RSS idle, MB", f"{r['rss_idle']:.0f}", f"{r['bolt_rss_idle']:.0f} (minimal Bolt)",
+                 f"{float(r['rss_idle']) / float(r['bolt_rss_idle']):.2f}", "", ""))  # type: ignore[arg-type]
+    rows.append((f"RSS after {r['rss_commands']:,} commands, MB", f"{r['rss_after']:.0f}",
+                 f"{r['rss_idle']:.0f} (idle)", f"{float(r['rss_after']) / float(r['rss_idle']):.2f}",  # type: ignore[arg-type]
+                 "", ""))
+    return rows
+
+
+def move_rows(n: int) -> list[Row]:
+    from bench import moves
+
+    r = asyncio.run(moves.run(n))
+    ratio = r["domain"] / r["raw"]
+    return [(f"stage moves/s through the domain ({int(r['moves']):,})", f"{r['domain']:,.0f}",
+             f"{r['raw']:,.0f} (raw sqlite3)", f"{ratio:.2f}", "≥ 1,000/s and ≥ 0.30",
+             ok(r["domain"] >= 1000 and ratio >= 0.3))]
+
+
+def parse_rows() -> list[Row]:
+    out = script("parse_bench.py")
+    base = num(r"baseline \(read only\):\s+([\d,.]+)", out)
+    full = num(r"parse_posting:\s+([\d,.]+)", out)
+    return [("parser, postings/s (~4 KB)", f"{full:,.0f}", f"{base:,.0f} (read only)", f"{full / base:.3f}",
+             "≥ 200/s", ok(full >= 200))]
+
+
+def reminder_rows(quick: bool) -> list[Row]:
+    out = script("reminders_bench.py", *(["--pending", "20000", "--burst", "300"] if quick else []))
+    pending = int(num(r"pending reminders:\s+([\d,]+)", out))
+    base = num(r"baseline rebuild:\s+([\d.]+) s", out) * 1000
+    ours = num(r"hirebot rebuild:\s+([\d.]+) ms", out)
+    rows: list[Row] = [(f"reminders: rebuild with {pending:,} pending, ms", f"{ours:.1f}",
+                        f"{base:,.0f} (one job each)", f"{ours / base:.4f}", "", "")]
+    rss = num(r"resident memory:\s+([\d.]+) MB", out)
+    rows.append(("reminders: RSS after rebuild, MB", f"{rss:.0f}", "", "", "< 300", ok(rss < 300)))
+    for m in re.finditer(r"lateness, ([^:]+):\s+p50 ([\d.]+) s · p99 ([\d.]+) s · max ([\d.]+) s", out):
+        rows.append((f"reminders: lateness, {m.group(1).strip()}, p50 / p99 s", f"{m.group(2)} / {m.group(3)}",
+                     "", "", "", ""))
+    return rows
+
+
+def digest_rows(openings: int, applications: int, rounds: int, label: str) -> list[Row]:
+    out = script("digest_bench.py", "--openings", str(openings), "--applications", str(applications),
+                 "--rounds", str(rounds))
+    base = num(r"baseline[^:]*:\s+([\d.]+) ms", out)
+    total = num(r"hirebot total:\s+([\d.]+) ms", out)
+    return [(f"digest {label} ({openings:,} × {applications:,}), ms", f"{total:.0f}", f"{base:.0f} (per-opening)",
+             f"{total / base:.2f}", "< 200 ms" if label == "1×" else "", ok(total < 200) if label == "1×" else "")]
+
+
+def scale_rows(scales: list[int]) -> list[Row]:
+    from bench import scale
+
+    r = asyncio.run(scale.run(scales))
+    rows: list[Row] = []
+    for s, v in r.items():
+        size = f"{200 * s:,} × {10_000 * s:,}"
+        rows.append((f"`openings all` {s}× ({size}), ms", f"{v['openings']:.0f}", f"{v['baseline']:.0f} (grouped SQL)",
+                     f"{v['openings'] / v['baseline']:.1f}", "", ""))
+        rows.append((f"App Home {s}× ({size}), ms", f"{v['home']:.0f}", f"{v['baseline']:.0f} (grouped SQL)",
+                     f"{v['home'] / v['baseline']:.1f}", "", ""))
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller runs (about 3 minutes instead of about 10)")
+    a = ap.parse_args()
+    q = a.quick
+    sections = [
+        ("ack", lambda: ack_rows(300 if q else 2000, 2000 if q else 10_000)),
+        ("moves", lambda: move_rows(200 if q else 1000)),
+        ("parse", parse_rows),
+        ("reminders", lambda: reminder_rows(q)),
+        ("digest 1×", lambda: digest_rows(200, 10_000, 5 if q else 20, "1×")),
+        ("digest 10×", lambda: digest_rows(2000, 100_000, 2 if q else 3, "10×")),
+        ("scale", lambda: scale_rows([1, 10])),
+    ]
+    rows: list[Row] = []
+    started = time.monotonic()
+    for name, fn in sections:
+        t = time.monotonic()
+        try:
+            rows.extend(fn())
+        except Exception as exc:
+            rows.append((name, "failed", "", "", "", str(exc)[:80]))
+        print(f"  {name}: {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
+    header: Row = ("benchmark", "hirebot", "baseline (same run)", "ratio", "goal", "met")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(6)]
+
+    def line(r: Row) -> str:
+        return "| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(r)) + " |"
+
+    print(f"hirebot benchmarks{' (--quick)' if q else ''}, {time.strftime('%Y-%m-%d')}: {machine()}")
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+    print(f"total {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Slash-command ack latency under 50 concurrent signed clients on loopback, and RSS.
+
+Each server runs in its own process (as in production); the clients and the Web API stand-in
+(FakeSlack, which also receives the replies posted to ``response_url``) run in this one. Every
+request carries its own ``response_url``, so the time until its reply reaches "Slack" is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from handlers.local.fake_slack import FakeSlack
+
+ROOT = Path(__file__).parents[1]
+SECRET = "bench-secret"
+CONCURRENCY = 50
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    lat: list[float]
+    reply: list[float]
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def q(self, p: float, values: list[float] | None = None) -> float:
+        v = sorted(self.lat if values is None else values)
+        return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def wait_listening(port: int, proc: asyncio.subprocess.Process, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            _, w = await asyncio.open_connection("127.0.0.1", port)
+            w.close()
+            return
+        except OSError:
+            if proc.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError("benchmark server did not start") from None
+            await asyncio.sleep(0.1)
+
+
+async def start(args: list[str], env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(sys.executable, *args, cwd=ROOT, env={**os.environ, **(env or {})},
+                                                stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.terminate()
+        await proc.wait()
+
+
+def command_body(slack: FakeSlack, text: str, user: str = "UMGR") -> tuple[str, str]:
+    url = slack.response_url()
+    return urlencode({"team_id": "T0001", "channel_id": "CJOBS", "user_id": user, "command": "/hiring",
+                      "text": text, "response_url": url, "trigger_id": "t", "api_app_id": "A0001"}), url
+
+
+async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies: bool) -> Result:
+    """Send every command with CONCURRENCY clients; latency = request sent → ack received."""
+    verifier = SignatureVerifier(SECRET)
+    bodies = [command_body(slack, t) for t in texts]
+    sent: dict[str, float] = {}
+    lat: list[float] = []
+    errors = 0
+    queue = iter(bodies)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    conn = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=conn) as http:
+        async def worker() -> None:
+            nonlocal errors
+            for body, rurl in queue:
+                ts = str(int(time.time()))
+                headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature":
+                           verifier.generate_signature(timestamp=ts, body=body),
+                           "Content-Type": "application/x-www-form-urlencoded"}
+                t0 = time.monotonic()
+                sent[rurl] = t0
+                async with http.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    if r.status != 200:
+                        errors += 1
+                lat.append(time.monotonic() - t0)
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        seconds = time.monotonic() - started
+    reply: list[float] = []
+    if replies:
+        deadline = time.monotonic() + 60
+        while True:
+            got = {c.args.get("response_url"): c.at for c in slack.of("response_url")}
+            if all(u in got for u in sent) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        reply = [got[u] - t for u, t in sent.items() if u in got]
+        errors += len(sent) - len(reply)
+    return Result(name, len(texts), seconds, lat, reply, errors)
+
+
+async def seed(path: Path, moves: int) -> None:
+    """OP-1 with 200 candidates (for pipeline); OP-2 with one candidate per move request."""
+    from datetime import UTC, datetime
+
+    from bot.storage import Store
+
+    store = await Store(path).open()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    async with store.transaction() as tx:
+        db = tx._db
+        for op in (1, 2):
+            await db.execute("INSERT INTO openings (id, title, data, channel_id, message_ts, created_by, created_at) "
+                             "VALUES (?, ?, '{}', 'CJOBS', ?, 'UMGR', ?)", (op, f"Opening {op}", f"1700.{op}", now))
+            await db.execute("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+                             "VALUES (?, 'UMGR', 'manager', 'UMGR', ?)", (op, now))
+        apps = [(1, f"Candidate {i}") for i in range(200)] + [(2, f"Mover {i}") for i in range(moves)]
+        await db.executemany("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
+                             "created_at) VALUES (?, ?, 'applied', ?, 'UMGR', ?)",
+                             [(o, n, now, now) for o, n in apps])
+        await db.execute("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+                         "SELECT id, NULL, 'applied', 'UMGR', ? FROM applications", (now,))
+    await store.close()
+
+
+async def run(n: int, rss_commands: int) -> dict[str, object]:
+    posting = (ROOT / "tests/fixtures/postings/uk_bank.txt").read_text()
+    posting = (posting + "\n" + posting)[:4096]
+    slack = await FakeSlack(bot_user="UBOT").start()
+    out: dict[str, object] = {}
+    try:
+        for kind in ("bare", "bolt"):
+            port = free_port()
+            proc = await start(["-m", "bench.servers", kind, str(port), slack.api_url])
+            try:
+                await wait_listening(port, proc)
+                await load("warm-up", port, slack, ["help"] * 100, False)
+                if kind == "bolt":
+                    out["bolt_rss_idle"] = rss_mb(proc.pid)
+                out[kind] = await load(kind, port, slack, ["help"] * n, False)
+            finally:
+                await stop(proc)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.db"
+            await seed(db, n)
+            port = free_port()
+            proc = await start(["-m", "handlers.cli", "run"], {
+                "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+                "HIREBOT_DB": str(db), "HIREBOT_PORT": str(port), "HIREBOT_LOG_FORMAT": "json"})
+            try:
+                await wait_listening(port, proc)
+                await asyncio.sleep(1)
+                out["rss_idle"] = rss_mb(proc.pid)
+                await load("warm-up", port, slack, ["help"] * 100, True)
+                sent = 100
+                for name, texts in (("help", ["help"] * n),
+                                    ("move", [f"move APP-{200 + i + 1} screen" for i in range(n)]),
+                                    ("pipeline", ["pipeline OP-1"] * max(n // 4, 50)),
+                                    ("post", ["post " + posting] * max(n // 4, 50))):
+                    out[name] = await load(name, port, slack, texts, True)
+                    sent += len(texts)
+                while sent < rss_commands:
+                    batch = min(2000, rss_commands - sent)
+                    await load("rss", port, slack, ["help"] * batch, False)
+                    sent += batch
+                out["rss_after"] = rss_mb(proc.pid)
+                out["rss_commands"] = sent
+            finally:
+                await stop(proc)
+    finally:
+        await slack.stop()
+    return out
