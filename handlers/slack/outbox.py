@@ -63,20 +63,24 @@ class SlackOutbox:
     # ------------------------------------------------------------------ Outbox
     async def send_nudges(self, batch: NudgeBatch) -> None:
         blocks = nudge_blocks(self.renderer, batch)
-        n = len(batch.items)
-        await self.dm(batch.user_id, f"{n} candidate{'s are' if n != 1 else ' is'} waiting on you", blocks)
+        await self.dm(batch.user_id, self._words("nudge_text", batch=batch), blocks)
 
     async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
         person = await self.followups.people.person(user)
         blocks = self.renderer.blocks("reminder_dm.j2", reminders=reminders, tz=person.tz_name)
-        first = reminders[0]
-        text = f"Reminder: {first.subject}" + (f" — {first.text}" if first.text else "")
-        await self.dm(user, text if len(reminders) == 1 else f"{len(reminders)} reminders", blocks)
+        await self.dm(user, self._words("reminder_text", reminders=reminders), blocks)
 
     async def send_digest(self, due: DueDigest, digest: Digest) -> None:
         sub = due.subscription
         blocks = digest_blocks(self.renderer, digest, sub.tz, schedule=sub.describe())
-        await self.post(sub.channel_id, "Hiring this week", blocks)
+        await self.post(sub.channel_id, self._words("digest_text", digest=digest), blocks)
+
+    def _words(self, code: str, **params: Any) -> str:
+        """A notification's plain-text line (what Slack shows in alerts), from replies/messages.j2."""
+        found = self.renderer.phrase("replies/messages.j2", code, params)
+        if found is None:
+            raise KeyError(f"no wording for {code!r} in replies/messages.j2")
+        return found[0]
 
     # ------------------------------------------------------------------ sending
     async def dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:

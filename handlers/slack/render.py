@@ -38,6 +38,17 @@ MAX_CONTEXT = 2000
 MAX_FIELD = 2000
 
 
+#: Every template hirebot renders. Start-up refuses to run when one is missing (a broken
+#: install, or an override folder that deleted one), instead of failing on a user's first click.
+REQUIRED_TEMPLATES = (
+    "_macros.j2", "card.j2", "digest.j2", "edit_modal.j2", "error.j2", "export.j2", "help.j2", "history.j2",
+    "home.j2", "info.j2", "notify.j2", "nudge.j2", "opening.j2", "openings.j2", "parsed.j2", "pipeline.j2",
+    "post_modal.j2", "preview.j2", "refer_modal.j2", "reminder_dm.j2", "reminders.j2", "sla.j2",
+    "replies/card_text.j2", "replies/errors.j2", "replies/help_topics.j2", "replies/messages.j2",
+    "replies/more.j2",
+)
+
+
 class TemplateError(RuntimeError):
     """A template that does not compile or does not produce valid Block Kit JSON."""
 
@@ -161,10 +172,16 @@ class Renderer:
     def __init__(self, override_dir: str | Path | None = None) -> None:
         self.override_dir = override_dir
         self.env = make_environment(override_dir)
+        self._search = [*([str(override_dir)] if override_dir else []), str(BUILTIN_TEMPLATES)]
 
     def check(self) -> None:
-        """Compile every template; raise :class:`TemplateError` naming file and line."""
-        for name in self.env.list_templates(extensions=["j2"]):
+        """Compile every template; raise :class:`TemplateError` naming a missing one, or the file
+        and line of a broken one."""
+        present = set(self.env.list_templates(extensions=["j2"]))
+        missing = [name for name in REQUIRED_TEMPLATES if name not in present]
+        if missing:
+            raise TemplateError(f"template {missing[0]} is missing (looked in {', '.join(self._search)})")
+        for name in sorted(present):
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:

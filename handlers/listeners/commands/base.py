@@ -38,14 +38,10 @@ Handler = Callable[[Command], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Sub:
+    """A subcommand: its name, its syntax, its help group, and the function that runs it.
+    What it is for (summary, example, detail) is worded in ``templates/replies/help_topics.j2``."""
+
     name: str
     usage: str
-    summary: str
     group: str
     run: Handler
-    example: str = ""
-    detail: str = ""
-
-    @property
-    def line(self) -> str:
-        return f"`/hiring {self.usage}` — {self.summary}"
