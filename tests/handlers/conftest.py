@@ -2,6 +2,11 @@
 
 Like bolt-python's own scenario tests: the real ``AsyncApp`` behind hirebot's real aiohttp
 server on a loopback port, ``SLACK_API_URL`` pointed at :class:`FakeSlack`, a real SQLite file.
+
+Waiting, never sleeping: a test waits for what it expects to appear (``slack.wait_for``, which
+polls until a deadline), and asserts that something did *not* happen only after a positive
+barrier: :meth:`Bot.settled` returns once every request sent so far has been handled to the
+end (the listener work after the ack included), using the console's :class:`Handled` signal.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import Config
 from tests.clock import Clock
 from handlers.app import build_app, open_services
+from handlers.local.console import Handled
 from handlers.local.fake_slack import FakeSlack
 from handlers.transports import make_web_app
 
@@ -38,6 +44,12 @@ class Bot:
     http: aiohttp.ClientSession
     db_path: str
     ctx: Any = None
+    handled: Handled | None = None
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """The positive barrier: every request sent so far has been handled, its work after the ack done."""
+        assert self.handled is not None
+        assert await self.handled.idle(timeout), f"{self.handled.busy} request(s) still running after {timeout}s"
 
     async def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
                    headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
@@ -136,6 +148,7 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     clock = Clock()
     services = await open_services(config.with_(send_interval=0.05), clock=clock)
     app, ctx = build_app(config.with_(send_interval=0.05), services)
+    handled = Handled(app)
     ctx.outbox.backoff = 0.01
     await ctx.scheduler.start()
     runner = web.AppRunner(make_web_app(app, services.store), access_log=None)
@@ -144,7 +157,8 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as http:
-        yield Bot(f"http://127.0.0.1:{port}", slack, services.hiring, services.store, clock, http, db, ctx)
+        yield Bot(f"http://127.0.0.1:{port}", slack, services.hiring, services.store, clock, http, db, ctx, handled)
+    await handled.idle(10)
     await ctx.scheduler.stop()
     await runner.cleanup()
     # Listeners go on working after their ack (as they must); let them finish before closing the DB.

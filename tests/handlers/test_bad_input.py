@@ -43,7 +43,8 @@ async def test_bad_stage_lists_allowed_and_nothing_changes(bot: Bot) -> None:
     out = await say(bot, "move APP-1 promoted")
     assert "is not a stage" in out and "screen" in out
     out = await say(bot, f'add "Bad Mail" OP-{op} not@an@email')
-    assert "not an e-mail address" in out or "APP-2" in out
+    assert "not an e-mail address" in out and "APP-2" not in out
+    assert (await bot.hiring.opening(op)).total == 1, "the refused add added nobody"
     _, app = await bot.hiring.application(1, "UMANAGER")
     assert app.stage == "applied" and app.candidate_name == "Zoë Ångström-Ñúñez 山田"
     moves = (await bot.hiring.history(1, "UMANAGER"))[2]

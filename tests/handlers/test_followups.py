@@ -64,9 +64,9 @@ async def test_sla_crossing_dms_the_manager_and_buttons_update_the_dm(bot: Bot) 
     _, application = await bot.hiring.application(app, "UMANAGER")
     assert application.stage == "interview"
 
+    await bot.settled()  # the clicks are done with
     mark = bot.mark()
-    await bot.ctx.scheduler.tick()
-    await asyncio.sleep(0.2)
+    await bot.ctx.scheduler.tick()  # returns once its sends are done: the positive barrier
     assert not [c for c in bot.slack.calls[mark:] if c.method == "chat.postMessage"], "nothing waits any more"
 
 
@@ -79,14 +79,13 @@ async def test_snooze_and_done_buttons(bot: Bot) -> None:
     mark = bot.mark()
     await bot.click("nudge_snooze_3", b["nudge_snooze_3"]["value"], channel="DUMANAGER")
     updated = await bot.slack.wait_for("response_url", after=mark)
-    assert "snoozed until Sun 08 Nov" in blocks_text(updated.args) or "snoozed until Mon 09 Nov" in blocks_text(updated.args)
-    bot.clock.advance(days=1)
+    # Thu 10:00 + 3 days is a Sunday: the snooze ends at the next working moment, Monday 09:00.
+    assert "snoozed until Mon 09 Nov" in blocks_text(updated.args)
+    bot.clock.advance(days=1)  # Friday: still snoozed
+    await bot.settled()
     mark = bot.mark()
-    await bot.ctx.scheduler.tick()
-    await asyncio.sleep(0.2)
-    assert not bot.slack.of("chat.postMessage")[1:] or all(c.args["channel"] != "DUMANAGER"
-                                                            for c in bot.slack.calls[mark:]
-                                                            if c.method == "chat.postMessage")
+    await bot.ctx.scheduler.tick()  # returns once its sends are done: the positive barrier
+    assert not [c for c in bot.slack.calls[mark:] if c.method == "chat.postMessage"], "snoozed: no nudge"
     mark = bot.mark()
     await bot.click("nudge_done", b["nudge_done"]["value"], channel="DUMANAGER")
     done = await bot.slack.wait_for("response_url", after=mark)
@@ -205,7 +204,7 @@ async def test_digest_in_public_and_private_channels(bot: Bot) -> None:
     await bot.ctx.scheduler.tick()
     private = await bot.slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == "GHIRING", after=mark)
     assert "Grace Hopper" in blocks_text(private.args)
-    await asyncio.sleep(0.2)
+    await bot.settled()  # the tick above has returned, so its sends are all recorded
     assert not [c for c in bot.slack.calls[mark:] if c.method == "chat.postMessage" and c.args["channel"] == "CJOBS"]
 
     bot.slack.not_member.add("CSALES")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
 from .conftest import Bot, blocks_text
@@ -48,18 +50,24 @@ async def test_post_with_text_previews_then_posts_a_card(bot: Bot) -> None:
 
 
 async def test_double_click_on_post_posts_once(bot: Bot) -> None:
+    """Two clicks of *Post to channel* at once: one card; the other click is told why it posted nothing."""
     mark = bot.mark()
     await bot.command("post " + POSTING)
     preview = await bot.slack.wait_for("response_url", after=mark)
     value = next(e["value"] for b in preview.args["blocks"] if b["type"] == "actions" for e in b["elements"]
                  if e["action_id"] == "draft_post")
-    await bot.click("draft_post", value)
-    await bot.slack.wait_for("chat.postMessage")
     mark = bot.mark()
-    await bot.click("draft_post", value)
-    err = await bot.slack.wait_for("response_url", after=mark)
-    assert "already posted" in blocks_text(err.args)
+    first, second = await asyncio.gather(bot.click("draft_post", value), bot.click("draft_post", value))
+    assert first.status == second.status == 200
+    posted = await bot.slack.wait_for("response_url", lambda c: "Posted *OP-1*" in blocks_text(c.args), after=mark)
+    # Which click loses depends on the race; either answer is right: still posting, or already posted.
+    refused = await bot.slack.wait_for("response_url", lambda c: c is not posted, after=mark)
+    assert re.search(r"That opening (is being posted right now|was already posted as OP-1)",
+                     blocks_text(refused.args)), blocks_text(refused.args)
+    await bot.settled()  # both clicks fully handled: nothing more can arrive
     assert len(bot.slack.of("chat.postMessage")) == 1
+    assert len(bot.slack.of("response_url")[1:]) == 2  # after the preview, exactly the two answers
+    assert len(await bot.hiring.list_openings("UMANAGER", "mine")) == 1
 
 
 async def test_post_without_text_opens_the_paste_modal_then_editable_preview(bot: Bot) -> None:

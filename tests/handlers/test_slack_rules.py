@@ -46,12 +46,9 @@ async def test_thread_replies_become_notes_once_even_when_retried(bot: Bot) -> N
     await bot.event({**base, "text": "not threaded", "ts": "1800000000.000003", "thread_ts": None}, "Ev3")
     await bot.event({"type": "message", "channel": "COTHER", "thread_ts": "1.2", "ts": "1.3", "user": "U1",
                      "text": "elsewhere"}, "Ev4")
-    for _ in range(100):
-        notes = await bot.hiring.opening_notes(op_id, "UMANAGER")
-        history = await bot.hiring.history(1, "UMANAGER")
-        if notes and history[3]:
-            break
-        await __import__("asyncio").sleep(0.02)
+    await bot.settled()  # every event above has been handled to the end
+    notes = await bot.hiring.opening_notes(op_id, "UMANAGER")
+    history = await bot.hiring.history(1, "UMANAGER")
     assert [n["text"] for n in notes] == ["Budget approved for two hires"]
     assert [n["text"] for n in history[3]] == ["great on-site, hire"]
     out = await say(bot, "history APP-1")
@@ -64,11 +61,8 @@ async def test_thread_reply_naming_an_app_by_an_outsider_stays_on_the_opening(bo
     op = await bot.hiring.opening(op_id)
     await bot.event({"type": "message", "channel": op.channel_id, "thread_ts": op.message_ts, "user": "UOUT",
                      "text": "APP-1 I know her!", "ts": "1800000000.000009"}, "Ev9")
-    for _ in range(100):
-        notes = await bot.hiring.opening_notes(op_id, "UMANAGER")
-        if notes:
-            break
-        await __import__("asyncio").sleep(0.02)
+    await bot.settled()
+    notes = await bot.hiring.opening_notes(op_id, "UMANAGER")
     assert [n["text"] for n in notes] == ["APP-1 I know her!"]
     assert (await bot.hiring.history(1, "UMANAGER"))[3] == []
 
