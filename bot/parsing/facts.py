@@ -670,9 +670,26 @@ def find_workplace(lines: list[Line], meta: list[str], title_line: str | None, t
         return "onsite"  # "Location: Office space as assigned in the building"
     low = text.lower()
     for name, pattern, stems in _WORKPLACE_PROSE:
-        if search_spans(pattern, text, stem_spans(text, low, stems)):
-            return name
+        for m in finditer_spans(pattern, text, stem_spans(text, low, stems)):
+            if name != "hybrid" or _hybrid_is_workplace(text, m):
+                return name
     return None
+
+
+_SCHEDULE_AFTER = re.compile(r" (?:work )?(?:schedule|rota|roster|shift pattern)s?\b", re.I)
+_AWAY_FROM_SITE = re.compile(r"\b(?:remote(?:ly)?|from home|at home|home[- ]based|telework|telecommut\w*|"
+                             r"virtual(?:ly)?|wfh)\b", re.I)
+
+
+def _hybrid_is_workplace(text: str, m: re.Match[str]) -> bool:
+    """"A hybrid schedule" splits a week between two kinds of work (service and admin); it is
+    hybrid *working* only when the same sentence puts part of the week away from the site."""
+    if not _SCHEDULE_AFTER.match(text, m.end()):
+        return True
+    start = max(text.rfind("\n", 0, m.start()), text.rfind(". ", 0, m.start())) + 1
+    end_nl, end_dot = text.find("\n", m.end()), text.find(". ", m.end())
+    end = min(e for e in (end_nl, end_dot, len(text)) if e >= 0)
+    return bool(_AWAY_FROM_SITE.search(text, start, end))
 
 
 # ---------------------------------------------------------------- employment type
@@ -684,7 +701,9 @@ _ETYPES: list[tuple[str, re.Pattern[str]]] = [
     ("full_time", re.compile(r"(?:\b|(?<=[a-z])(?=[A-Z]))(?:full[-\s]?time(?-i:(?![a-z]))(?!\s+(?:equivalent|"
                              r"students?|studies|study|mba|degree))|"
                              r"vollzeit|полная\s+занятость|temps\s+plein)", re.I)),
-    ("temporary", re.compile(r"\b(temporary|seasonal|temp\b|fixed[-\s]term|interim\s+(?:role|position))", re.I)),
+    ("temporary", re.compile(r"\b(temporary|seasonal|temp\b|fixed[-\s]term|interim\s+(?:role|position)|"
+                             r"(?:during|for|through(?:out)?) the (?:summer |winter |holiday |tourist |busy )?"
+                             r"season\b)", re.I)),
     ("contract", re.compile(r"\b(contract(?:or)?\s*(?:role|position|basis|assignment|job|to\s+hire|-to-hire)|"
                             r"\d+[-\s](?:month|week|year)\s+contract|freelance|independent\s+contractor|\bC2C\b|"
                             r"^contract$)", re.I | re.M)),
@@ -693,7 +712,7 @@ _ETYPES: list[tuple[str, re.Pattern[str]]] = [
 _ETYPE_STEMS = {
     "part_time": ("part-time", "part time", "parttime", "teilzeit", "частичная", "partiel"),
     "full_time": ("full-time", "full time", "fulltime", "vollzeit", "полная", "plein"),
-    "temporary": ("temp", "seasonal", "fixed", "interim"),
+    "temporary": ("temp", "season", "fixed", "interim"),
     "contract": ("contract", "freelance", "c2c"),
 }
 
@@ -858,7 +877,30 @@ def find_min_years(required: list[str]) -> int | None:
         ys = _years_in(head)
         if ys:
             best = max(best or 0, max(ys))
+    if best is None:
+        # "Minimum of 3 months experience": a requirement in months is that many whole years (0).
+        for item in required:
+            head = base_path(item)
+            months = _months_in(head) if head and "month" in head.lower() else []
+            if months:
+                best = max(best or 0, max(months) // 12)
     return best
+
+
+_MONTHS = re.compile(r"(?<![\d.,])(?P<n>\d{1,2}) ?\+? ?months?(?:'|’)?(?: of)?(?: [a-z-]+){0,2}? experience\b", re.I)
+
+
+def _months_in(text: str) -> list[int]:
+    text = squash_spaces(text)
+    out: list[int] = []
+    for m in _MONTHS.finditer(text):
+        before = text[max(0, m.start() - 20):m.start()]
+        if _YEARS_BAD_BEFORE.search(before) or re.search(r"\b(?:less|fewer)\s+than\s*$", before, re.I):
+            continue
+        n = int(m.group("n"))
+        if 0 < n <= 120:
+            out.append(n)
+    return out
 
 
 # ---------------------------------------------------------------- education

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from . import facts
 from .model import ParsedPosting
 from .noise import is_noise
@@ -25,6 +27,21 @@ def _title_words(text: str) -> bool:
 
 MAX_ITEM_CHARS = 1_500
 
+#: A pay or rota statement among list items ("Pay is $18-20/hr", "Day rate: up to $600",
+#: "4 days on, 4 days off") is a term of the job, not a duty or a requirement.
+_PAY_ITEM = re.compile(r"^(?:(?:base |day |hourly |starting )?(?:pay|salary|wages?|rate|compensation)|rate of pay)\b"
+                       r"(?:[^.;]|\.(?=\d)){0,40}?(?:\d|[$£€₹])", re.I)
+_DAYS_OFF = re.compile(r"\b(?:\d{1,2}|one|two|three|four) days? off\b", re.I)
+#: A requirement line that is itself only preferred ("... strongly preferred") is a nice-to-have.
+_PREFERRED_ITEM = re.compile(r"\b(?:(?:strongly|highly) )?preferred\b|\bis an? (?:big |strong |definite )?plus\b|"
+                             r"\bnice[- ]to[- ]have\b|\bdesirable\b|\bwould be an advantage\b|\badvantageous\b", re.I)
+_REQUIRED_WORD = re.compile(r"\b(?:required|must|mandatory|essential)\b|\bnot preferred\b", re.I)
+
+
+def _continues(previous: str, text: str) -> bool:
+    """A bullet that carries on the one before it ("(cold/hot temperatures," / "and humidity.)")."""
+    return text[:1].islower() and (previous.endswith(",") or previous.count("(") > previous.count(")"))
+
 
 def _items(section: Section) -> list[str]:
     """The list items of one section: bulleted or one-per-line, chrome and labels dropped."""
@@ -34,7 +51,12 @@ def _items(section: Section) -> list[str]:
     out: list[str] = []
     for line in lines:
         text = line.text
-        if is_noise(text) or FACT_LABEL.match(text):
+        if is_noise(text) or FACT_LABEL.match(text) or _PAY_ITEM.match(text):
+            continue
+        if _DAYS_OFF.search(text) and len(words(text)) <= 12:
+            continue
+        if out and line.bulleted and _continues(out[-1], text):
+            out[-1] = f"{out[-1]} {text}"
             continue
         if section.kind == Kind.ROLE and not line.bulleted:
             continue
@@ -66,6 +88,10 @@ def parse_posting(raw: str) -> ParsedPosting:
         key = _LIST_KINDS.get(section.kind)
         if key:
             lists[key].extend(_items(section))
+    still_required = [x for x in lists["requirements"] if not _PREFERRED_ITEM.search(x) or _REQUIRED_WORD.search(x)]
+    if len(still_required) < len(lists["requirements"]):
+        lists["nice_to_have"] = [x for x in lists["requirements"] if x not in still_required] + lists["nice_to_have"]
+        lists["requirements"] = still_required
     for key in lists:
         lists[key] = lists[key][:MAX_ITEMS]
 

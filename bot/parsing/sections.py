@@ -175,11 +175,16 @@ def _split_glued(line: Line) -> list[Line]:
     m = _HEADING_COLON.match(text) if ":" in text[:75] or "：" in text[:75] else None
     if m and m.group(2) and len(words(m.group(1))) <= 5 and not FACT_LABEL.match(text):
         head = m.group(1)
+        rest = m.group(2).strip()
         kind = classify_heading(head)
+        if kind == Kind.PREFERRED and _MONEY.search(rest):
+            return [line]  # "Bonus: eligible for up to $500 a quarter" is pay, not a wish list
         if kind in (Kind.DUTIES, Kind.REQUIRED, Kind.PREFERRED, Kind.QUALIFICATIONS, Kind.BENEFITS) and \
                 (_title_case(head) or len(words(head)) <= 3):
-            return [Line(head + ":", markdown_heading=True, blank_before=line.blank_before),
-                    Line(m.group(2).strip(), bulleted=True)]
+            heading = Line(head + ":", markdown_heading=True, blank_before=line.blank_before)
+            if rest.isalpha() and rest.islower():
+                return [heading]  # "Key Responsibilities: clinical": a qualifier of the heading
+            return [heading, Line(rest, bulleted=True)]
     m = _GLUED.match(text) if len(text) > 8 and text[0].isupper() else None
     if m:
         return [Line(m.group(1), markdown_heading=True, blank_before=line.blank_before),
@@ -187,6 +192,7 @@ def _split_glued(line: Line) -> list[Line]:
     return [line]
 
 
+_MONEY = re.compile(r"[$£€₹¥]\s?\d|\d\s?(?:USD|EUR|GBP|CAD|AUD|INR)\b")
 _LEAD_IN = re.compile(r"(?:\binclude|\bincludes|\bincluding|not\s+limited\s+to|following|\bby|\bwill)\s*:?$", re.I)
 #: A heading made only of a section word run into an ALL-CAPS one: "ResponsibilitiesKEY RESPONSIBILITIES".
 _SUBHEAD_KINDS = (Kind.DUTIES, Kind.REQUIRED, Kind.PREFERRED, Kind.QUALIFICATIONS)
