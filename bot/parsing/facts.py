@@ -429,7 +429,7 @@ def find_company(lines: list[Line], text: str, meta: list[str], head: list[str] 
     return name if score >= 3 else None
 
 
-_DOMAIN = re.compile(r"(?:www\.|@|https?://)([a-z0-9-]{3,40})\.[a-z]{2,}")
+_DOMAIN = re.compile(r"(?:https?://(?:www\.)?|www\.|@)([a-z0-9-]{3,40})\.[a-z]{2,}")
 _LOGO = re.compile(r" (?:logo|icon|image)$", re.I)
 
 

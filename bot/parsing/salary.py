@@ -39,12 +39,13 @@ _PERIODS: list[tuple[str, re.Pattern[str]]] = [
     ("hour", re.compile(r"(/\s?h(ou)?r\b|per\s+hour|an\s+hour|hourly|/\s?hour|p/h\b|ph\b|per\s+hr|\bhr\b|"
                         r"pro\s+stunde|/\s?std|de\s+l'heure|par\s+heure)", re.I)),
     ("year", re.compile(r"(/\s?y(ea)?r\b|per\s+(year|annum)|a\s+year|annual(ly)?|yearly|p\.?a\.?\b|/\s?annum|"
-                        r"per\s+yr|\bsalary\b|\bbase\s+pay\b|/year)", re.I)),
+                        r"per\s+yr|/year)", re.I)),
     ("month", re.compile(r"(/\s?mo(nth)?\b|per\s+month|a\s+month|monthly|pro\s+monat|monatlich|par\s+mois|"
                          r"p\.?m\.?\b(?!\s*(?:est|pst|cst|to)))", re.I)),
     ("week", re.compile(r"(/\s?w(ee)?k\b|per\s+week|a\s+week|weekly)", re.I)),
     ("day", re.compile(r"(a\s+day\b|per\s+diem\s+rate)", re.I)),
 ]
+_SALARY_WORD = re.compile(r"\bsalary\b|\bbase\s+pay\b", re.I)
 _PAY_WORDS = re.compile(
     r"(salary|pay\b|pay\s+range|compensation|wage|rate|earn|base|per\s+(hour|year|annum)|hourly|annual|"
     r"remuneration|stipend|ote\b|range|starting|/\s?h(ou)?r|/\s?y(ea)?r|p\.?a\.?\b|brutto|gross)",
@@ -183,7 +184,9 @@ def _candidates(line: str) -> list[tuple[int, Pay]]:
         score += 2 if high is not None else 0
         score += 1 if cur else 0
         stated = _period(after + " " + before[-30:], None)
-        period = stated or _period("", mx if mx is not None else mn)
+        # "Salary: ..." hints at a year, but a line below may state the period ("... P.M.").
+        period = stated or ("year" if _SALARY_WORD.search(before[-30:] + " " + after) else None) \
+            or _period("", mx if mx is not None else mn)
         score += 1 if period else 0
         if score < 3:
             continue
@@ -220,7 +223,7 @@ def find_salary(lines: list[str], country: str | None = None) -> Pay | None:
         idx = -best[1]
         for nxt in lines[idx + 1:idx + 3]:
             stated = _period(nxt, None)
-            if stated and re.search(r"\d", nxt):
+            if stated and re.search(r"\d", nxt) and re.search(r"[$£€¥₹₩₪₱]|\b(?:Rs|INR|USD|EUR|GBP)\b", nxt):
                 pay.period = stated
                 break
     return pay

@@ -117,7 +117,9 @@ ROLE_NOUNS = re.compile(
 
 DEGREES: list[tuple[str, re.Pattern[str]]] = [
     ("high_school", re.compile(r"\b(high[\s-]school|secondary\s+school|(?-i:GED)|diploma\s+or\s+equivalent|"
-                               r"HS\s+diploma|(?-i:A[-\s]?[Ll]evels?)|(?-i:GCSEs?)|matric(ulation)?)\b", re.I)),
+                               r"HS\s+diploma|(?-i:A[-\s]?[Ll]evels?)|(?-i:GCSEs?)|matric(ulation)?|"
+                               # India's 12th-standard school leaving: PUC, pre-university, higher secondary, 10+2
+                               r"(?-i:PUC)|pre[-\s]university|higher\s+secondary|(?-i:HSC)|10\s?\+\s?2)\b", re.I)),
     ("associate", re.compile(r"\b(associate'?s?\s+degree|associate\s+of\s+(arts|science|applied)|"
                              r"associate\s+degree|A\.?A\.?S\.?\b|ADN\b|two[-\s]year\s+degree|2[-\s]year\s+degree|"
                              r"HND|foundation\s+degree)", re.I)),

@@ -72,3 +72,27 @@ def test_a_bonus_field_with_money_is_pay_not_a_wish_list() -> None:
 def test_a_one_word_qualifier_after_a_heading_is_not_an_item() -> None:
     text = "Care Assistant\nKey Duties: clinical\n- Record observations\n- Support the nurse in charge\n"
     assert parse_posting(text).responsibilities == ["Record observations", "Support the nurse in charge"]
+
+
+# ------------------------------------------------ notices: acronym employers, school leaving, pay per month
+def test_an_acronym_that_is_the_posting_s_web_address_is_the_employer() -> None:
+    text = ("Lab Technician\nApply online on the KIRMS website http://www.kirms.edu.in before the closing date.\n"
+            "KIRMS invites applications from qualified candidates.\n")
+    assert parse_posting(text).company == "KIRMS"
+
+
+@pytest.mark.parametrize("line", ["Pass in PUC or equivalent", "Higher Secondary (10+2) pass",
+                                  "Pre-University certificate"])
+def test_indian_school_leaving_certificates_are_high_school(line: str) -> None:
+    text = f"Ward Attendant\nEligibility\n- {line}\n- Hospital experience\n"
+    assert parse_posting(text).education == "high_school"
+
+
+def test_a_salary_line_takes_the_period_stated_on_the_next_pay_line() -> None:
+    text = ("Junior Assistant\nSalary: Pay Level-4 (Rs. 25,500-81,100/-)\nStarting pay Rs.25,500 /-P.M plus DA\n")
+    assert parse_posting(text).salary == {"min": 25500, "max": 81100, "currency": "INR", "period": "month"}
+
+
+def test_a_salary_line_is_yearly_when_the_next_line_states_hours_not_pay() -> None:
+    text = "Receptionist\nSalary: £24,000 - £26,000\nHours: 37.5 per week\n"
+    assert parse_posting(text).salary == {"min": 24000, "max": 26000, "currency": "GBP", "period": "year"}
