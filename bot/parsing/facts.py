@@ -110,10 +110,10 @@ def header_lines(lines: list[Line], limit: int = 8) -> list[str]:
     for line in lines[:limit + 6]:
         if is_noise(line.text):
             continue
+        if line.bulleted:
+            continue  # board bullets (breadcrumbs, "• Full-time", a promo blurb) sit between header lines
         if len(words(line.text)) > 15:
             break
-        if line.bulleted:
-            continue  # board bullets (breadcrumbs, "• Full-time") sit between header lines
         out.append(line.text)
         if len(out) >= limit:
             break

@@ -31,6 +31,8 @@ MAX_ITEM_CHARS = 1_500
 #: "4 days on, 4 days off") is a term of the job, not a duty or a requirement.
 _PAY_ITEM = re.compile(r"^(?:(?:base |day |hourly |starting )?(?:pay|salary|wages?|rate|compensation)|rate of pay)\b"
                        r"(?:[^.;]|\.(?=\d)){0,40}?(?:\d|[$£€₹])", re.I)
+#: A list marker left on its own line ("+ 1." over the item): a number is not an item.
+_BARE_NUMBER = re.compile(r"\(?\d{1,2}[.):]?")
 _DAYS_OFF = re.compile(r"\b(?:\d{1,2}|one|two|three|four) days? off\b", re.I)
 #: A requirement line that is itself only preferred ("... strongly preferred") is a nice-to-have.
 _PREFERRED_ITEM = re.compile(r"\b(?:(?:strongly|highly) )?preferred\b|\bis an? (?:big |strong |definite )?plus\b|"
@@ -51,7 +53,7 @@ def _items(section: Section) -> list[str]:
     out: list[str] = []
     for line in lines:
         text = line.text
-        if is_noise(text) or FACT_LABEL.match(text) or _PAY_ITEM.match(text):
+        if is_noise(text) or FACT_LABEL.match(text) or _PAY_ITEM.match(text) or _BARE_NUMBER.fullmatch(text):
             continue
         if _DAYS_OFF.search(text) and len(words(text)) <= 12:
             continue

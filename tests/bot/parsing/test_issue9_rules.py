@@ -96,3 +96,18 @@ def test_a_salary_line_takes_the_period_stated_on_the_next_pay_line() -> None:
 def test_a_salary_line_is_yearly_when_the_next_line_states_hours_not_pay() -> None:
     text = "Receptionist\nSalary: £24,000 - £26,000\nHours: 37.5 per week\n"
     assert parse_posting(text).salary == {"min": 24000, "max": 26000, "currency": "GBP", "period": "year"}
+
+
+# ---------------------------------------------------------------- aggregator pages
+def test_a_long_promo_bullet_above_the_header_does_not_hide_the_title() -> None:
+    text = ("• JobFinderPro Match Score: our smart engine reads your CV and rates it against this opening before "
+            "you apply for it today.\nCanada Jobs JobFinderPro\n\nJob description\n\n"
+            "Data Science Intern, Fall 2026\n\nApplications are reviewed as they arrive.\n")
+    p = parse_posting(text)
+    assert (p.title, p.employment_type, p.seniority) == ("Data Science Intern, Fall 2026", "internship", "intern")
+
+
+def test_a_number_left_alone_on_a_bullet_is_not_an_item() -> None:
+    text = "Clerk\nResponsibilities\n+ 1.\nFile the day's letters.\n+ 2.\n- Answer the phone\n- Greet visitors\n"
+    assert "1." not in parse_posting(text).responsibilities
+    assert "2." not in parse_posting(text).responsibilities
