@@ -18,7 +18,7 @@ from typing import Any
 from . import ids, stages
 from .changes import Changes
 from .clock import Clock, utcnow
-from .errors import BadInput, InvalidMove, NotFound
+from .errors import BadInput, Forbidden, InvalidMove, NotFound
 from .model import ROLES, Application, Member, Opening
 from .policy import MANAGING_ROLES, Policy
 from .storage import Store, Tx
@@ -137,6 +137,9 @@ class Hiring:
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_manage(op, user)
+            managers = [m.user_id for m in op.members if m.role == "manager"]
+            if role != "manager" and managers == [target]:
+                raise BadInput("last_manager", ref=op.ref, user=target)
             if role == "manager":
                 # One hiring manager: the previous one stays on the team as recruiter.
                 for m in op.members:
@@ -176,12 +179,30 @@ class Hiring:
             op = await self.load_opening(tx, opening_id)
             if op.status != "open":
                 raise BadInput("opening_closed", ref=op.ref, status=op.status)
+            same = [r for r in await tx.same_person(name, email) if r["opening_id"] == opening_id]
+            if same:
+                # Refused with the existing id; only the hiring team learns the name is already there.
+                raise BadInput("duplicate_candidate", ref=op.ref,
+                               existing=ids.app(same[0]["id"]) if self.can_see_candidates(op, user) else None)
             aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None, referrer,
                                               "applied", user, self.clock())
             await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
             op, app = await self.load_opening(tx, opening_id), await self._load_application(tx, aid)
         await self.changes.opening_changed(op)
         return op, app
+
+    async def elsewhere(self, application_id: int, user: str) -> list[tuple[Opening, Application]]:
+        """The same person's applications to other openings that ``user`` may see: the hiring team
+        should know a candidate is also in another pipeline."""
+        async with self.store.transaction() as tx:
+            app = await self._load_application(tx, application_id)
+            out = []
+            for row in await tx.same_person(app.candidate_name or "", app.email):
+                if row["id"] != app.id and row["opening_id"] != app.opening_id:
+                    other = await self.load_opening(tx, row["opening_id"])
+                    if self.can_see_candidates(other, user):
+                        out.append((other, Application.from_row(row)))
+            return out
 
     async def referable(self, opening_id: int) -> Opening:
         """The opening, if it takes candidates (anyone may refer one to an open opening)."""
@@ -262,22 +283,28 @@ class Hiring:
             return op, app
 
     async def thread_reply(self, channel_id: str, thread_ts: str, user: str, text: str, ts: str) -> str | None:
-        """Save a reply in a card's thread as a note. Returns the note's subject, or None if the
-        thread is not under one of our cards. A reply starting with ``APP-7`` goes on that application
-        when it belongs to the opening and the author is on its hiring team."""
+        """Save a reply in a card's thread as a note. Returns the note's subject (``OP-3`` or
+        ``APP-7`` when the reply starts with that id), or None if the thread is not under one of
+        our cards. Raises when the reply is under a card but will not be kept, so the author is
+        told why instead of believing it was saved: only the hiring team's replies are notes, and
+        an ``APP-`` id must be a candidate of that opening."""
         async with self.store.transaction() as tx:
             row = await tx.opening_by_message(channel_id, thread_ts)
             if row is None:
                 return None
             op = await self.load_opening(tx, row["id"])
+            if self.role_of(op, user) is None:
+                raise Forbidden("thread_not_on_team", ref=op.ref, manager=op.manager)
             m = re.match(r"^\s*(APP-?\d{1,9})\b[:\s-]*(.*)$", text or "", re.I | re.S)
             if m:
-                app_id = ids.parse_app(m.group(1))
+                ref = m.group(1).upper()
+                app_id = ids.parse_app(ref)
                 app_row = await tx.application(app_id) if app_id else None
-                if app_row and app_row["opening_id"] == op.id and self.role_of(op, user) is not None:
-                    body = m.group(2).strip() or text
-                    await tx.insert_note(op.id, app_id, user, body[:MAX_NOTE], "thread", ts, self.clock())
-                    return ids.app(app_id)  # type: ignore[arg-type]
+                if app_id is None or app_row is None or app_row["opening_id"] != op.id or app_row["forgotten_at"]:
+                    raise NotFound("thread_unknown_app", ref=ids.app(app_id) if app_id else ref, opening=op.ref)
+                body = m.group(2).strip() or text
+                await tx.insert_note(op.id, app_id, user, body[:MAX_NOTE], "thread", ts, self.clock())
+                return ids.app(app_id)
             await tx.insert_note(op.id, None, user, (text or "")[:MAX_NOTE], "thread", ts, self.clock())
             return op.ref
 
@@ -308,6 +335,15 @@ class Hiring:
             }
             await tx.audit(user, "application.export", app.ref, None, self.clock())
             return record
+
+    async def may_forget(self, application_id: int, user: str) -> tuple[Opening, Application]:
+        """Check before asking for confirmation: the same refusals :meth:`forget` would give."""
+        async with self.store.transaction() as tx:
+            app, op = await self.load_with_opening(tx, application_id)
+        self.policy.require_data_access(op, user)
+        if app.forgotten_at:
+            raise BadInput("already_forgotten", ref=app.ref)
+        return op, app
 
     async def forget(self, application_id: int, user: str) -> Application:
         async with self.store.transaction() as tx:

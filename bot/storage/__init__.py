@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,9 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso
+
+#: What an erased name or e-mail becomes wherever it was mentioned.
+FORGOTTEN = "[forgotten]"
 
 MIGRATIONS: list[str] = [
     # 1: openings, their hiring teams, applications with an audited stage history, notes.
@@ -181,6 +187,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE drafts ADD COLUMN claimed_at TEXT;
     ALTER TABLE openings ADD COLUMN post_error TEXT
     """,
+    # 4: the durable inbox. A command is written here before Slack is acknowledged, so an
+    # acknowledged command survives a crash; ``applied_at`` is set in the same transaction as the
+    # command's own write (see Store.claiming), ``answered_at`` once its reply went out. An exact
+    # replay (the same request: trigger id, response URL and content) finds its row by request_key.
+    """
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('command', 'action')),
+        request_key TEXT UNIQUE,
+        trigger_id TEXT,
+        response_url TEXT,
+        user_id TEXT NOT NULL,
+        channel_id TEXT,
+        team_id TEXT,
+        enterprise_id TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        payload TEXT,
+        received_at TEXT NOT NULL,
+        applied_at TEXT,
+        answered_at TEXT,
+        outcome TEXT
+    );
+    CREATE INDEX inbox_unanswered ON inbox (answered_at, id)
+    """,
 ]
 
 
@@ -294,8 +324,19 @@ class Tx:
         return await self._one("SELECT * FROM applications WHERE id = ?", (application_id,))
 
     async def applications(self, opening_id: int) -> list[dict[str, Any]]:
-        return await self._all("SELECT * FROM applications WHERE opening_id = ? ORDER BY stage_since, id",
-                              (opening_id,))
+        """The opening's applications a pipeline shows: forgotten ones have left it."""
+        return await self._all("SELECT * FROM applications WHERE opening_id = ? AND forgotten_at IS NULL "
+                               "ORDER BY stage_since, id", (opening_id,))
+
+    async def same_person(self, name: str, email: str | None) -> list[dict[str, Any]]:
+        """Applications of the same person: the same e-mail, or the same name where either has no
+        e-mail (case-insensitive). Forgotten applications hold neither, so never match."""
+        if email:
+            return await self._all(
+                "SELECT * FROM applications WHERE forgotten_at IS NULL AND (lower(email) = lower(?) OR "
+                "(email IS NULL AND lower(candidate_name) = lower(?))) ORDER BY id", (email, name))
+        return await self._all("SELECT * FROM applications WHERE forgotten_at IS NULL "
+                               "AND lower(candidate_name) = lower(?) ORDER BY id", (name,))
 
     async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
                                reason: str | None, now: datetime) -> bool:
@@ -311,10 +352,33 @@ class Tx:
         return await self._all("SELECT * FROM stage_moves WHERE application_id = ? ORDER BY id", (application_id,))
 
     async def forget_application(self, application_id: int, now: datetime) -> None:
+        """Erase a person: their application's fields, notes, move reasons and reminder texts, then
+        every remaining mention of their name or e-mail in any text column of any table (thread
+        notes on the opening, delivery logs, audit details, queued commands…), found by reading
+        the schema so a table added later is covered too. Ids and timestamps stay for the audit."""
+        row = await self._one("SELECT candidate_name, email FROM applications WHERE id = ?", (application_id,))
         await self._run("UPDATE applications SET candidate_name = NULL, email = NULL, source = NULL, referrer = NULL, "
-                       "forgotten_at = ? WHERE id = ?", (iso(now), application_id))
+                        "forgotten_at = ? WHERE id = ?", (iso(now), application_id))
         await self._run("DELETE FROM notes WHERE application_id = ?", (application_id,))
         await self._run("UPDATE stage_moves SET reason = NULL WHERE application_id = ?", (application_id,))
+        await self._run("UPDATE reminders SET text = NULL WHERE application_id = ?", (application_id,))
+        for secret in {v.strip() for v in (row or {}).values() if isinstance(v, str) and len(v.strip()) >= 3}:
+            await self._scrub(secret)
+
+    async def _scrub(self, secret: str) -> None:
+        """Replace ``secret`` (case-insensitively) in every TEXT column of every table."""
+        tables = [r["name"] for r in await self._all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        needle = re.compile(re.escape(secret), re.I)
+        for table in tables:
+            columns = [c["name"] for c in await self._all(f"PRAGMA table_info({table})")
+                       if "TEXT" in str(c["type"]).upper()]
+            for column in columns:
+                hits = await self._all(f"SELECT rowid AS rid, {column} AS v FROM {table} "
+                                       f"WHERE instr(lower({column}), lower(?)) > 0", (secret,))
+                for hit in hits:
+                    await self._run(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
+                                    (needle.sub(FORGOTTEN, hit["v"]), hit["rid"]))
 
     # ------------------------------------------------------------------ notes
     async def insert_note(self, opening_id: int, application_id: int | None, author: str, text: str, source: str,
@@ -401,7 +465,8 @@ class Tx:
     async def stage_counts_of(self, opening_ids: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {i: {} for i in opening_ids}
         for r in await self._all_in("SELECT opening_id, stage, COUNT(*) AS n FROM applications "
-                                   "WHERE opening_id IN ({ids}) GROUP BY opening_id, stage", opening_ids):
+                                    "WHERE opening_id IN ({ids}) AND forgotten_at IS NULL "
+                                    "GROUP BY opening_id, stage", opening_ids):
             out[r["opening_id"]][r["stage"]] = r["n"]
         return out
 
@@ -410,7 +475,7 @@ class Tx:
         return await self._all_in(
             "SELECT a.opening_id, m.application_id, m.from_stage, m.to_stage, m.at FROM stage_moves m "
             "JOIN applications a ON a.id = m.application_id WHERE m.at >= ? AND a.opening_id IN ({ids}) "
-            "AND m.from_stage IS NOT NULL", opening_ids, [iso(since)])
+            "AND m.from_stage IS NOT NULL AND a.forgotten_at IS NULL", opening_ids, [iso(since)])
 
     async def active_applications(self, opening_ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Applications still in an open stage of an open opening (what SLAs and digests look at)."""
@@ -553,6 +618,64 @@ class Tx:
     async def delivered(self, key: str) -> bool:
         return await self._one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
 
+    # ------------------------------------------------------------------ inbox (acknowledged commands)
+    async def record_inbox(self, kind: str, request_key: str | None, trigger_id: str | None,
+                           response_url: str | None, user_id: str, channel_id: str | None, team_id: str | None,
+                           enterprise_id: str | None, text: str, payload: dict[str, Any] | None,
+                           now: datetime) -> int | None:
+        """Write down a received command; None when ``request_key`` is already there (an exact
+        replay of a signed request)."""
+        async with self._db.execute(
+                "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
+                "enterprise_id, text, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (request_key) DO NOTHING",
+                (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
+                 json.dumps(payload) if payload is not None else None, iso(now))) as cur:
+            return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
+        return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
+
+    async def mark_inbox_applied(self, inbox_id: int, now: datetime) -> bool:
+        """applied, once: False if the row was already applied (the caller must then roll back)."""
+        return bool(await self._run("UPDATE inbox SET applied_at = ? WHERE id = ? AND applied_at IS NULL",
+                                   (iso(now), inbox_id)))
+
+    async def mark_inbox_answered(self, inbox_id: int, outcome: str, now: datetime) -> bool:
+        return bool(await self._run("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? "
+                                   "AND answered_at IS NULL", (iso(now), outcome, inbox_id)))
+
+    async def unanswered_inbox(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        """Commands acknowledged but not answered, oldest first (what a restart resumes)."""
+        return await self._all("SELECT * FROM inbox WHERE answered_at IS NULL ORDER BY id LIMIT ?", (limit,))
+
+    async def prune_inbox(self, answered_before: datetime) -> int:
+        return await self._run("DELETE FROM inbox WHERE answered_at IS NOT NULL AND answered_at < ?",
+                              (iso(answered_before),))
+
+
+class AlreadyApplied(RuntimeError):
+    """A second write transaction tried to apply an inbox row that is already applied."""
+
+
+@dataclass(slots=True)
+class Claim:
+    """An acknowledged command being processed: its inbox row is marked applied by the first
+    transaction of the same task that writes anything, at that transaction's COMMIT."""
+
+    inbox_id: int
+    clock: Callable[[], datetime]
+    task: asyncio.Task[Any] | None
+    applied: bool = False
+    closed: bool = False
+
+    def wants(self, wrote: bool) -> bool:
+        return wrote and not self.applied and not self.closed and self.task is asyncio.current_task()
+
+
+#: The claim of the command the current task is processing, if any (set by Store.claiming).
+_CLAIM: ContextVar[Claim | None] = ContextVar("hirebot_inbox_claim", default=None)
+
 
 class Store:
     """Owns the connection; hands out transactions one at a time."""
@@ -607,18 +730,46 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One all-or-nothing unit of work."""
+        """One all-or-nothing unit of work.
+
+        Under :meth:`claiming`, the first transaction that writes also marks the command's inbox
+        row applied, just before its COMMIT: the command's effect and "applied" become durable
+        together or not at all, so a restart neither loses an acknowledged command nor applies it
+        twice. A row already applied makes the transaction roll back (:class:`AlreadyApplied`)."""
         if self._db is None:
             raise RuntimeError("store is not open")
         async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
+            before = self._db.total_changes
+            claim = _CLAIM.get()
+            marked = False
             try:
                 yield Tx(self._db)
+                if claim is not None and claim.wants(self._db.total_changes != before):
+                    if not await Tx(self._db).mark_inbox_applied(claim.inbox_id, claim.clock()):
+                        raise AlreadyApplied(f"inbox row {claim.inbox_id} was already applied")
+                    marked = True
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
             else:
                 await self._db.execute("COMMIT")
+                if marked and claim is not None:
+                    claim.applied = True
+
+    @contextmanager
+    def claiming(self, inbox_id: int, clock: Callable[[], datetime]) -> Iterator[Claim]:
+        """Process inbox row ``inbox_id`` in this block: the block's first write transaction (in
+        this task only: a task it spawns, a scheduler job, is not the command) marks it applied.
+        Why at COMMIT and not by the caller: marking it afterwards leaves a crash window in which
+        the effect is durable but the row says "not applied", and the restart would apply it again."""
+        claim = Claim(inbox_id, clock, asyncio.current_task())
+        token = _CLAIM.set(claim)
+        try:
+            yield claim
+        finally:
+            claim.closed = True
+            _CLAIM.reset(token)
 
     async def ping(self) -> bool:
         """True when the database answers (for /healthz)."""

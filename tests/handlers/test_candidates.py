@@ -108,7 +108,12 @@ async def test_export_dms_the_record_and_forget_erases_personal_data(bot: Bot) -
     assert "direct message" in out
     dm = await bot.slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == "DURECRUIT", after=mark)
     assert "ada@example.com" in blocks_text(dm.args) and "loves compilers" in blocks_text(dm.args)
-    assert "Forgot" in await say(bot, "forget APP-1", user="URECRUIT")
+    asked = await say(bot, "forget APP-1", user="URECRUIT")
+    assert "cannot be undone" in asked and await bot.hiring.application(1, "URECRUIT"), "nothing erased before the click"
+    mark = bot.mark()
+    await bot.click("forget_confirm", "1", user="URECRUIT")
+    done = await bot.slack.wait_for("response_url", after=mark)
+    assert "Forgot" in blocks_text(done.args)
     record = await bot.hiring.export(1, "URECRUIT")
     assert record["candidate_name"] is None and record["email"] is None and record["notes"] == []
     audit = await _audit(bot, "APP-1")

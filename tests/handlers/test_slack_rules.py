@@ -55,15 +55,21 @@ async def test_thread_replies_become_notes_once_even_when_retried(bot: Bot) -> N
     assert "great on-site, hire" in out
 
 
-async def test_thread_reply_naming_an_app_by_an_outsider_stays_on_the_opening(bot: Bot) -> None:
+async def test_thread_replies_hirebot_will_not_keep_are_answered_with_why(bot: Bot) -> None:
     op_id = await post_opening(bot)
     await say(bot, f'add "Ada Lovelace" OP-{op_id}')
     op = await bot.hiring.opening(op_id)
+    mark = bot.mark()
     await bot.event({"type": "message", "channel": op.channel_id, "thread_ts": op.message_ts, "user": "UOUT",
                      "text": "APP-1 I know her!", "ts": "1800000000.000009"}, "Ev9")
-    await bot.settled()
-    notes = await bot.hiring.opening_notes(op_id, "UMANAGER")
-    assert [n["text"] for n in notes] == ["APP-1 I know her!"]
+    told = await bot.slack.wait_for("chat.postEphemeral", lambda c: c.args.get("user") == "UOUT", after=mark)
+    assert "only the hiring team" in blocks_text(told.args) and told.args["thread_ts"] == op.message_ts
+    await bot.event({"type": "message", "channel": op.channel_id, "thread_ts": op.message_ts, "user": "UMANAGER",
+                     "text": "APP-999 who is this?", "ts": "1800000000.000010"}, "Ev10")
+    told = await bot.slack.wait_for("chat.postEphemeral", lambda c: c.args.get("user") == "UMANAGER", after=mark)
+    assert "APP-999 is not a candidate" in blocks_text(told.args)
+    # Both answers came back, so both replies were handled: neither became a note.
+    assert await bot.hiring.opening_notes(op_id, "UMANAGER") == []
     assert (await bot.hiring.history(1, "UMANAGER"))[3] == []
 
 

@@ -84,6 +84,19 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         await guarded(body, client, None, work)
 
+    @app.action("forget_confirm")
+    async def forget_confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                             respond: AsyncRespond) -> None:
+        await ack()
+
+        async def work(user: str, channel: str | None) -> None:
+            app = await ctx.hiring.forget(_int(action.get("value")) or 0, user)
+            message, hint = ctx.words("forgotten", app=app)
+            await respond(replace_original=True, response_type="ephemeral", text=message,
+                          blocks=ctx.renderer.blocks("info.j2", message=message, hint=hint))
+
+        await guarded(body, client, respond, work)
+
     @app.action("pipeline_move")
     async def pipeline_move(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
                             respond: AsyncRespond) -> None:

@@ -42,7 +42,8 @@ async def add(cmd: Command) -> None:
         source = "referral"
     op, app = await cmd.ctx.hiring.add_candidate(ids.parse_op(toks[op_at]) or 0, cmd.user, name, email, source,
                                                  referrer)
-    await cmd.info("added", op=op, app=app, can_move=cmd.ctx.hiring.policy.can_manage(op, cmd.user))
+    await cmd.info("added", op=op, app=app, can_move=cmd.ctx.hiring.policy.can_manage(op, cmd.user),
+                   elsewhere=await cmd.ctx.hiring.elsewhere(app.id, cmd.user))
 
 
 async def move(cmd: Command) -> None:
@@ -92,5 +93,5 @@ async def export(cmd: Command) -> None:
 
 async def forget(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
-    app = await cmd.ctx.hiring.forget(need_app(toks[0] if toks else None, "forget APP-7"), cmd.user)
-    await cmd.info("forgotten", app=app)
+    op, app = await cmd.ctx.hiring.may_forget(need_app(toks[0] if toks else None, "forget APP-7"), cmd.user)
+    await cmd.reply("forget_confirm.j2", text=app.ref, op=op, app=app)  # erasing is final: ask first

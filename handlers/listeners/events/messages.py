@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import stages
+from bot.errors import HiringError
 from handlers.slack.replies import AppContext
 
 log = logging.getLogger("hirebot")
@@ -17,7 +18,7 @@ _IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "chann
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
     @app.event("message")
-    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         thread_ts, ts = event.get("thread_ts"), event.get("ts")
         if not thread_ts or thread_ts == ts or event.get("subtype") in _IGNORED_SUBTYPES or event.get("bot_id"):
             return
@@ -25,8 +26,16 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         key = str(body.get("event_id") or f"{event.get('channel')}:{ts}")
         if not await ctx.hiring.first_time(key):
             return
-        subject = await ctx.hiring.thread_reply(event.get("channel", ""), thread_ts, event.get("user", ""),
-                                                event.get("text", ""), ts or "")
+        channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
+        try:
+            subject = await ctx.hiring.thread_reply(channel, str(thread_ts), user, str(event.get("text") or ""),
+                                                    str(ts or ""))
+        except HiringError as err:  # under our card but not kept: tell the author, only them
+            message, hint = ctx.error_words(err)
+            await client.chat_postEphemeral(channel=channel, user=user, thread_ts=str(thread_ts), text=message,
+                                            blocks=ctx.renderer.blocks("error.j2", message=message, hint=hint,
+                                                                       usage=None))
+            return
         if subject:
             log.info("saved thread reply as a note on %s", subject)
 
