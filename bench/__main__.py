@@ -163,7 +163,7 @@ def scale_rows(scales: list[int]) -> list[Row]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smaller runs (about 3 minutes instead of about 10)")
+    ap.add_argument("--quick", action="store_true", help="smaller runs (under 2 minutes instead of 2-3 on 2 cores)")
     a = ap.parse_args()
     q = a.quick
     sections = [

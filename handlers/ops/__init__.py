@@ -81,8 +81,8 @@ def install(app: AsyncApp, ctx: AppContext, store: Store) -> Ops:
         finally:
             current.reset(reset)
         elapsed = time.perf_counter() - started
-        # Only a verified request may add a label value; anything else is counted as "-".
-        name = label(kind, raw) if resp.status < 400 else "-"
+        # Only a verified request may add a label value; a refused signature is counted as "-".
+        name = "-" if resp.status in (401, 403) else label(kind, raw)
         outcome = "ok" if resp.status == 200 else str(resp.status)
         metrics.ack.labels(kind).observe(elapsed)
         metrics.requests.labels(kind, name, outcome).inc()
@@ -125,7 +125,8 @@ class ErrorCounter(logging.Handler):
 
 
 def _install_error_counter() -> None:
-    root = logging.getLogger("hirebot")
+    # On the root logger: aiohttp's "Error handling request" and APScheduler's job errors count too.
+    root = logging.getLogger()
     if not any(isinstance(h, ErrorCounter) for h in root.handlers):
         root.addHandler(ErrorCounter())
 
