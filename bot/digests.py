@@ -20,7 +20,7 @@ from typing import Any
 
 from . import stages
 from .clock import iso
-from .errors import BadInput, NotFound
+from .errors import BadInput, Forbidden, NotFound
 from .followups import Followups, NudgeItem
 from .hiring import Hiring
 from .worktime import DAY_ALIASES, DAY_NAMES, is_zone, parse_clock, zone
@@ -147,6 +147,8 @@ class Digests:
                     at = parse_clock(low)
                 except BadInput:
                     raise BadInput("bad_digest_word", word=w) from None
+        if scope == "all" and not self.hiring.policy.is_admin(user):
+            raise Forbidden("admins_only_digest_all")  # it would carry every opening's counts into one channel
         if tz is None:
             tz = (await self.followups.people.person(user)).tz_name
         now = self.clock()
@@ -183,7 +185,9 @@ class Digests:
         digest = Digest(channel_id, "channel" if only else "all", since, now)
         async with self.store.transaction() as tx:
             rows = await tx.openings_for_digest(only, since)
-            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)}
+            # A confidential opening (card in a private channel) appears only in that channel's digest.
+            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)
+                        if not (op.private_channel and channel_id and op.channel_id != channel_id)}
             op_ids = list(openings)
             moves = await tx.moves_since(op_ids, since)
             active = await tx.active_applications(op_ids)
@@ -219,6 +223,15 @@ class Digests:
             digest.waiting += len(d.waiting)
             digest.names = digest.names or names
         return digest
+
+    async def may_preview(self, user: str, channel_id: str, typed_in: str | None) -> None:
+        """A digest shows what its channel may see, so previewing another channel's is for its
+        members and admins (a private channel's digest names candidates)."""
+        if channel_id == typed_in or self.hiring.policy.is_admin(user):
+            return
+        membership = self.hiring.membership
+        if membership is None or not await membership.is_member(channel_id, user):
+            raise Forbidden("preview_members_only", channel=channel_id)
 
     async def for_channel(self, channel_id: str, private_channel: bool) -> Digest:
         """What this channel's digest would say now (its subscription's scope, if any)."""

@@ -21,6 +21,7 @@ from .clock import Clock, utcnow
 from .errors import BadInput, Forbidden, InvalidMove, NotFound
 from .model import ROLES, Application, Member, Opening
 from .policy import MANAGING_ROLES, Policy
+from .ports import Membership
 from .storage import Store, Tx
 
 MAX_NAME = 120
@@ -31,11 +32,13 @@ class Hiring:
     """Domain service over a :class:`Store`. ``clock`` is injectable so tests control time."""
 
     def __init__(self, store: Store, admins: Set[str] = frozenset(), clock: Clock = utcnow,
-                 changes: Changes | None = None) -> None:
+                 changes: Changes | None = None, membership: Membership | None = None) -> None:
         self.store = store
         self.policy = Policy(admins)
         self.clock = clock
         self.changes = changes or Changes()
+        #: Slack's channel membership; without it only the team and admins see confidential openings.
+        self.membership = membership
 
     @property
     def admins(self) -> frozenset[str]:
@@ -76,9 +79,22 @@ class Hiring:
         return self.policy.can_see_candidates(op, user)
 
     # ------------------------------------------------------------------ openings
-    async def opening(self, opening_id: int) -> Opening:
+    async def opening(self, opening_id: int, user: str | None = None) -> Opening:
+        """The opening; when ``user`` is given, only if they may see it (else NotFound, as for an
+        id that does not exist, so a confidential opening's existence does not leak)."""
         async with self.store.transaction() as tx:
-            return await self.load_opening(tx, opening_id)
+            op = await self.load_opening(tx, opening_id)
+        if user is not None and not await self.sees(op, user):
+            raise NotFound("no_opening", ref=op.ref)
+        return op
+
+    async def sees(self, op: Opening, user: str) -> bool:
+        """May ``user`` see this opening at all? (Asks Slack only for confidential ones.)"""
+        if self.policy.sees_opening_without_asking(op, user):
+            return True
+        if self.membership is None or not op.channel_id:
+            return False
+        return await self.membership.is_member(op.channel_id, user)
 
     async def list_openings(self, user: str, scope: str = "open") -> list[Opening]:
         if scope not in {"open", "mine", "all", "closed"}:
@@ -86,7 +102,8 @@ class Hiring:
         async with self.store.transaction() as tx:
             rows = await tx.list_openings(status=None if scope in {"all", "mine"} else scope,
                                           member=user if scope == "mine" else None)
-            return await self.with_teams(tx, rows)
+            found = await self.with_teams(tx, rows)
+        return [op for op in found if await self.sees(op, user)]
 
     @staticmethod
     async def with_teams(tx: Tx, rows: list[dict[str, Any]], counts: bool = True) -> list[Opening]:
@@ -175,6 +192,7 @@ class Hiring:
             raise BadInput("name_too_long", length=len(name), limit=MAX_NAME)
         if email and not _EMAIL.match(email):
             raise BadInput("bad_email", email=email)
+        await self.opening(opening_id, user)  # a confidential opening takes referrals from those who see it
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             if op.status != "open":
@@ -204,9 +222,9 @@ class Hiring:
                         out.append((other, Application.from_row(row)))
             return out
 
-    async def referable(self, opening_id: int) -> Opening:
-        """The opening, if it takes candidates (anyone may refer one to an open opening)."""
-        op = await self.opening(opening_id)
+    async def referable(self, opening_id: int, user: str) -> Opening:
+        """The opening, if it takes candidates (anyone who sees an open opening may refer one)."""
+        op = await self.opening(opening_id, user)
         if op.status != "open":
             raise BadInput("opening_closed", ref=op.ref, status=op.status)
         return op

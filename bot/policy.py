@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from .errors import Forbidden
+from .errors import Forbidden, NotFound
 from .model import Opening
 
 #: Roles that may change an opening and move its candidates.
@@ -35,6 +35,12 @@ class Policy:
                 return m.role
         return None
 
+    def sees_opening_without_asking(self, op: Opening, user: str) -> bool:
+        """An opening in a public channel is public; a confidential one (its card is in a private
+        channel) is seen by its hiring team and admins — and by that channel's members, which only
+        Slack can tell (:class:`bot.ports.Membership`), so the caller asks when this is False."""
+        return not op.private_channel or self.role_of(op, user) is not None
+
     def can_see_candidates(self, op: Opening, user: str) -> bool:
         """Candidate names, e-mails and notes: the hiring team and admins only."""
         return self.role_of(op, user) is not None
@@ -45,6 +51,8 @@ class Policy:
     def require_team(self, op: Opening, user: str) -> str:
         role = self.role_of(op, user)
         if role is None:
+            if op.private_channel:  # confidential: outsiders must not learn that it exists
+                raise NotFound("no_opening", ref=op.ref)
             raise Forbidden("not_on_team", ref=op.ref, manager=op.manager)
         return role
 

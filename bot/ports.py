@@ -43,6 +43,13 @@ class Channels(Protocol):
         ...
 
 
+class Membership(Protocol):
+    """Who is in a channel (Slack's conversations.members): a private channel's members may see
+    the openings whose cards live there, as they see the cards themselves."""
+
+    async def is_member(self, channel_id: str, user: str) -> bool: ...
+
+
 class Directory(Protocol):
     """What the domain asks about a person: their time zone (None when unknown)."""
 

@@ -68,6 +68,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     # by Publishing) and the scheduler's wake-ups.
     services.hiring.changes.on_schedule_changed(scheduler.rearm)
     cards = SlackCards(app.client, services.renderer)
+    services.hiring.membership = cards
     publishing = Publishing(services.hiring, cards, cards)
     ctx = AppContext(config=config, hiring=services.hiring, publishing=publishing, renderer=services.renderer,
                      followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler,

@@ -37,6 +37,8 @@ class FakeSlack:
         self.private_channels: set[str] = set()
         #: channels hirebot has not been invited to
         self.not_member: set[str] = set()
+        #: channel → user ids (conversations.members); a channel not listed has no known members.
+        self.channel_members: dict[str, set[str]] = {}
         self.user_tz: dict[str, str] = {}
         self.rate_limit_next: dict[str, int] = {}
         #: method → errors to answer with, one per call (e.g. ["internal_error"]), then success.
@@ -168,6 +170,10 @@ class FakeSlack:
         private = cid in self.private_channels or cid.startswith("G")
         return {"channel": {"id": cid, "is_private": private, "is_im": cid.startswith("D"),
                             "is_member": cid not in self.not_member}}
+
+    def m_conversations_members(self, a: dict[str, Any]) -> dict[str, Any]:
+        return {"members": sorted(self.channel_members.get(str(a.get("channel")), set())),
+                "response_metadata": {"next_cursor": ""}}
 
     def m_users_info(self, a: dict[str, Any]) -> dict[str, Any]:
         uid = str(a.get("user"))

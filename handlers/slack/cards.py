@@ -6,6 +6,7 @@ A card holds an opening and its stage counts, never a candidate, so it may go to
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -18,6 +19,8 @@ from bot.ports import PostedCard
 from handlers.slack.render import Renderer
 
 log = logging.getLogger("hirebot.cards")
+#: How long a channel's member list is trusted (joins and leaves are rare, lists can be long).
+MEMBERS_TTL = 60.0
 
 
 def is_private(channel_info: dict[str, Any]) -> bool:
@@ -29,6 +32,7 @@ class SlackCards:
     def __init__(self, client: AsyncWebClient, renderer: Renderer) -> None:
         self.client = client
         self.renderer = renderer
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
 
     def blocks(self, op: Opening) -> list[dict[str, Any]]:
         return self.renderer.blocks("card.j2", op=op, stages=stages.STAGES)
@@ -71,3 +75,25 @@ class SlackCards:
 
     async def is_private(self, channel_id: str) -> bool:
         return is_private(await self.channel_info(channel_id))
+
+    async def is_member(self, channel_id: str, user: str) -> bool:
+        """conversations.members, paged and cached briefly (a list is a burst of Slack calls
+        otherwise). Unknown (Slack refuses, hirebot is not in the channel) means no."""
+        now = time.monotonic()
+        cached = self._members.get(channel_id)
+        if cached is None or now - cached[0] > MEMBERS_TTL:
+            members: set[str] = set()
+            cursor = None
+            try:
+                while True:
+                    resp = await self.client.conversations_members(channel=channel_id, limit=1000,
+                                                                   **({"cursor": cursor} if cursor else {}))
+                    members.update(str(m) for m in resp.get("members") or [])
+                    cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                    if not cursor:
+                        break
+            except SlackApiError as exc:
+                log.info("no member list for %s: %s", channel_id, exc.response.get("error"))
+            cached = (now, frozenset(members))
+            self._members[channel_id] = cached
+        return user in cached[1]

@@ -41,11 +41,11 @@ MAX_FIELD = 2000
 #: Every template hirebot renders. Start-up refuses to run when one is missing (a broken
 #: install, or an override folder that deleted one), instead of failing on a user's first click.
 REQUIRED_TEMPLATES = (
-    "_macros.j2", "card.j2", "digest.j2", "edit_modal.j2", "error.j2", "export.j2", "forget_confirm.j2", "help.j2",
-    "history.j2", "home.j2", "info.j2", "notify.j2", "nudge.j2", "opening.j2", "openings.j2", "parsed.j2", "pipeline.j2",
-    "post_modal.j2", "preview.j2", "refer_modal.j2", "reminder_dm.j2", "reminders.j2", "sla.j2",
-    "replies/card_text.j2", "replies/errors.j2", "replies/help_topics.j2", "replies/messages.j2",
-    "replies/more.j2",
+    "_macros.j2", "card.j2", "digest.j2", "edit_modal.j2", "error.j2", "export.j2", "forget_confirm.j2",
+    "help.j2", "history.j2", "home.j2", "info.j2", "notify.j2", "nudge.j2", "opening.j2", "openings.j2",
+    "parsed.j2", "pipeline.j2", "post_modal.j2", "preview.j2", "refer_modal.j2", "reminder_dm.j2",
+    "reminders.j2", "sla.j2", "replies/card_text.j2", "replies/errors.j2", "replies/help_topics.j2",
+    "replies/messages.j2", "replies/more.j2",
 )
 
 

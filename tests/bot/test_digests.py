@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.digests import Subscription
-from bot.errors import BadInput, NotFound
+from bot.errors import BadInput, Forbidden, NotFound
 from bot.worktime import zone
 
 from .conftest import Clock, World, make_world
@@ -65,7 +65,9 @@ def test_subscription_times_in_its_zone() -> None:
 
 
 async def test_subscribe_parsing(world: World) -> None:
-    sub = await world.digests.subscribe("UMGR", "CJOBS", False, ["fri", "16:30", "Europe/Berlin", "all"])
+    with pytest.raises(Forbidden):  # every opening's counts into one channel: admins only
+        await world.digests.subscribe("UMGR", "CJOBS", False, ["all"])
+    sub = await world.digests.subscribe("UADMIN", "CJOBS", False, ["fri", "16:30", "Europe/Berlin", "all"])
     assert (sub.weekday, f"{sub.at:%H:%M}", sub.tz, sub.scope) == (4, "16:30", "Europe/Berlin", "all")
     sub = await world.digests.subscribe("UMGR", "CJOBS", False, [])
     assert (sub.weekday, f"{sub.at:%H:%M}", sub.tz, sub.scope) == (0, "09:00", "UTC", "channel")

@@ -69,7 +69,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         await ack()
 
         async def work(user: str, channel: str | None) -> None:
-            op = await ctx.hiring.referable(_int(action.get("value")) or 0)
+            op = await ctx.hiring.referable(_int(action.get("value")) or 0, user)
             await client.views_open(trigger_id=body["trigger_id"], view=ctx.renderer.view("refer_modal.j2", op=op))
 
         await guarded(body, client, None, work)
@@ -79,7 +79,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         await ack()
 
         async def work(user: str, channel: str | None) -> None:
-            op = await ctx.hiring.opening(_int(action.get("value")) or 0)
+            op = await ctx.hiring.opening(_int(action.get("value")) or 0, user)
             await ctx.info(client=client, user=user, channel=channel, respond=None, code="discuss", params={"op": op})
 
         await guarded(body, client, None, work)

@@ -1,4 +1,4 @@
-"""The ``/hiring`` slash command: ack at once, then route to a subcommand.
+"""The ``/hiring`` slash command: record it, ack at once, then route to a subcommand.
 
 Every error a user can cause becomes an ephemeral message that says what to type instead;
 anything unexpected is logged with its traceback and shown as a short apology, never a trace.
@@ -13,7 +13,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HiringError
-from handlers.slack.replies import AppContext
+from bot.inbox import InboxItem
+from handlers.listeners.inbox import durable
+from handlers.slack.replies import AppContext, Respond
 
 from . import args, candidates, followups, openings, posting
 from .base import Command, Sub
@@ -59,16 +61,34 @@ _LIST = [
 SUBS: dict[str, Sub] = {s.name: s for s in _LIST}
 
 
+#: Subcommands a restart simply runs again instead of claiming them: they only read, or write
+#: scratch (a draft) or an audit line, so a second run is harmless and a first reply is what counts.
+RERUN = frozenset({"help", "parse", "openings", "show", "pipeline", "history", "reminders", "discuss", "export",
+                   "post"})
+
+
+def claims(text: str) -> bool:
+    """Whether ``/hiring <text>`` is processed under the inbox's claim (see bot/inbox.py)."""
+    return args.split_first(text)[0] not in RERUN
+
+
 def register(app: AsyncApp, ctx: AppContext) -> None:
+    inbox = durable(ctx)
+
+    async def run(item: InboxItem, client: AsyncWebClient, respond: Respond | None) -> None:
+        r = item.received
+        name, rest = args.split_first(r.text)
+        cmd = Command(ctx=ctx, client=client, user=r.user_id, channel=r.channel_id, respond=respond, rest=rest,
+                      trigger_id=r.trigger_id)
+        await dispatch(cmd, name)
+
+    inbox.command, inbox.command_claims = run, claims
+
     @app.command("/hiring")
     async def hiring_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                              respond: AsyncRespond) -> None:
-        await ack()
-        name, rest = args.split_first(body.get("text", ""))
-        cmd = Command(ctx=ctx, client=client, user=body.get("user_id", ""), channel=body.get("channel_id"),
-                      respond=respond if body.get("response_url") else None, rest=rest,
-                      trigger_id=body.get("trigger_id"))
-        await dispatch(cmd, name)
+        # Recorded before the ack (acknowledged means kept), processed after it.
+        await inbox.command_ack(ack, body, client, respond if body.get("response_url") else None)
 
 
 async def dispatch(cmd: Command, name: str) -> None:

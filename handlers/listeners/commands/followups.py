@@ -91,6 +91,7 @@ async def digest(cmd: Command) -> None:
         await ctx.digests.unsubscribe(cmd.user, channel)
         await cmd.info("digest_unsubscribed", channel=channel)
     elif action == "preview":
+        await ctx.digests.may_preview(cmd.user, channel, cmd.channel)
         private = await ctx.cards.is_private(channel)
         current = await ctx.digests.subscription(channel)
         result = await ctx.digests.for_channel(channel, private)

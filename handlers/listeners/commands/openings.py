@@ -25,7 +25,7 @@ async def openings(cmd: Command) -> None:
 
 async def show(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
-    op = await cmd.ctx.hiring.opening(need_op(toks[0] if toks else None, "show OP-12"))
+    op = await cmd.ctx.hiring.opening(need_op(toks[0] if toks else None, "show OP-12"), cmd.user)
     await cmd.reply("opening.j2", text=f"{op.ref} {op.title}", op=op, stages=stages.STAGES,
                     can_see=cmd.ctx.hiring.can_see_candidates(op, cmd.user))
 
@@ -51,7 +51,7 @@ async def team(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     n = need_op(toks[0] if toks else None, TEAM_USAGE)
     if len(toks) == 1:
-        await cmd.info("team", op=await cmd.ctx.hiring.opening(n))
+        await cmd.info("team", op=await cmd.ctx.hiring.opening(n, cmd.user))
         return
     action = toks[1].lower() if len(toks) > 1 else ""
     target = args.user_id(toks[2]) if len(toks) > 2 else None
@@ -68,7 +68,7 @@ async def team(cmd: Command) -> None:
 
 async def discuss(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
-    op = await cmd.ctx.hiring.opening(need_op(toks[0] if toks else None, "discuss OP-12"))
+    op = await cmd.ctx.hiring.opening(need_op(toks[0] if toks else None, "discuss OP-12"), cmd.user)
     if not op.posted:
         raise BadInput("no_thread", ref=op.ref)
     await cmd.info("discuss", op=op)

@@ -1,0 +1,192 @@
+"""Acknowledged means kept: the durable inbox of commands and button clicks.
+
+A listener records what it received *before* it acknowledges Slack (one INSERT in its own short
+transaction), then acknowledges, then processes. Three moments are durable:
+
+- **received**: the row exists. An exact replay of the same signed request (same trigger id and
+  response URL; Slack gives every invocation fresh ones) finds it and is acknowledged and ignored.
+- **applied**: set by the storage layer in the *same* transaction as the command's own write
+  (:meth:`bot.storage.Store.claiming`), so no crash can leave the effect without the mark, nor
+  the mark without the effect: a restart never applies a command twice, and never skips one.
+- **answered**: set once the reply went out. Read-only commands just get this one.
+
+On start-up :meth:`Inbox.resume` finishes what a crash interrupted: a row not applied is processed
+again; a row applied but not answered gets a reply saying it was done. Replies to rows older than
+:data:`REPLY_WINDOW` (Slack's response URLs last 30 minutes) are sent another way by the caller
+(a DM); rows older than :data:`KEEP` are marked expired with a log line instead. Answered rows are
+pruned after :data:`KEEP`.
+
+The reply after a crash is at-least-once: a crash after the reply left but before ``answered`` was
+committed sends it again on restart. The effect is exactly-once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import Clock, utcnow
+from .storage import Store
+
+log = logging.getLogger("hirebot.inbox")
+
+#: How long a reply can still go to the command's response URL (Slack: 30 minutes).
+REPLY_WINDOW = timedelta(minutes=30)
+#: Answered rows are kept this long (replays are refused while their row exists); unanswered
+#: rows older than this are not resumed any more.
+KEEP = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What a command or click carries, in plain values (no Slack types)."""
+
+    kind: str  # "command" or "action"
+    user_id: str
+    channel_id: str | None
+    text: str = ""
+    response_url: str | None = None
+    trigger_id: str | None = None
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    payload: dict[str, Any] | None = None
+
+    def key(self) -> str | None:
+        """The request's identity for replay detection: Slack gives every invocation a fresh
+        trigger id and response URL, and a replay repeats them with the same content. Without
+        both (a modal, a test calling a listener directly) nothing is deduplicated."""
+        if not self.trigger_id or not self.response_url:
+            return None
+        ident = [self.kind, self.trigger_id, self.response_url, self.user_id, self.channel_id, self.team_id,
+                 self.enterprise_id, self.text, self.payload]
+        return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    received: Received
+    received_at: datetime
+    applied_at: datetime | None = None
+    answered_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> InboxItem:
+        def when(v: Any) -> datetime | None:
+            return datetime.fromisoformat(str(v)) if v else None
+
+        received = Received(kind=row["kind"], user_id=row["user_id"], channel_id=row["channel_id"],
+                            text=row["text"] or "", response_url=row["response_url"], trigger_id=row["trigger_id"],
+                            team_id=row["team_id"], enterprise_id=row["enterprise_id"],
+                            payload=json.loads(row["payload"]) if row["payload"] else None)
+        at = when(row["received_at"])
+        assert at is not None
+        return cls(row["id"], received, at, when(row["applied_at"]), when(row["answered_at"]))
+
+
+#: Process an item again (``fresh``: its response URL still works).
+Process = Callable[[InboxItem, bool], Awaitable[None]]
+#: Tell the user an applied item was done (``fresh`` as above).
+Confirm = Callable[[InboxItem, bool], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Resumed:
+    """What a start-up resume did, for the log and the tests."""
+
+    reprocessed: list[int] = field(default_factory=list)
+    confirmed: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    pruned: int = 0
+
+
+class Inbox:
+    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def record(self, received: Received) -> InboxItem | None:
+        """Write the command down (one INSERT, its own transaction); None for an exact replay."""
+        now = self.clock()
+        r = received
+        async with self.store.transaction() as tx:
+            inbox_id = await tx.record_inbox(r.kind, r.key(), r.trigger_id, r.response_url, r.user_id, r.channel_id,
+                                             r.team_id, r.enterprise_id, r.text, r.payload, now)
+        if inbox_id is None:
+            log.info("ignored an exact replay of %s (trigger %s)", r.kind, r.trigger_id)
+            return None
+        return InboxItem(inbox_id, received, now)
+
+    @contextmanager
+    def applying(self, item: InboxItem) -> Iterator[None]:
+        """The block's first write transaction marks ``item`` applied, atomically with it."""
+        with self.store.claiming(item.id, self.clock):
+            yield
+
+    async def handle(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
+        """Run ``work`` (the command and its reply), then mark the item answered. ``claim=False``
+        for commands whose repetition is harmless (reads, scratch drafts): a restart re-runs them."""
+        if claim:
+            with self.applying(item):
+                await work()
+        else:
+            await work()
+        await self.answered(item.id, "replied")
+
+    async def answered(self, inbox_id: int, outcome: str) -> None:
+        async with self.store.transaction() as tx:
+            await tx.mark_inbox_answered(inbox_id, outcome, self.clock())
+
+    async def item(self, inbox_id: int) -> InboxItem | None:
+        async with self.store.transaction() as tx:
+            row = await tx.inbox_item(inbox_id)
+        return InboxItem.from_row(row) if row else None
+
+    async def backlog(self) -> list[InboxItem]:
+        """Everything acknowledged and not answered. Take it *before* serving requests, so the
+        resume never touches a command the new process is handling live."""
+        async with self.store.transaction() as tx:
+            return [InboxItem.from_row(r) for r in await tx.unanswered_inbox()]
+
+    async def resume(self, backlog: list[InboxItem], process: Process, confirm: Confirm,
+                     claims: Callable[[InboxItem], bool] = lambda item: True) -> Resumed:
+        """Finish what a crash interrupted, oldest first; prune old answered rows. ``claims``
+        says whether an item's work is claimed (see :meth:`handle`)."""
+        done = Resumed()
+        now = self.clock()
+        for item in backlog:
+            age = now - item.received_at
+            fresh = age < REPLY_WINDOW
+            try:
+                if age >= KEEP:
+                    log.warning("inbox %d (%s from %s) is %s old: marked expired, not resumed", item.id,
+                                item.received.kind, item.received.user_id, age)
+                    await self.answered(item.id, "expired")
+                    done.expired.append(item.id)
+                elif item.applied_at is not None:
+                    await confirm(item, fresh)
+                    await self.answered(item.id, "confirmed")
+                    done.confirmed.append(item.id)
+                else:
+                    await self.handle(item, functools.partial(process, item, fresh), claim=claims(item))
+                    done.reprocessed.append(item.id)
+            except Exception:  # left unanswered: the next start tries again
+                log.exception("could not resume inbox %d", item.id)
+                done.failed.append(item.id)
+        done.pruned = await self.prune()
+        if backlog or done.pruned:
+            log.info("inbox resumed: %d processed again, %d confirmed, %d expired, %d failed, %d pruned",
+                     len(done.reprocessed), len(done.confirmed), len(done.expired), len(done.failed), done.pruned)
+        return done
+
+    async def prune(self) -> int:
+        async with self.store.transaction() as tx:
+            return await tx.prune_inbox(self.clock() - KEEP)

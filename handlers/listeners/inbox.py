@@ -1,0 +1,148 @@
+"""The Slack side of the durable inbox (``bot/inbox.py``): record before ``ack()``, resume at start.
+
+A listener that changes data does, in order: record the request (one INSERT), ``ack()``, then
+process it under the inbox's claim, so its first write marks the row applied atomically, and mark
+it answered after the reply. An exact replay is acknowledged and answered with nothing: the first
+copy's reply goes (or went) to the very same response URL, so a second message would only be noise
+for the user, and it would tell a replaying attacker something.
+
+After a restart :meth:`Durable.resume` re-runs what was not applied (through the same code the
+listener uses) and confirms what was applied but not answered, with ``inbox_done`` from
+``templates/replies/messages.j2``. A reply goes to the response URL while it is valid (30 minutes),
+else as a DM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from slack_bolt.async_app import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.hiring import Hiring
+from bot.inbox import Inbox, InboxItem, Received, Resumed
+from handlers.slack.replies import AppContext, Respond, who
+
+log = logging.getLogger("hirebot.inbox")
+
+#: Re-runs a recorded command: (item, client, respond or None).
+CommandRun = Callable[[InboxItem, AsyncWebClient, Respond | None], Awaitable[None]]
+#: Re-runs a recorded button: (body, action, client, respond or None), as the listener would.
+ActionRun = Callable[[dict[str, Any], dict[str, Any], AsyncWebClient, Respond | None], Awaitable[None]]
+
+
+def received_command(body: dict[str, Any]) -> Received:
+    return Received(kind="command", user_id=str(body.get("user_id") or ""), channel_id=body.get("channel_id"),
+                    text=str(body.get("text") or ""), response_url=body.get("response_url"),
+                    trigger_id=body.get("trigger_id"), team_id=body.get("team_id"),
+                    enterprise_id=body.get("enterprise_id"))
+
+
+def received_action(body: dict[str, Any], action: dict[str, Any], name: str) -> Received:
+    """A button (``name``: its durable runner): the parts of its payload a re-run needs (who,
+    where, which action), not the message it sits in."""
+    user, channel = who(body)
+    kept = {k: body[k] for k in ("type", "user", "channel", "container", "trigger_id", "response_url") if k in body}
+    return Received(kind="action", user_id=user, channel_id=channel, text=name,
+                    response_url=body.get("response_url"), trigger_id=body.get("trigger_id"),
+                    team_id=(body.get("team") or {}).get("id"), enterprise_id=(body.get("enterprise") or {}).get("id"),
+                    payload={"body": kept, "action": action})
+
+
+class Durable:
+    """One app's inbox, and the runners a resume needs (registered by the listener modules)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.inbox = Inbox(ctx.hiring.store, clock=ctx.hiring.clock)
+        self.command: CommandRun | None = None
+        self.command_claims: Callable[[str], bool] = lambda text: True
+        self.actions: dict[str, ActionRun] = {}
+
+    # ------------------------------------------------------------------ the ack path
+    async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
+                          respond: Respond | None) -> None:
+        """Record, ack, process: the whole life of a ``/hiring`` request."""
+        item = await self.inbox.record(received_command(body))
+        await ack()
+        if item is None or self.command is None:
+            return
+        run = self.command
+        await self.inbox.handle(item, lambda: run(item, client, respond),
+                                claim=self.command_claims(item.received.text))
+
+    def action(self, name: str, run: ActionRun) -> ActionRun:
+        """Make button ``name`` durable: ``run`` is what its listener does after the ack, and what
+        a resume calls again."""
+        self.actions[name] = run
+        return run
+
+    async def action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                         client: AsyncWebClient, respond: Respond | None) -> None:
+        """Record, ack, process a button registered with :meth:`action`."""
+        run = self.actions[name]
+        item = await self.inbox.record(received_action(body, action, name))
+        await ack()
+        if item is None:
+            return
+        await self.inbox.handle(item, lambda: run(body, action, client, respond))
+
+    # ------------------------------------------------------------------ after a restart
+    async def backlog(self) -> Callable[[AsyncWebClient], Awaitable[Resumed]]:
+        """Take the backlog now (before serving); the returned function resumes it (after)."""
+        items = await self.inbox.backlog()
+
+        async def resume(client: AsyncWebClient) -> Resumed:
+            return await self.inbox.resume(items, lambda item, fresh: self._process(item, fresh, client),
+                                           lambda item, fresh: self._confirm(item, fresh, client),
+                                           claims=self._claims)
+        return resume
+
+    def _claims(self, item: InboxItem) -> bool:
+        return item.received.kind != "command" or self.command_claims(item.received.text)
+
+    def _respond(self, item: InboxItem, fresh: bool, client: AsyncWebClient) -> Respond:
+        """The response URL while it is valid, else a DM to the user."""
+        if fresh and item.received.response_url:
+            return AsyncRespond(response_url=item.received.response_url)
+        ctx, user = self.ctx, item.received.user_id
+
+        async def by_dm(**kw: Any) -> None:
+            if kw.get("delete_original"):
+                return
+            await ctx.dm(client=client, user=user, text=str(kw.get("text") or ""), blocks=kw.get("blocks") or [])
+        return by_dm
+
+    async def _process(self, item: InboxItem, fresh: bool, client: AsyncWebClient) -> None:
+        respond = self._respond(item, fresh, client)
+        if item.received.kind == "command":
+            if self.command is None:
+                raise RuntimeError("no /hiring runner registered")
+            await self.command(item, client, respond)
+            return
+        payload = item.received.payload or {}
+        run = self.actions.get(item.received.text)
+        if run is None:
+            raise RuntimeError(f"no runner for action {item.received.text!r}")
+        await run(dict(payload.get("body") or {}), dict(payload.get("action") or {}), client, respond)
+
+    async def _confirm(self, item: InboxItem, fresh: bool, client: AsyncWebClient) -> None:
+        r = item.received
+        params = {"command": r.text} if r.kind == "command" else {"action": r.text}
+        await self.ctx.info(client=client, user=r.user_id, channel=None, respond=self._respond(item, fresh, client),
+                            code="inbox_done", params=params)
+
+
+_DURABLE: WeakKeyDictionary[Hiring, Durable] = WeakKeyDictionary()
+
+
+def durable(ctx: AppContext) -> Durable:
+    """The app's one :class:`Durable` (keyed by its domain, as the context has no room for it)."""
+    found = _DURABLE.get(ctx.hiring)
+    if found is None or found.ctx is not ctx:
+        found = _DURABLE[ctx.hiring] = Durable(ctx)
+    return found
