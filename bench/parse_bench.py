@@ -46,11 +46,11 @@ def cold_parse(text: str) -> object:
     return parse_posting(text)
 
 
-def timed(fn, items: list[str]) -> float:
-    start = time.perf_counter()
+def timed(fn, items: list[str], clock=time.perf_counter) -> float:
+    start = clock()
     for item in items:
         fn(item)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 #: Inputs that once made the parser backtrack for seconds or forever, each scaled to ~60 KB.
@@ -84,11 +84,14 @@ def main() -> None:
     timed(cold_parse, items[:50])  # compile the regexes
     base = timed(split_lines, items)
     full = timed(cold_parse, items)
+    # CPU time of this process: on a shared, loaded machine wall time mostly measures the neighbours.
+    cpu = timed(cold_parse, items, time.process_time)
     big = "Requirements:\n- 3+ years of Python\n" + "lorem ipsum dolor sit amet " * 80_000
     big_s = timed(cold_parse, [big])
     print(f"postings:             {len(items)} x ~4 KB")
     print(f"baseline (read only): {len(items) / base:,.0f} postings/s")
     print(f"parse_posting:        {len(items) / full:,.0f} postings/s  (goal >= 200)")
+    print(f"parse_posting (CPU):  {len(items) / cpu:,.0f} postings/s  (process time, robust to a loaded machine)")
     print(f"ratio parse/baseline: {full / base:.1f}x the cost of reading the text")
     print(f"one 2 MB paste:       {big_s * 1000:.0f} ms  (goal < 1000)")
     name, worst = worst_adversarial()
