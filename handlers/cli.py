@@ -114,12 +114,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         from handlers import ops
         from handlers.app import build_app, open_services
+        from handlers.listeners.inbox import durable
         from handlers.transports import serve_http, serve_socket_mode
 
         services = await open_services(config)
         store = services.store
         app, ctx = build_app(config, services)
         await ctx.scheduler.start()  # rebuilds every scheduled job from the database, catching up
+        # Commands acknowledged before a crash but not answered: taken before serving, finished after.
+        resume_inbox = await durable(ctx).backlog()
         # SIGTERM (systemctl stop, docker stop) and SIGINT end the wait below, so the finally runs:
         # the scheduler finishes a run in progress and the database is closed cleanly.
         stopping = asyncio.Event()
@@ -133,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             # HTTP mode serves Slack and the operations endpoints; Socket Mode serves the operations
             # endpoints only (/healthz for the container's HEALTHCHECK, /readyz, /metrics).
             runner = await serve_http(app, store, config.port, slack=not args.socket)
+            await resume_inbox(app.client)
             if args.socket:
                 socket_mode = asyncio.create_task(serve_socket_mode(app, config.app_token))
                 await asyncio.wait([socket_mode, asyncio.create_task(stopping.wait())],
