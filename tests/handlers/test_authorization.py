@@ -79,7 +79,8 @@ async def world(bot: Bot) -> World:
         bot.slack.channel_members[channel] = {"UCHAN", "UINT", "UREC", "UMANAGER"}
     ops = {}
     for privacy, title in TITLES.items():
-        draft, _ = await bot.ctx.publishing.create_draft("UMANAGER", CHANNELS[privacy], f"{title}\n\nRequirements:\n- x")
+        posting = f"{title}\n\nRequirements:\n- x"
+        draft, _ = await bot.ctx.publishing.create_draft("UMANAGER", CHANNELS[privacy], posting)
         await bot.ctx.publishing.edit_draft(draft, "UMANAGER", {"title": title}, None)
         op = await bot.ctx.publishing.publish(draft, "UMANAGER")
         await bot.hiring.team_add(op.id, "UMANAGER", "UINT", "interviewer")
@@ -98,16 +99,16 @@ def leaks(text: str, role: str, privacy: str) -> list[str]:
     return found
 
 
-async def first_answer(bot: Bot, after: int, timeout: float = 5.0) -> Call:
+async def first_answer(bot: Bot, after: int) -> Call:
     """The first reply to a click: a modal, an in-place update, or an ephemeral message."""
     kinds = {"views.open", "response_url", "chat.postEphemeral"}
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + 5.0
     while True:
         for call in bot.slack.calls[after:]:
             if call.method in kinds:
                 return call
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"no answer within {timeout}s")
+            raise AssertionError("no answer within 5 s")
         bot.slack.changed.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(bot.slack.changed.wait(), timeout=0.05)
