@@ -119,8 +119,13 @@ def parse_rows() -> list[Row]:
     out = script("parse_bench.py")
     base = num(r"baseline \(read only\):\s+([\d,.]+)", out)
     full = num(r"parse_posting:\s+([\d,.]+)", out)
-    return [("parser, postings/s (~4 KB)", f"{full:,.0f}", f"{base:,.0f} (read only)", f"{full / base:.3f}",
-             "≥ 200/s", ok(full >= 200))]
+    rows: list[Row] = [("parser, postings/s (~4 KB)", f"{full:,.0f}", f"{base:,.0f} (read only)", f"{full / base:.3f}",
+                        "≥ 200/s", ok(full >= 200))]
+    cpu = re.search(r"parse_posting \(CPU\):\s+([\d,.]+)", out)
+    if cpu:
+        c = float(cpu.group(1).replace(",", ""))
+        rows.append(("parser, postings/s of CPU time", f"{c:,.0f}", "", "", "≥ 200/s", ok(c >= 200)))
+    return rows
 
 
 def reminder_rows(quick: bool) -> list[Row]:
