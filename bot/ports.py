@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .model import Opening
+from .parsing import ParsedPosting
 
 if TYPE_CHECKING:
     from .digests import Digest, DueDigest
@@ -41,6 +42,12 @@ class Channels(Protocol):
     async def is_private(self, channel_id: str) -> bool:
         """Private channel, DM or group DM: places where only invited people read."""
         ...
+
+
+class Parser(Protocol):
+    """Turns a paste into a posting; the production one parses in worker processes with a time limit."""
+
+    async def parse(self, text: str) -> ParsedPosting: ...
 
 
 class Membership(Protocol):

@@ -25,8 +25,9 @@ from . import ids
 from .errors import BadInput, DeliveryFailed, NotFound
 from .hiring import Hiring
 from .model import Opening
-from .parsing import ParsedPosting, parse_posting
-from .ports import Cards, Channels
+from .parser_pool import InlineParser
+from .parsing import ParsedPosting
+from .ports import Cards, Channels, Parser
 
 log = logging.getLogger("hirebot.publishing")
 
@@ -43,19 +44,20 @@ class PublishFailed(BadInput):
 
 
 class Publishing:
-    def __init__(self, hiring: Hiring, cards: Cards, channels: Channels) -> None:
+    def __init__(self, hiring: Hiring, cards: Cards, channels: Channels, parser: Parser | None = None) -> None:
         self.hiring = hiring
         self.store = hiring.store
         self.cards = cards
         self.channels = channels
+        self.parser = parser or InlineParser()
         hiring.changes.on_opening_changed(self.refresh)
 
-    @staticmethod
-    def parse(text: str) -> ParsedPosting:
-        return parse_posting(text)
+    async def parse(self, text: str) -> ParsedPosting:
+        """What hirebot reads in a paste (``/hiring parse``): nothing is saved."""
+        return await self.parser.parse(text)
 
     async def create_draft(self, user: str, channel_id: str | None, text: str) -> tuple[int, ParsedPosting]:
-        parsed = parse_posting(text)
+        parsed = await self.parser.parse(text)
         async with self.store.transaction() as tx:
             draft_id = await tx.insert_draft(user, channel_id, parsed.to_dict(), self.hiring.clock())
         return draft_id, parsed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_bolt.async_app import AsyncApp
@@ -25,6 +25,8 @@ from bot.config import Config
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
+from bot.parser_pool import ParserPool
+from bot.ports import Parser
 from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
@@ -44,6 +46,8 @@ class Services:
     followups: Followups
     digests: Digests
     renderer: Renderer
+    #: Pastes are parsed in worker processes with a time limit, never on the event loop.
+    parser: Parser = field(default_factory=ParserPool.shared)
 
 
 def make_client(config: Config) -> AsyncWebClient:
@@ -69,7 +73,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     services.hiring.changes.on_schedule_changed(scheduler.rearm)
     cards = SlackCards(app.client, services.renderer)
     services.hiring.membership = cards
-    publishing = Publishing(services.hiring, cards, cards)
+    publishing = Publishing(services.hiring, cards, cards, services.parser)
     ctx = AppContext(config=config, hiring=services.hiring, publishing=publishing, renderer=services.renderer,
                      followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler,
                      cards=cards)

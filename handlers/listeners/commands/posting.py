@@ -10,7 +10,7 @@ from .base import Command
 async def parse(cmd: Command) -> None:
     if not cmd.rest.strip():
         raise BadInput("paste_missing", usage="parse <pasted posting>")
-    parsed = cmd.ctx.publishing.parse(cmd.rest)
+    parsed = await cmd.ctx.publishing.parse(cmd.rest)
     await cmd.reply("parsed.j2", text=parsed.title or "Parsed posting", p=parsed, footer=None)
 
 

@@ -1,0 +1,44 @@
+"""One user's paste never holds up another user's command: parsing runs in worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.parser_pool import ParserPool
+
+from .conftest import Bot, blocks_text
+
+PASTE = "Platform Engineer\n\nResponsibilities\n" + "• Keep the deploy pipeline green and fast for everyone\n" * 1200
+
+
+async def test_a_slow_paste_is_stopped_with_a_clear_reply_while_others_are_answered(bot: Bot) -> None:
+    slow = ParserPool(limit=0.001, workers=1)  # every paste "hangs"; the real limit is 2 s
+    bot.ctx.publishing.parser = slow
+    lag = 0.0
+
+    async def probe() -> None:  # the event loop must never stall while the paste is parsed
+        nonlocal lag
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            lag = max(lag, loop.time() - t - 0.01)
+
+    watcher = asyncio.create_task(probe())
+    try:
+        mark = bot.mark()
+        await bot.command("post " + PASTE, user="UPASTER")
+        helped = [bot.command("help", user=f"UOTHER{i}") for i in range(20)]
+        for response in await asyncio.gather(*helped):
+            assert response.status == 200
+        refused = await bot.slack.wait_for("response_url", lambda c: "too long" in blocks_text(c.args), after=mark)
+        assert "Paste only the posting" in blocks_text(refused.args)
+        after = mark
+        for _ in range(20):  # every other user got their help
+            call = await bot.slack.wait_for("response_url", lambda c: "/hiring commands" in blocks_text(c.args),
+                                            after=after)
+            after = bot.slack.calls.index(call) + 1
+    finally:
+        watcher.cancel()
+        slow.close()
+    assert lag < 0.5, f"the event loop stalled for {lag:.2f}s"
