@@ -142,7 +142,8 @@ class Inbox:
         await self.answered(item.id, "replied")
 
     async def answered(self, inbox_id: int, outcome: str) -> None:
-        async with self.store.transaction() as tx:
+        # Urgent: until this commits, a crash makes the restart reply a second time.
+        async with self.store.transaction(urgent=True) as tx:
             await tx.mark_inbox_answered(inbox_id, outcome, self.clock())
 
     async def item(self, inbox_id: int) -> InboxItem | None:

@@ -13,6 +13,7 @@ transactions on it, which for a team-sized workload is simpler and faster than a
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -677,13 +678,57 @@ class Claim:
 _CLAIM: ContextVar[Claim | None] = ContextVar("hirebot_inbox_claim", default=None)
 
 
+class _Turns:
+    """The transaction lock: first come, first served, except that ``urgent`` waiters (the
+    inbox's one-line bookkeeping) go before the queue. Under a burst of new requests, "this
+    reply went out" would otherwise wait behind every queued request, and a crash in that wait
+    sends the reply twice after the restart."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._normal: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @asynccontextmanager
+    async def turn(self, urgent: bool = False) -> AsyncIterator[None]:
+        if self._busy or self._urgent or self._normal:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._normal).append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._next()  # handed the turn, then cancelled: pass it on
+                else:
+                    queue = self._urgent if urgent else self._normal
+                    if waiter in queue:
+                        queue.remove(waiter)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._next()
+
+    def _next(self) -> None:
+        """Hand the turn to the next waiter (it stays busy), or free it."""
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._busy = False
+
+
 class Store:
     """Owns the connection; hands out transactions one at a time."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._lock = _Turns()
 
     async def open(self) -> Store:
         if self.path != ":memory:":
@@ -716,7 +761,7 @@ class Store:
         if version > len(MIGRATIONS):
             raise RuntimeError(f"database schema v{version} is newer than this hirebot (v{len(MIGRATIONS)})")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            async with self._lock:
+            async with self._lock.turn():
                 await self._db.execute("BEGIN IMMEDIATE")
                 try:
                     for statement in filter(str.strip, script.split(";")):
@@ -729,8 +774,8 @@ class Store:
         return len(MIGRATIONS)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One all-or-nothing unit of work.
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[Tx]:
+        """One all-or-nothing unit of work; ``urgent`` ones go before those waiting (see :class:`_Turns`).
 
         Under :meth:`claiming`, the first transaction that writes also marks the command's inbox
         row applied, just before its COMMIT: the command's effect and "applied" become durable
@@ -738,7 +783,7 @@ class Store:
         twice. A row already applied makes the transaction roll back (:class:`AlreadyApplied`)."""
         if self._db is None:
             raise RuntimeError("store is not open")
-        async with self._lock:
+        async with self._lock.turn(urgent):
             await self._db.execute("BEGIN IMMEDIATE")
             before = self._db.total_changes
             claim = _CLAIM.get()
