@@ -36,6 +36,10 @@ from .ports import Outbox
 log = logging.getLogger("hirebot.scheduler")
 
 
+#: Rounds one run makes while reminders keep falling due during it (then the wake-up takes over).
+MAX_ROUNDS = 5
+
+
 class Scheduler:
     def __init__(self, followups: Followups, digests: Digests, outbox: Outbox,
                  clock: Callable[[], datetime] | None = None, sweep_every: timedelta = timedelta(minutes=10)) -> None:
@@ -48,6 +52,8 @@ class Scheduler:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._lock = asyncio.Lock()
         self._stopped = False
+        self._waiting = False  # a run is queued behind the one in progress
+        self._runs: set[asyncio.Task[None]] = set()
         self.sent = {"reminders": 0, "nudges": 0, "digests": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -56,7 +62,7 @@ class Scheduler:
         self._stopped = False
         if not self.aps.running:
             self.aps.start()
-        self.aps.add_job(self.tick, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
+        self.aps.add_job(self._wake, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
                          replace_existing=True)
         await self.tick()
 
@@ -68,18 +74,39 @@ class Scheduler:
         async with self._lock:
             pass
 
+    async def _wake(self) -> None:
+        """What every APScheduler job runs: queue a run and return at once.
+
+        A job still running when it is re-armed for "now" is skipped by APScheduler (one instance
+        at a time) and its one-shot trigger is used up: a reminder set during a run would then
+        wait for the next sweep. Returning at once means no job is ever running when the next
+        one fires; the runs themselves are serialised by the lock, and one queued run is enough
+        to pick up everything that falls due meanwhile."""
+        if self._stopped or self._waiting:
+            return
+        self._waiting = True
+        run = asyncio.create_task(self.tick())
+        self._runs.add(run)
+        run.add_done_callback(self._runs.discard)
+
     async def tick(self) -> None:
         """Do everything due now, then re-arm the jobs from the database."""
         if self._stopped:
+            self._waiting = False
             return
         async with self._lock:
+            self._waiting = False
             if self._stopped:  # stop() came while this run waited for the lock
                 return
-            for part in (self._send_reminders, self._sweep, self._send_digests):
-                try:
-                    await part()
-                except Exception:
-                    log.exception("scheduled %s failed", part.__name__)
+            for _ in range(MAX_ROUNDS):
+                for part in (self._send_reminders, self._sweep, self._send_digests):
+                    try:
+                        await part()
+                    except Exception:
+                        log.exception("scheduled %s failed", part.__name__)
+                due = await self.followups.reminders.next_reminder_due()
+                if self._stopped or due is None or due > self.clock():
+                    break  # else: more fell due while this run worked; go again rather than wait
             await self.rearm()
 
     async def rearm(self) -> None:
@@ -90,7 +117,7 @@ class Scheduler:
         if due is None:
             self._remove("reminders")
         else:
-            self.aps.add_job(self.tick, DateTrigger(run_date=self._real(due)), id="reminders",
+            self.aps.add_job(self._wake, DateTrigger(run_date=self._real(due)), id="reminders",
                              replace_existing=True)
         now = self.clock()
         subs = await self.digests.subscriptions()
@@ -99,7 +126,7 @@ class Scheduler:
             if job.id.startswith("digest:") and job.id not in wanted:
                 job.remove()
         for s in subs:
-            self.aps.add_job(self.tick, DateTrigger(run_date=self._real(s.next_due(now))), id=f"digest:{s.channel_id}",
+            self.aps.add_job(self._wake, DateTrigger(run_date=self._real(s.next_due(now))), id=f"digest:{s.channel_id}",
                              replace_existing=True)
 
     def _real(self, due: datetime) -> datetime:
