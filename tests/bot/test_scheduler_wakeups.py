@@ -49,7 +49,7 @@ async def test_a_reminder_set_while_a_run_is_busy_is_sent_without_waiting_for_th
             b = await tx.insert_reminder("UB", op, None, None, "set during the run", due, due, real())
         await world.scheduler.rearm()  # what setting a reminder does (the schedule changed)
         deadline = asyncio.get_running_loop().time() + 5
-        while len(outbox.sent_at) < 2 and asyncio.get_running_loop().time() < deadline:
+        while len(outbox.sent_at) < 2 and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 - poll to a deadline
             await asyncio.sleep(0.05)
         assert [r for r, _ in outbox.sent_at] == [a, b]
         assert (outbox.sent_at[1][1] - due) < timedelta(seconds=3)
