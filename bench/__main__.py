@@ -47,8 +47,9 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         pass
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average {load} at start")
 
 
 def script(name: str, *args: str) -> str:
@@ -182,6 +183,7 @@ def main() -> int:
     ]
     rows: list[Row] = []
     started = time.monotonic()
+    where = machine()  # before the run: the load average is the neighbours', not ours
     for name, fn in sections:
         t = time.monotonic()
         try:
@@ -195,7 +197,7 @@ def main() -> int:
     def line(r: Row) -> str:
         return "| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(r)) + " |"
 
-    print(f"hirebot benchmarks{' (--quick)' if q else ''}, {time.strftime('%Y-%m-%d')}: {machine()}")
+    print(f"hirebot benchmarks{' (--quick)' if q else ''}, {time.strftime('%Y-%m-%d')}: {where}")
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:

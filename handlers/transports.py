@@ -72,4 +72,4 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(app, app_token)
-    await handler.start_async()
+    await handler.start_async()  # type: ignore[no-untyped-call]
