@@ -124,6 +124,24 @@ def test_copied_sources_exist_and_nothing_secret_is_baked_in() -> None:
     assert "**/.env" in ignore and "**/*.db" in ignore
 
 
+def test_image_builds_the_parser_cache_it_points_at(tmp_path: Path) -> None:
+    """The build stage warms the gazetteer index into the directory the runtime stage names, makes it
+    readable by the unprivileged user, and its warm-up command really writes the index."""
+    runs = " ".join(args for op, args in dockerfile() if op == "RUN")
+    found = re.search(r'HIREBOT_CACHE_DIR=(\S+) /opt/hirebot/bin/python -P -c "([^"]+)"', runs)
+    assert found, "no cache warm-up in the build"
+    cache, code = found.groups()
+    assert env_of(final_stage(dockerfile()))["HIREBOT_CACHE_DIR"] == cache
+    assert f"chmod -R a+rX {cache}" in runs
+    r = subprocess.run([sys.executable, "-P", "-c", code], env={**os.environ, "HIREBOT_CACHE_DIR": str(tmp_path)},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert list(tmp_path.glob("gazetteer-*.json"))
+    service = unit()["Service"]
+    assert service["CacheDirectory"] == ["hirebot"]
+    assert "HIREBOT_CACHE_DIR=/var/cache/hirebot" in service["Environment"][0].split()
+
+
 def healthcheck_command() -> list[str]:
     stage = final_stage(dockerfile())
     args = next(args for op, args in stage if op == "HEALTHCHECK")
