@@ -8,6 +8,7 @@ outside and changes nothing it does:
 - it wraps ``api_call`` of the app's Web API client, and of each request's client through a
   bolt middleware, to count Web API calls by method and status;
 - it listens to APScheduler's job events (lag, runs) and reads the scheduler's counters;
+- it times every ``store.transaction()``: the wait to begin (queue, busy retries) and the hold;
 - a logging handler counts errors per request kind and name, and database busy errors.
 
 The transport finds what was installed with :func:`of` and serves ``/metrics``, ``/healthz``
@@ -60,6 +61,7 @@ def install(app: AsyncApp, ctx: AppContext, store: Store) -> Ops:
     _latest[:] = [ops]
     metrics.wrap_client(app.client)
     metrics.watch_scheduler(ctx.scheduler)
+    metrics.watch_store(store)
 
     async def count_api_calls(context: Any, next: Callable[[], Awaitable[None]]) -> None:
         metrics.wrap_client(context.client)

@@ -11,7 +11,8 @@ in one process (the tests) do not share counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -76,6 +77,11 @@ class Metrics:
                                       ["job", "outcome"], registry=r)
         self.db_busy = Counter("hirebot_db_busy", "Database operations that failed with 'database is locked/busy' "
                                "after SQLite's own busy timeout (5 s) of retries", registry=r)
+        self.db_wait = Histogram("hirebot_db_wait_seconds", "Time a transaction waited to begin: the store's "
+                                 "queue (one connection, one transaction at a time) plus SQLite's BEGIN IMMEDIATE, "
+                                 "busy retries included", ["priority"], buckets=ACK_BUCKETS, registry=r)
+        self.db_held = Histogram("hirebot_db_transaction_seconds", "Time from BEGIN to COMMIT or ROLLBACK",
+                                 ["priority"], buckets=ACK_BUCKETS, registry=r)
         self.ready = Gauge("hirebot_ready", "1 when /readyz passes (database, scheduler, token)", registry=r)
         self.started = Gauge("hirebot_start_time_seconds", "Unix time hirebot started", registry=r)
         self.started.set(time.time())
@@ -105,6 +111,30 @@ class Metrics:
 
         scheduler.aps.add_listener(on_job, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
                                    | EVENT_JOB_MISSED)
+
+    def watch_store(self, store: Any) -> None:
+        """Time every ``store.transaction()``: waiting to begin, and holding it."""
+        if getattr(store, "_hirebot_timed", False):
+            return
+        original = store.transaction
+        wait, held = self.db_wait, self.db_held
+
+        @asynccontextmanager
+        async def transaction(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            priority = "urgent" if kwargs.get("urgent") else "normal"
+            asked = time.perf_counter()
+            began = asked
+            try:
+                async with original(*args, **kwargs) as tx:
+                    began = time.perf_counter()
+                    wait.labels(priority).observe(began - asked)
+                    yield tx
+            finally:
+                if began != asked:
+                    held.labels(priority).observe(time.perf_counter() - began)
+
+        store.transaction = transaction
+        store._hirebot_timed = True
 
     def wrap_client(self, client: Any) -> None:
         """Count every Web API call of ``client`` (an AsyncWebClient): all its helpers go through api_call."""
