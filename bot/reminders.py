@@ -65,7 +65,7 @@ class Reminders:
             raise BadInput("bad_remind_target", target=target)
         person = await self.people.person(user)
         now = self.clock()
-        asked, said = parse_when(when_text, now, person.tz, default_time=person.hours.start)
+        asked, said = parse_when(when_text, now, person.tz, hours=person.hours)
         due = person.hours.next_working_moment(asked, person.tz)
         text = said.strip()[:MAX_REMINDER_TEXT] or None
         async with self.store.transaction() as tx:

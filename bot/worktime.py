@@ -43,7 +43,13 @@ def is_zone(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class WorkHours:
-    """When someone works: ``start``–``end`` local time on ``days`` (0 = Monday)."""
+    """When someone works: ``start``–``end`` local time on ``days`` (0 = Monday).
+
+    A shift may cross midnight (``22:00``–``06:00``): ``days`` are then the days it starts on,
+    and the hours after midnight belong to the working day that began the evening before. All
+    arithmetic runs on "shift time", the local wall clock moved back by ``start``, in which
+    every working day starts at 00:00 of its own date, whatever the shift.
+    """
 
     start: time = time(9, 0)
     end: time = time(18, 0)
@@ -52,20 +58,28 @@ class WorkHours:
     def __post_init__(self) -> None:
         if not self.days:
             raise BadInput("no_working_days")
-        if self.end <= self.start:
-            raise BadInput("hours_backwards")
+        if self.end == self.start:
+            raise BadInput("hours_empty")
 
     # ------------------------------------------------------------------ text form
     @classmethod
     def parse(cls, hours: str | None, days: str | None = None) -> WorkHours:
-        """From ``"09:00-18:00"`` and ``"mon-fri"`` (or ``"mon,tue,thu"``); None keeps defaults."""
+        """From ``"09:00-18:00"``, ``"9-5"``, ``"8am-5pm"`` or a night shift ``"22:00-06:00"``, and
+        ``"mon-fri"`` (or ``"mon,tue,thu"``); None keeps defaults.
+
+        A morning start with an end written without am/pm (1 to 11, no leading zero) that would
+        come before it reads the end as pm: ``9-5`` is 09:00–17:00, ``8:30-5`` 08:30–17:00. Any
+        other end before the start is a night shift: ``22:00-06:00``, ``22-6``, ``18-9``."""
         default = cls()
         start, end = default.start, default.end
         if hours:
             m = re.fullmatch(r"\s*(\S+?)\s*(?:-|–|to)\s*(\S+)\s*", hours)
             if not m:
                 raise BadInput("bad_hours", hours=hours)
-            start, end = parse_clock(m.group(1)), parse_clock(m.group(2))
+            start, _ = read_clock(m.group(1))
+            end, explicit = read_clock(m.group(2))
+            if not explicit and end < start < time(12) and time(end.hour + 12, end.minute) > start:
+                end = time(end.hour + 12, end.minute)
         return cls(start, end, parse_days(days) if days else default.days)
 
     def describe(self) -> str:
@@ -75,18 +89,50 @@ class WorkHours:
     def days_text(self) -> str:
         return ",".join(DAY_NAMES[d] for d in sorted(self.days))
 
+    # ------------------------------------------------------------------ shift time
+    @property
+    def overnight(self) -> bool:
+        return self.end < self.start
+
+    @property
+    def _offset(self) -> timedelta:
+        return timedelta(hours=self.start.hour, minutes=self.start.minute)
+
+    @property
+    def length(self) -> timedelta:
+        """How long one working day lasts (a night shift ``22:00``–``06:00`` is 8 hours)."""
+        span = timedelta(hours=self.end.hour, minutes=self.end.minute) - self._offset
+        return span if span > timedelta(0) else span + timedelta(days=1)
+
+    def _shifted(self, local: datetime) -> datetime:
+        """Naive shift time: the local wall clock moved back by ``start``."""
+        return local.replace(tzinfo=None, fold=0) - self._offset
+
+    def _unshift(self, shifted: datetime, tz: ZoneInfo) -> datetime:
+        return (shifted + self._offset).replace(tzinfo=tz).astimezone(UTC)
+
+    def working_date(self, local: datetime) -> date:
+        """The working day a local moment belongs to (after midnight in a night shift: the day
+        it started); outside working hours, the calendar date of the shift time."""
+        return self._shifted(local).date()
+
+    def covers(self, t: time) -> bool:
+        """Is this time of day inside the working hours (whatever the day)?"""
+        if self.overnight:
+            return t >= self.start or t < self.end
+        return self.start <= t < self.end
+
     # ------------------------------------------------------------------ arithmetic
     def is_working(self, local: datetime) -> bool:
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        s = self._shifted(local)
+        return s.weekday() in self.days and s - datetime.combine(s.date(), time(0)) < self.length
 
     def next_working_moment(self, when: datetime, tz: ZoneInfo) -> datetime:
         """``when`` if it falls in working hours, else the start of the next working period (UTC)."""
         local = when.astimezone(tz)
         if self.is_working(local):
             return when.astimezone(UTC)
-        day = local.date()
-        if local.weekday() in self.days and local.time() < self.start:
-            return _at(day, self.start, tz)
+        day = self._shifted(local).date()
         for _ in range(_MAX_SCAN_DAYS):
             day += timedelta(days=1)
             if day.weekday() in self.days:
@@ -99,7 +145,7 @@ class WorkHours:
         Time that starts outside working hours counts from the next working moment, so a
         candidate added on Saturday is due ``n`` working days after Monday morning.
         """
-        begin = self.next_working_moment(start, tz).astimezone(tz)
+        begin = self._shifted(self.next_working_moment(start, tz).astimezone(tz))
         day, left = begin.date(), n
         for _ in range(_MAX_SCAN_DAYS * 2):
             if left <= 0:
@@ -107,7 +153,7 @@ class WorkHours:
             day += timedelta(days=1)
             if day.weekday() in self.days:
                 left -= 1
-        return _at(day, begin.time(), tz)
+        return self._unshift(datetime.combine(day, begin.time()), tz)
 
     def working_days_between(self, start: datetime, end: datetime, tz: ZoneInfo) -> int:
         """Whole working days from ``start`` to ``end`` (for "4 working days in screen").
@@ -116,7 +162,8 @@ class WorkHours:
         thousands of candidates."""
         if end <= start:
             return 0
-        a, b = self.next_working_moment(start, tz).astimezone(tz), end.astimezone(tz)
+        a = self._shifted(self.next_working_moment(start, tz).astimezone(tz))
+        b = self._shifted(end.astimezone(tz))
         if b <= a:
             return 0
         count = self.count_days(a.date(), b.date())
@@ -140,6 +187,12 @@ def _at(day: date, t: time, tz: ZoneInfo) -> datetime:
 
 def parse_clock(text: str) -> time:
     """``9``, ``9am``, ``9:30``, ``09:30``, ``5pm``, ``17:00`` → a time."""
+    return read_clock(text)[0]
+
+
+def read_clock(text: str) -> tuple[time, bool]:
+    """A time, and whether it was written unambiguously: with am/pm, a leading zero (``05:00``)
+    or an hour that only a 24-hour clock has (0, 12 to 23)."""
     m = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*", text.lower())
     if not m:
         raise BadInput("bad_time", text=text)
@@ -150,7 +203,8 @@ def parse_clock(text: str) -> time:
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
         raise BadInput("bad_time", text=text)
-    return time(hour, minute)
+    explicit = bool(half) or m.group(1).startswith("0") or not 1 <= hour <= 11
+    return time(hour, minute), explicit
 
 
 def parse_days(text: str) -> frozenset[int]:
@@ -190,27 +244,46 @@ _UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minute
 _TIME_TOKEN = re.compile(r"^(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon)$", re.I)
 
 
-def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time(9, 0)) -> tuple[datetime, str]:
+def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time | None = None,
+               hours: WorkHours | None = None) -> tuple[datetime, str]:
     """Read a time expression at the start of ``text``; return (UTC moment, the text after it).
 
-    Understands ``in 2d`` / ``in 3 hours`` / ``in 1w``, ``today|tomorrow [at] [9am]``,
-    ``mon`` … ``sunday [time]`` (the next one), ``YYYY-MM-DD [time]`` and ``at 5pm``.
-    A day without a time means ``default_time`` (the start of the working day).
+    Understands ``now`` / ``in 0d`` (due now), ``in 2d`` / ``in 3 hours`` / ``in 1w``,
+    ``today|tomorrow [at] [9am]``, ``[next] mon`` … ``sunday [time]`` (the next such day after
+    today: on a Monday, ``mon`` and ``next mon`` are both a week ahead), ``YYYY-MM-DD [time]``
+    and ``at 5pm``. A day without a time means ``default_time`` (else the start of ``hours``).
+
+    An hour without am/pm (1 to 11, no leading zero) that falls before the start of the
+    person's working hours and outside them is pm: ``at 5`` is 17:00 for a 09:00–18:00 worker,
+    ``at 7`` is 19:00, ``at 10`` is 10:00, and ``at 5`` stays 05:00 for a 22:00–06:00 night
+    shift. ``05:00``, ``5am`` and ``17:00`` are always taken as written.
     """
+    hours = hours or WorkHours()
+    default_time = default_time or hours.start
     words = text.split()
     local_now = now.astimezone(tz)
     low = [w.lower().rstrip(",") for w in words]
     if not low:
         raise BadInput("when_missing")
 
+    def clock(token: str) -> time:
+        t, explicit = read_clock(token)
+        if explicit:
+            return t
+        if t < hours.start and not hours.covers(t):
+            return time(t.hour + 12, t.minute)
+        return t
+
     def take_time(i: int) -> tuple[time | None, int]:
         j = i + 1 if i < len(low) and low[i] == "at" else i
         if j + 1 < len(low) and re.fullmatch(r"\d{1,2}(?::\d{2})?", low[j]) and low[j + 1] in {"am", "pm"}:
             return parse_clock(low[j] + low[j + 1]), j + 2
         if j < len(low) and _TIME_TOKEN.match(low[j]):
-            return (time(12, 0) if low[j] == "noon" else parse_clock(low[j])), j + 1
+            return (time(12, 0) if low[j] == "noon" else clock(low[j])), j + 1
         return None, i
 
+    if low[0] in {"now", "asap"}:
+        return now.astimezone(UTC), " ".join(words[1:])
     if low[0] == "in":
         m, used = None, 2
         if len(low) > 1:
@@ -220,15 +293,20 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, default_time: time = time
         if not m or m.group(2) not in _UNITS:
             raise BadInput("bad_duration", text=" ".join(words[:3]))
         amount = int(m.group(1))
-        if amount <= 0 or (_UNITS[m.group(2)] == "weeks" and amount > 52) or amount > 366 * 24 * 60:
+        if (_UNITS[m.group(2)] == "weeks" and amount > 52) or amount > 366 * 24 * 60:
             raise BadInput("too_far")
         delta = timedelta(**{_UNITS[m.group(2)]: amount})
         if delta > timedelta(days=366):
             raise BadInput("too_far")
+        if _UNITS[m.group(2)] in {"days", "weeks"}:  # the same wall-clock time, across a DST change
+            later = (local_now.replace(tzinfo=None) + delta).replace(tzinfo=tz)
+            return later.astimezone(UTC), " ".join(words[used:])  # "in 0d": due now
         return (now + delta).astimezone(UTC), " ".join(words[used:])
 
     day: date | None = None
     i = 1
+    if low[0] == "next" and len(low) > 1 and low[1] in DAY_ALIASES:
+        low, words = low[1:], words[1:]
     if low[0] in {"today", "tonight"}:
         day = local_now.date()
     elif low[0] in {"tomorrow", "tmrw", "tmr"}:

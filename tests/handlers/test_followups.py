@@ -152,7 +152,7 @@ async def test_notify_sla_and_their_bad_input(bot: Bot) -> None:
     bad = {
         "notify sometimes": "not a notification setting",
         "notify hours": "Which hours?",
-        "notify hours 18-9": "must end after they start",
+        "notify hours 9-9": "must not start and end at the same time",
         f"sla OP-{op} lunch 2": "not a stage with a time limit",
         f"sla OP-{op} screen lots": "not a number of working days",
         "sla OP-999": "no opening OP-999",
