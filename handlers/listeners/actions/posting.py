@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BadInput
 from bot.publishing import SENIORITIES
+from handlers.listeners.commands.candidates import pipeline_blocks
 from handlers.slack.replies import AppContext, Respond, who
 
 log = logging.getLogger("hirebot")
@@ -111,6 +112,6 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             op, _, _ = await ctx.hiring.move(app_id, user, parts[2], None, expected_stage=parts[1])
             op, by_stage = await ctx.hiring.pipeline(op.id, user)
             await respond(replace_original=True, response_type="ephemeral", text=op.ref,
-                          blocks=ctx.pipeline_blocks(op, by_stage))
+                          blocks=pipeline_blocks(ctx, op, by_stage, user))
 
         await guarded(body, client, respond, work)

@@ -6,13 +6,14 @@ anything unexpected is logged with its traceback and shown as a short apology, n
 
 from __future__ import annotations
 
+import difflib
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import HiringError
+from bot.errors import BadInput, HiringError, InvalidMove
 from bot.inbox import InboxItem
 from handlers.listeners.inbox import durable
 from handlers.slack.replies import AppContext, Respond
@@ -23,15 +24,24 @@ from .base import Command, Sub
 log = logging.getLogger("hirebot")
 
 
+def suggest(name: str) -> str | None:
+    """The subcommand ``name`` was probably meant to be (``movee`` → ``move``), or None."""
+    close = difflib.get_close_matches(name.lower(), SUBS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 async def _help(cmd: Command) -> None:
     topic = args.tokens(cmd.rest)[0].lower() if args.tokens(cmd.rest) else None
     if topic and topic in SUBS:
-        await cmd.reply("help.j2", text=f"/hiring {topic}", topic=SUBS[topic], groups=[])
+        await cmd.reply("help.j2", text=f"/hiring {topic}", topic=SUBS[topic], groups=[], unknown=None,
+                        suggestion=None)
         return
     groups: dict[str, list[Sub]] = {}
     for sub in SUBS.values():
         groups.setdefault(sub.group, []).append(sub)
-    await cmd.reply("help.j2", text="/hiring help", topic=None,
+    # An unknown topic is answered as such (with a guess) above the list, never silently with the list alone.
+    await cmd.reply("help.j2", text="/hiring help", topic=None, unknown=topic[:40] if topic else None,
+                    suggestion=suggest(topic) if topic else None,
                     groups=[{"title": g, "commands": subs} for g, subs in groups.items()])
 
 
@@ -95,11 +105,15 @@ async def dispatch(cmd: Command, name: str) -> None:
     sub = SUBS.get(name or "help")
     try:
         if sub is None:
-            raise HiringError("unknown_command", name=name[:40])
+            raise HiringError("unknown_command", name=name[:40], suggestion=suggest(name),
+                              rest=cmd.rest.strip()[:100])
         await sub.run(cmd)
     except HiringError as err:
+        # The usage line helps only with what was typed; a refusal or a lookup that found nothing is
+        # not a typing mistake, so it never gets one.
+        typed = isinstance(err, (BadInput, InvalidMove))
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                            err=err, usage=sub.usage if sub else None)
+                            err=err, usage=sub.usage if sub and typed else None)
     except Exception:  # the user gets a sentence, the log gets the trace
         log.exception("/hiring %s failed", name)
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from bot import ids, stages
 from bot.errors import BadInput
+from bot.model import Application, Opening
+from handlers.slack.replies import AppContext
 
 from . import args
 from .base import Command
@@ -14,6 +17,8 @@ from .openings import need_op
 
 #: Slack allows 3,000 characters a section; the code fence and escaping need some of them.
 EXPORT_CHUNK = 2800
+#: Candidates listed per stage in the pipeline view (Slack shows at most 50 blocks a message).
+PER_STAGE = 8
 ADD_USAGE = 'add "Full Name" OP-12 [email] [source or @referrer]'
 
 
@@ -57,11 +62,22 @@ async def move(cmd: Command) -> None:
     await cmd.info("moved", op=op, app=app, before=before, allowed=stages.allowed_moves(app.stage))
 
 
+def pipeline_blocks(ctx: AppContext, op: Opening, by_stage: dict[str, list[Application]],
+                    viewer: str) -> list[dict[str, Any]]:
+    """The pipeline as ``viewer`` sees it, shared by `/hiring pipeline` and the redraw after a menu
+    move: every allowed move for those who may move candidates, no move controls for the others
+    (an interviewer would only be refused)."""
+    return ctx.renderer.blocks("pipeline.j2", op=op, by_stage=by_stage, stages=stages.STAGES,
+                               open_stages=stages.OPEN_STAGES, allowed=stages.allowed_moves,
+                               can_move=ctx.hiring.policy.can_manage(op, viewer), now=ctx.hiring.clock(),
+                               per_stage=PER_STAGE)
+
+
 async def pipeline(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
     op, by_stage = await cmd.ctx.hiring.pipeline(need_op(toks[0] if toks else None, "pipeline OP-12"), cmd.user)
     await cmd.ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
-                                 text=f"{op.ref} pipeline", blocks=cmd.ctx.pipeline_blocks(op, by_stage))
+                                 text=f"{op.ref} pipeline", blocks=pipeline_blocks(cmd.ctx, op, by_stage, cmd.user))
 
 
 async def history(cmd: Command) -> None:
