@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.storage import Store
 from handlers import ops
+from handlers.slack.requests import check_http
 
 log = logging.getLogger("hirebot")
 #: Slack sends at most a few KB; a body larger than this is not Slack.
@@ -21,8 +23,20 @@ def make_web_app(app: AsyncApp, store: Store, *, slack: bool = True) -> web.Appl
     """The aiohttp application; ``slack=False`` serves only the operations endpoints (Socket Mode)."""
     installed = ops.of(app)
 
+    secret = app._signing_secret  # bolt keeps it; the transport must check it before parsing
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        raw = await request.read()
+        refused = check_http(raw, request.headers, secret)
+        if refused is not None:
+            status, reason = refused
+            log.info("refused a request to /slack/events: %s", reason)
+            if installed is not None:  # counted, but an unverified request may not choose a label
+                kind = "command" if b"command=" in raw else "action" if b"payload=" in raw else "other"
+                installed.metrics.requests.labels(kind, "-", str(status)).inc()
+            return web.json_response({"error": reason}, status=status)
+        bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 

@@ -11,10 +11,11 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.slack.replies import AppContext
 
-from . import actions, commands, events, views
+from . import actions, commands, events, guard, views
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
+    guard.register(app, ctx)  # first: nothing malformed or replayed reaches a listener
     commands.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)

@@ -314,11 +314,18 @@ class Console:
         return True
 
     async def _working_hours_hint(self) -> None:
+        """After a jump outside working hours: what is held back, and until when. Reminders that
+        fell due are held for the start of the working day (then arrive in one DM); say so only
+        when some are waiting, so the line never contradicts a DM just shown."""
         person = await self.ctx.followups.people.person(self.user)
-        if not person.is_working(self.clock()):
-            nxt = person.hours.next_working_moment(self.clock(), person.tz).astimezone(person.tz)
-            self.say(f"(outside @{user_name(self.user)}'s working hours, {person.hours.describe()} {person.tz_name}: "
-                     f"reminders wait until {nxt:%a %H:%M})")
+        now = self.clock()
+        if person.is_working(now):
+            return
+        nxt = person.hours.next_working_moment(now, person.tz)
+        held = [r for r in await self.ctx.followups.reminders.reminders_of(self.user) if r.due_at <= nxt]
+        what = f"{len(held)} reminder{'s' if len(held) != 1 else ''} and any nudges" if held else "nudges"
+        self.say(f"(outside @{user_name(self.user)}'s working hours, {person.hours.describe()} {person.tz_name}: "
+                 f"{what} wait until {nxt.astimezone(person.tz):%a %d %b %H:%M}, then arrive together)")
 
     def _mentions(self, text: str) -> str:
         """Slack escapes @mentions and #channels in slash commands; do the same."""
@@ -327,7 +334,7 @@ class Console:
 
     async def _post(self, body: str, content_type: str) -> int:
         ts = str(int(time.time()))
-        sig = SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        sig = SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body) or ""
         async with self.http.post(self.url, data=body.encode(), headers={
                 "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}) as resp:
             raw = await resp.text()

@@ -63,12 +63,15 @@ def describe(body: dict[str, Any]) -> tuple[str, str]:
         return "command", _bounded("command", first[0]) if first else "help"
     kind = str(body.get("type") or "")
     if kind == "block_actions":
-        actions = body.get("actions") or [{}]
-        return "action", _bounded("action", str(actions[0].get("action_id") or ""))
+        actions = body.get("actions")
+        action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+        return "action", _bounded("action", str(action.get("action_id") or ""))
     if kind in ("view_submission", "view_closed"):
-        return "view", _bounded("view", str((body.get("view") or {}).get("callback_id") or ""))
+        view = body.get("view")
+        return "view", _bounded("view", str(view.get("callback_id") or "") if isinstance(view, dict) else "")
     if kind == "event_callback":
-        return "event", _bounded("event", str((body.get("event") or {}).get("type") or ""))
+        event = body.get("event")
+        return "event", _bounded("event", str(event.get("type") or "") if isinstance(event, dict) else "")
     if kind in ("shortcut", "message_action"):
         return "shortcut", _bounded("shortcut", str(body.get("callback_id") or ""))
     if kind == "block_suggestion":

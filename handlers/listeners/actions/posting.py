@@ -60,9 +60,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         await guarded(body, client, respond, work)
 
     @app.action("draft_cancel")
-    async def draft_cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
+    async def draft_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        await respond(delete_original=True)
+        if body.get("response_url"):  # bolt's respond raises without one; nothing to delete then
+            await respond(delete_original=True)
 
     @app.action("card_refer")
     async def card_refer(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,

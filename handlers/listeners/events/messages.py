@@ -32,9 +32,15 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                                                     str(ts or ""))
         except HiringError as err:  # under our card but not kept: tell the author, only them
             message, hint = ctx.error_words(err)
-            await client.chat_postEphemeral(channel=channel, user=user, thread_ts=str(thread_ts), text=message,
-                                            blocks=ctx.renderer.blocks("error.j2", message=message, hint=hint,
-                                                                       usage=None))
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, thread_ts=str(thread_ts), text=message,
+                                                blocks=ctx.renderer.blocks("error.j2", message=message, hint=hint,
+                                                                           usage=None))
+            except Exception:  # an exception escaping an event listener makes bolt drop its ack
+                log.exception("could not tell %s why a thread reply was not kept", user)
+            return
+        except Exception:
+            log.exception("a thread reply could not be handled")
             return
         if subject:
             log.info("saved thread reply as a note on %s", subject)
@@ -43,7 +49,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user", "")
-        data = await ctx.hiring.home(user)
-        view = ctx.renderer.view("home.j2", stages=stages.STAGES, **data)
-        await client.views_publish(user_id=user, view=view)
+        user = str(event.get("user") or "")
+        try:  # an exception escaping an event listener makes bolt drop its ack (Slack then retries)
+            data = await ctx.hiring.home(user)
+            view = ctx.renderer.view("home.j2", stages=stages.STAGES, **data)
+            await client.views_publish(user_id=user, view=view)
+        except Exception:
+            log.exception("App Home failed for %s", user)

@@ -105,7 +105,11 @@ async def test_draft_edit_opens_the_edit_modal_and_cancel_deletes_the_preview(wo
     [opened] = sent(world.client.views_open)
     assert opened["trigger_id"] == "trig-1" and opened["view"]["callback_id"] == "edit_modal"
     assert opened["view"]["private_metadata"] == str(draft)
-    _, respond = await click(world, "draft_cancel", button(draft, "draft_cancel"))
+    ack, respond = AsyncMock(), AsyncMock()
+    body = {**action_body(MANAGER, "CJOBS"), "response_url": "https://hooks.slack.test/actions/1"}
+    await call(world.listeners(posting)["draft_cancel"], ack=ack, body=body, action=button(draft, "draft_cancel"),
+               client=world.client, respond=respond)
+    ack.assert_awaited_once_with()
     respond.assert_awaited_once_with(delete_original=True)
 
 

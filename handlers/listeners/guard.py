@@ -1,0 +1,43 @@
+"""A global middleware in front of every listener: malformed payloads and replays stop here.
+
+A payload whose shape no listener can read is answered 400 (bolt would raise inside its
+listener matching and answer 500). A button click or modal submission seen before — the same
+``trigger_id``, which Slack issues once per interaction — is acknowledged and not acted on
+again: a replayed signed request within Slack's 5-minute window must not move a candidate
+twice. Slash commands get the same protection from the durable inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from handlers.slack.replies import AppContext
+from handlers.slack.requests import malformed
+
+log = logging.getLogger("hirebot.guard")
+
+#: Interactions whose trigger_id is remembered (in the database, so a restart remembers too).
+#: A modal submission needs no such guard: Slack closes the modal, and a second submit is refused
+#: by the draft or referral it would repeat.
+ONCE = {"block_actions"}
+
+
+def register(app: AsyncApp, ctx: AppContext) -> None:
+    @app.use
+    async def guard(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        reason = malformed(body)
+        if reason is not None:
+            log.info("refused a malformed payload: %s", reason)
+            return BoltResponse(status=400, body={"error": reason})
+        trigger = body.get("trigger_id")
+        if body.get("type") in ONCE and isinstance(trigger, str) and trigger:
+            if not await ctx.hiring.first_time(f"trigger:{trigger}"):
+                log.info("ignored a replayed %s", body.get("type"))
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
