@@ -56,6 +56,13 @@ def check_http(raw: bytes, headers: Mapping[str, str], signing_secret: str,
     return None if reason is None else (400, reason)
 
 
+#: Top-level fields that must be objects when present.
+OBJECTS = ("team", "enterprise", "channel", "container", "view", "message", "previous_message", "event",
+           "workflow_step", "function_data", "state", "response_urls_data")
+#: Top-level fields that must be lists of objects when present.
+LISTS_OF_OBJECTS = ("actions", "authorizations")
+
+
 def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
@@ -69,6 +76,22 @@ def malformed(body: Any) -> str | None:
     """Why no listener could read this payload, or None when its shape is sound."""
     if not isinstance(body, dict):
         return "not a JSON object"
+    # bolt reads these generically while building any listener's or middleware's arguments
+    # (team, user and channel ids, the action, view, event…), whatever the payload's type.
+    for key in OBJECTS:
+        if key in body and not isinstance(body[key], dict):
+            return f"{key} must be an object"
+    if "user" in body and not isinstance(body["user"], dict | str):
+        return "user must be an object or an id"
+    for key in LISTS_OF_OBJECTS:
+        if key in body and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key])):
+            return f"{key} must be a list of objects"
+    for key in ("event", "message", "previous_message"):
+        inner = body.get(key)
+        if isinstance(inner, dict):
+            for sub in ("message", "previous_message", "workflow_step", "channel", "item", "view"):
+                if sub in inner and not isinstance(inner[sub], dict | str):
+                    return f"{key}.{sub} must be an object"
     kind = body.get("type")
     if "command" in body:
         if not (_is_str(body.get("command")) and _is_str(body.get("user_id", ""))
