@@ -23,6 +23,7 @@ from slack_bolt.async_app import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import HiringError
 from bot.hiring import Hiring
 from bot.inbox import Inbox, InboxItem, Received, Resumed
 from handlers.slack.replies import AppContext, Respond, who
@@ -67,7 +68,16 @@ class Durable:
     async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                           respond: Respond | None) -> None:
         """Record, ack, process: the whole life of a ``/hiring`` request."""
-        item = await self.inbox.record(received_command(body))
+        try:
+            item = await self.inbox.record(received_command(body))
+        except Exception:
+            # Not recorded, so not accepted: say so in the ack itself (a 500 would show the user
+            # only Slack's "dispatch_failed", and hirebot could not promise to do it later).
+            log.exception("could not record a command; refusing it")
+            message, hint = self.ctx.error_words(HiringError("unavailable"))
+            await ack(text=message, blocks=self.ctx.renderer.blocks("error.j2", message=message, hint=hint,
+                                                                    usage=None))
+            return
         await ack()
         if item is None or self.command is None:
             return

@@ -87,3 +87,17 @@ async def test_a_replayed_click_acts_once(bot: Bot) -> None:
     await bot.settled()
     _, app, moves, _ = await bot.hiring.history(1, "UMANAGER")
     assert app.stage == "screen" and [m["to_stage"] for m in moves] == ["applied", "screen"]
+
+
+async def test_a_command_that_cannot_be_recorded_is_refused_in_the_ack_not_with_a_500(bot: Bot) -> None:
+    await bot.store.close()  # the database is gone
+    try:
+        resp = await bot.http.post(bot.url + "/slack/events", data=b"", headers={})  # warm: still 401
+        assert resp.status == 401
+        body = urlencode({"command": "/hiring", "text": "help", "user_id": "UMANAGER", "channel_id": "CJOBS",
+                          "response_url": bot.slack.response_url(), "trigger_id": "trig-down"})
+        resp = await bot.post(body, FORM)
+        assert resp.status == 200
+        assert "cannot save anything right now" in await resp.text()
+    finally:
+        await bot.store.open()
