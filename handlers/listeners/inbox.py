@@ -95,7 +95,15 @@ class Durable:
                          client: AsyncWebClient, respond: Respond | None) -> None:
         """Record, ack, process a button registered with :meth:`action`."""
         run = self.actions[name]
-        item = await self.inbox.record(received_action(body, action, name))
+        try:
+            item = await self.inbox.record(received_action(body, action, name))
+        except Exception:  # not recorded, so not accepted: ack, and say so to the clicker only
+            log.exception("could not record a click; refusing it")
+            await ack()
+            user, channel = who(body)
+            await self.ctx.error(client=client, user=user, channel=channel, respond=None,
+                                 err=HiringError("unavailable"))
+            return
         await ack()
         if item is None:
             return

@@ -14,18 +14,19 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BadInput
+from handlers.listeners.inbox import durable
 from handlers.slack.outbox import nudge_blocks
-from handlers.slack.replies import AppContext, who
+from handlers.slack.replies import AppContext, Respond, who
 
 _VALUE = re.compile(r"^(\d{1,12}):(\d{1,12}):([a-z]{1,20})$")
 NUDGE_ACTIONS = re.compile(r"^nudge_(advance|reject|snooze_1|snooze_3|done)$")
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
-    @app.action(NUDGE_ACTIONS)
-    async def nudge_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-                           respond: AsyncRespond) -> None:
-        await ack()
+    inbox = durable(ctx)  # a click that was acknowledged is done even if hirebot dies right after
+
+    async def act_on_nudge(body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                           respond: Respond | None) -> None:
         user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=None):
             m = _VALUE.match(str(action.get("value") or ""))
@@ -33,12 +34,12 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 raise BadInput("stale_button", where="nudge")
             kind = str(action.get("action_id", ""))[len("nudge_"):]
             batch = await ctx.followups.sla.act_on_nudge(int(m.group(1)), int(m.group(2)), m.group(3), kind, user)
-            await respond(replace_original=True, text=str(len(batch.items)), blocks=nudge_blocks(ctx.renderer, batch))
+            if respond is not None:
+                await respond(replace_original=True, text=str(len(batch.items)),
+                              blocks=nudge_blocks(ctx.renderer, batch))
 
-    @app.action("reminder_cancel")
-    async def reminder_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-                              respond: AsyncRespond) -> None:
-        await ack()
+    async def cancel_reminder(body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                              respond: Respond | None) -> None:
         user, channel = who(body)
         async with ctx.reporting(client=client, user=user, channel=channel, respond=None):
             value = str(action.get("value") or "")
@@ -47,5 +48,19 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             await ctx.followups.reminders.cancel(user, int(value))
             person = await ctx.followups.people.person(user)
             mine = await ctx.followups.reminders.reminders_of(user)
-            await respond(replace_original=True, response_type="ephemeral", text="reminders",
-                          blocks=ctx.renderer.blocks("reminders.j2", reminders=mine, tz=person.tz_name))
+            if respond is not None:
+                await respond(replace_original=True, response_type="ephemeral", text="reminders",
+                              blocks=ctx.renderer.blocks("reminders.j2", reminders=mine, tz=person.tz_name))
+
+    inbox.action("nudge", act_on_nudge)
+    inbox.action("reminder_cancel", cancel_reminder)
+
+    @app.action(NUDGE_ACTIONS)
+    async def nudge_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                           respond: AsyncRespond) -> None:
+        await inbox.action_ack("nudge", ack, body, action, client, respond)
+
+    @app.action("reminder_cancel")
+    async def reminder_cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                              respond: AsyncRespond) -> None:
+        await inbox.action_ack("reminder_cancel", ack, body, action, client, respond)
