@@ -30,6 +30,7 @@ from bot.config import Config
 from handlers.app import build_app, open_services
 from handlers.slack.replies import AppContext
 from tests.clock import Clock
+from tests.handlers.conftest import blocks_text
 
 ADMIN = "UADMIN"
 MANAGER = "UMANAGER"
@@ -124,22 +125,9 @@ def sent(mock: AsyncMock) -> list[dict[str, Any]]:
 
 
 def text_of(kwargs: dict[str, Any]) -> str:
-    """All visible text of a message's or view's keyword arguments, for assertions."""
-    out: list[str] = [str(kwargs.get("text") or "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "text" and isinstance(v, str):
-                    out.append(v)
-                else:
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk([kwargs.get("blocks"), kwargs.get("view"), kwargs.get("errors")])
-    return "\n".join(out)
+    """All visible text of a message's or view's keyword arguments (modal field errors too)."""
+    return blocks_text({"text": kwargs.get("text"), "blocks": [kwargs.get("blocks"), kwargs.get("view"),
+                                                                kwargs.get("errors")]})
 
 
 @dataclass
