@@ -294,10 +294,12 @@ class Hiring:
         text = text.strip()
         if not text:
             raise BadInput("note_empty")
+        if len(text) > MAX_NOTE:  # refused whole, never cut: the author keeps their text and splits it
+            raise BadInput("note_too_long", ref=ids.app(application_id), length=len(text), limit=MAX_NOTE)
         async with self.store.transaction() as tx:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_team(op, user)
-            await tx.insert_note(op.id, app.id, user, text[:MAX_NOTE], source, slack_ts, self.clock())
+            await tx.insert_note(op.id, app.id, user, text, source, slack_ts, self.clock())
             return op, app
 
     async def thread_reply(self, channel_id: str, thread_ts: str, user: str, text: str, ts: str) -> str | None:
@@ -321,10 +323,18 @@ class Hiring:
                 if app_id is None or app_row is None or app_row["opening_id"] != op.id or app_row["forgotten_at"]:
                     raise NotFound("thread_unknown_app", ref=ids.app(app_id) if app_id else ref, opening=op.ref)
                 body = m.group(2).strip() or text
-                await tx.insert_note(op.id, app_id, user, body[:MAX_NOTE], "thread", ts, self.clock())
+                self._fits(body)
+                await tx.insert_note(op.id, app_id, user, body, "thread", ts, self.clock())
                 return ids.app(app_id)
-            await tx.insert_note(op.id, None, user, (text or "")[:MAX_NOTE], "thread", ts, self.clock())
+            self._fits(text or "")
+            await tx.insert_note(op.id, None, user, text or "", "thread", ts, self.clock())
             return op.ref
+
+    @staticmethod
+    def _fits(reply: str) -> None:
+        """A thread reply longer than a note may be is not kept (never cut); its author is told why."""
+        if len(reply) > MAX_NOTE:
+            raise BadInput("thread_note_too_long", length=len(reply), limit=MAX_NOTE)
 
     async def opening_notes(self, opening_id: int, user: str) -> list[dict[str, Any]]:
         async with self.store.transaction() as tx:

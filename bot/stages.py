@@ -8,6 +8,8 @@ only by a recruiter moving it back to ``applied`` ("reconsider"), which keeps mi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 FORWARD = ["applied", "screen", "interview", "offer", "hired"]
 EXITS = ["rejected", "withdrawn"]
 STAGES = FORWARD + EXITS
@@ -47,3 +49,9 @@ def next_stage(current: str) -> str | None:
     if current in OPEN_STAGES:
         return FORWARD[FORWARD.index(current) + 1]
     return None
+
+
+def still_open(counts: Mapping[str, int]) -> dict[str, int]:
+    """Of an opening's stage counts, the open stages that hold candidates, in pipeline order: who a
+    closed opening leaves waiting."""
+    return {s: counts[s] for s in OPEN_STAGES if counts.get(s, 0) > 0}

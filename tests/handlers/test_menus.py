@@ -61,7 +61,7 @@ async def test_every_allowed_move_is_offered_and_a_select_moves_an_offer_to_with
     mark = bot.mark()
     await select(bot, "1:offer:withdrawn")
     redrawn = await bot.slack.wait_for("response_url", after=mark)
-    assert redrawn.args["replace_original"] is True and "0d in withdrawn" in blocks_text(redrawn.args)
+    assert redrawn.args["replace_original"] is True and " in withdrawn" in blocks_text(redrawn.args)
     _, app = await bot.hiring.application(1, "UMANAGER")
     assert app.stage == "withdrawn"
 
@@ -85,7 +85,7 @@ async def test_each_stage_offers_exactly_its_allowed_moves(bot: Bot) -> None:
     mark = bot.mark()
     await bot.click("pipeline_move", reconsider["value"])  # a button sends its value, not a selected_option
     redrawn = await bot.slack.wait_for("response_url", after=mark)
-    assert "0d in applied" in blocks_text(redrawn.args)
+    assert " in applied" in blocks_text(redrawn.args)
     _, app = await bot.hiring.application(4, "UMANAGER")
     assert app.stage == "applied"
 

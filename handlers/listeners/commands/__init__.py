@@ -57,7 +57,7 @@ _LIST = [
     Sub('add', candidates.ADD_USAGE, 'Candidates', candidates.add),
     Sub('move', 'move APP-7 <stage> [reason]', 'Candidates', candidates.move),
     Sub('pipeline', 'pipeline OP-12', 'Candidates', candidates.pipeline),
-    Sub('history', 'history APP-7', 'Candidates', candidates.history),
+    Sub('history', candidates.HISTORY_USAGE, 'Candidates', candidates.history),
     Sub('note', 'note APP-7 <text>', 'Candidates', candidates.note),
     Sub('export', 'export APP-7', 'Privacy', candidates.export),
     Sub('forget', 'forget APP-7', 'Privacy', candidates.forget),

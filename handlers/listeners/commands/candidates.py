@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot import ids, stages
@@ -17,6 +19,12 @@ from .openings import need_op
 
 #: Slack allows 3,000 characters a section; the code fence and escaping need some of them.
 EXPORT_CHUNK = 2800
+HISTORY_USAGE = "history APP-7 [page 2]"
+#: A section of notes in `history` stays under Slack's 3,000 characters; each note's date and author
+#: take up to NOTE_HEAD of them. A page holds NOTE_SECTIONS sections (Slack shows 50 blocks a message).
+NOTE_SECTION = 2900
+NOTE_HEAD = 60
+NOTE_SECTIONS = 20
 #: Candidates listed per stage in the pipeline view (Slack shows at most 50 blocks a message).
 PER_STAGE = 8
 ADD_USAGE = 'add "Full Name" OP-12 [email] [source or @referrer]'
@@ -80,11 +88,79 @@ async def pipeline(cmd: Command) -> None:
                                  text=f"{op.ref} pipeline", blocks=pipeline_blocks(cmd.ctx, op, by_stage, cmd.user))
 
 
+@dataclass(frozen=True, slots=True)
+class NotePiece:
+    """A note, or the part of a long one that fits a section: ``first`` carries its date and author."""
+
+    note: dict[str, Any]
+    text: str
+    first: bool
+    last: bool
+
+
+def split_to_fit(text: str, limit: int, escape: Callable[[str], str]) -> list[str]:
+    """``text`` in consecutive parts whose escaped length (as Slack gets it) is at most ``limit``,
+    broken at a line end or space where one is near; nothing is dropped."""
+    if len(escape(text)) <= limit:
+        return [text] if text else []
+    costs = {c: len(escape(c)) for c in set(text)}
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        end, cost = start, 0
+        while end < len(text) and cost + costs[text[end]] <= limit:
+            cost += costs[text[end]]
+            end += 1
+        if end < len(text):
+            space = max(text.rfind("\n", start, end), text.rfind(" ", start, end))
+            if space > start + (end - start) // 2:
+                end = space + 1
+        parts.append(text[start:end])
+        start = end
+    return parts
+
+
+def note_pages(notes: list[dict[str, Any]], escape: Callable[[str], str]) -> list[list[list[NotePiece]]]:
+    """Every note in full, packed into sections within Slack's 3,000 characters (a long note spans
+    several) and into pages of at most NOTE_SECTIONS sections. Page 1 holds the newest notes; each
+    page, and each section, reads oldest first."""
+    sections: list[list[NotePiece]] = []
+    size = NOTE_SECTION  # start a new section with the first piece
+    for n in notes:
+        parts = split_to_fit(str(n["text"] or ""), NOTE_SECTION - NOTE_HEAD, escape) or [""]
+        for i, part in enumerate(parts):
+            cost = len(escape(part)) + NOTE_HEAD
+            if size + cost > NOTE_SECTION:
+                sections.append([])
+                size = 0
+            sections[-1].append(NotePiece(n, part, i == 0, i == len(parts) - 1))
+            size += cost
+    pages = [sections[max(0, end - NOTE_SECTIONS):end] for end in range(len(sections), 0, -NOTE_SECTIONS)]
+    return pages or [[]]
+
+
+def history_page(toks: list[str]) -> int:
+    """``history APP-7 page 2`` (or ``history APP-7 2``): the page asked for, 1 by default."""
+    words = [t.lower() for t in toks[1:] if t.lower() not in {"page", "p"}]
+    if not words:
+        return 1
+    n = words[0].removeprefix("p")
+    if not n.isdigit() or int(n) < 1:
+        raise BadInput("bad_history_page", page=words[0][:20], usage=HISTORY_USAGE)
+    return int(n)
+
+
 async def history(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
-    op, app, moves, notes = await cmd.ctx.hiring.history(need_app(toks[0] if toks else None, "history APP-7"), cmd.user)
-    await cmd.reply("history.j2", text=f"{app.ref} history", op=op, app=app, moves=moves, notes=notes,
-                    now=cmd.ctx.hiring.clock())
+    n = need_app(toks[0] if toks else None, HISTORY_USAGE)
+    page = history_page(toks)
+    op, app, moves, notes = await cmd.ctx.hiring.history(n, cmd.user)
+    pages = note_pages(notes, cmd.ctx.renderer.env.filters["mrkdwn"])
+    if page > len(pages):
+        raise BadInput("no_history_page", ref=app.ref, page=page, pages=len(pages))
+    older = {id(p.note) for section in (s for later in pages[page:] for s in later) for p in section}
+    await cmd.reply("history.j2", text=f"{app.ref} history", op=op, app=app, moves=moves, now=cmd.ctx.hiring.clock(),
+                    sections=pages[page - 1], page=page, pages=len(pages), older=len(older))
 
 
 async def note(cmd: Command) -> None:

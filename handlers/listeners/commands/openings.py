@@ -35,7 +35,7 @@ async def close(cmd: Command) -> None:
     n = need_op(toks[0] if toks else None, "close OP-12 [filled|cancelled]")
     reason = toks[1].lower() if len(toks) > 1 else "filled"
     op = await cmd.ctx.hiring.close(n, cmd.user, reason)
-    await cmd.info("closed", op=op)
+    await cmd.info("closed", op=op, still=stages.still_open(op.counts))
 
 
 async def reopen(cmd: Command) -> None:
