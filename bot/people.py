@@ -97,7 +97,7 @@ class People:
         except Exception:
             log.warning("could not look up the time zone of %s", user, exc_info=True)
             return
-        async with self.store.transaction() as tx:
+        async with self.store.transaction(cache=True) as tx:  # derived from Slack: never the command's effect
             await tx.set_prefs(user, tz=tz if tz and zone(tz).key == tz else None, tz_checked_at=iso(self.clock()))
 
     async def refresh_team_timezones(self, limit: int = 50) -> int:

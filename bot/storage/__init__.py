@@ -774,7 +774,7 @@ class Store:
         return len(MIGRATIONS)
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(self, *, urgent: bool = False, cache: bool = False) -> AsyncIterator[Tx]:
         """One all-or-nothing unit of work; ``urgent`` ones go before those waiting (see :class:`_Turns`).
 
         Under :meth:`claiming`, the first transaction that writes also marks the command's inbox
@@ -786,7 +786,8 @@ class Store:
         async with self._lock.turn(urgent):
             await self._db.execute("BEGIN IMMEDIATE")
             before = self._db.total_changes
-            claim = _CLAIM.get()
+            # A cache write (a Slack time zone looked up on the way) is not the command's effect.
+            claim = None if cache else _CLAIM.get()
             marked = False
             try:
                 yield Tx(self._db)

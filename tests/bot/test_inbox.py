@@ -13,7 +13,7 @@ import pytest
 
 from bot.clock import utcnow
 from bot.inbox import KEEP, REPLY_WINDOW, Inbox, InboxItem, Received
-from bot.storage import AlreadyApplied
+from bot.storage import AlreadyApplied, Store
 from tests.crash import kill_9_when
 
 from .conftest import World
@@ -102,7 +102,7 @@ async def test_a_failed_write_leaves_it_unapplied(world: World) -> None:
     with pytest.raises(ZeroDivisionError), inbox.applying(item):
         async with world.store.transaction() as tx:
             await tx.insert_note(1, 1, "UMGR", "boom", "command", None, world.clock())
-            1 / 0
+            raise ZeroDivisionError("the write fails after the insert")
     assert (await row(world, item.id))["applied_at"] is None and await notes(world, "boom") == 0
 
 
@@ -224,3 +224,23 @@ async def test_answered_rows_are_pruned_after_a_day(world: World) -> None:
     assert await inbox.prune() == 0
     world.clock.advance(days=1, minutes=1)
     assert await inbox.prune() == 1 and await inbox.item(item.id) is None
+
+
+async def test_a_time_zone_cached_on_the_way_does_not_count_as_the_commands_effect(tmp_path: Path) -> None:
+    """`/hiring remind` may first cache the user's Slack time zone: that write must not mark the
+    command applied, or a crash before the reminder is saved would confirm a reminder that never was."""
+    store = await Store(tmp_path / "c.db").open()
+    try:
+        inbox = Inbox(store)
+        item = await inbox.record(Received(kind="command", user_id="U1", channel_id="C1", text="remind OP-1 in 2d",
+                                           response_url="https://hooks.slack.test/1", trigger_id="trig-tz"))
+        assert item is not None
+        with store.claiming(item.id, utcnow) as claim:
+            async with store.transaction(cache=True) as tx:
+                await tx.set_prefs("U1", tz="Europe/Berlin")
+            assert not claim.applied
+            async with store.transaction() as tx:
+                await tx.set_prefs("U1", notify="off")  # stands for the command's own write
+            assert claim.applied
+    finally:
+        await store.close()
