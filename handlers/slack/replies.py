@@ -18,13 +18,11 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import stages
 from bot.config import Config
 from bot.digests import Digests
 from bot.errors import HiringError
 from bot.followups import Followups
 from bot.hiring import Hiring
-from bot.model import Opening
 from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from handlers.slack.cards import SlackCards
@@ -133,8 +131,3 @@ class AppContext:
         await self.private(client=client, user=user, channel=channel, respond=respond, template="info.j2",
                            text=message, message=message, hint=hint)
 
-    def pipeline_blocks(self, op: Opening, by_stage: dict[str, list[Any]]) -> list[dict[str, Any]]:
-        """The pipeline view, shared by `/hiring pipeline` and the refresh after a menu move."""
-        return self.renderer.blocks("pipeline.j2", op=op, by_stage=by_stage, stages=stages.STAGES,
-                                    open_stages=stages.OPEN_STAGES, allowed=stages.allowed_moves,
-                                    now=self.hiring.clock(), per_stage=8)

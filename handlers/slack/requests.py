@@ -30,17 +30,17 @@ def check_http(raw: bytes, headers: Mapping[str, str], signing_secret: str,
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp.isdigit() or not signature:
-        return 401, "missing or malformed signature headers"
+        return 401, "missing_or_malformed_signature_headers"
     if abs((now if now is not None else time.time()) - int(timestamp)) > MAX_AGE:
-        return 401, "stale request"
+        return 401, "stale_request"
     expected = "v0=" + hmac.new(signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + raw,
                                 hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):  # on the raw bytes: nothing is decoded yet
-        return 401, "invalid signature"
+        return 401, "invalid_signature"
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return 400, "body is not UTF-8"
+        return 400, "body_is_not_utf_8"
     content_type = headers.get("Content-Type", "")
     form = parse_qs(text, keep_blank_values=True)
     try:
@@ -51,7 +51,7 @@ def check_http(raw: bytes, headers: Mapping[str, str], signing_secret: str,
         else:
             body = {key: values[0] for key, values in form.items()}
     except (ValueError, RecursionError):
-        return 400, "body is not valid JSON"
+        return 400, "body_is_not_valid_json"
     reason = malformed(body)
     return None if reason is None else (400, reason)
 
@@ -73,55 +73,56 @@ def _user_ok(body: dict[str, Any]) -> bool:
 
 
 def malformed(body: Any) -> str | None:
-    """Why no listener could read this payload, or None when its shape is sound."""
+    """Why no listener could read this payload (a short code, logged and sent back to the
+    sender, never shown to a Slack user), or None when its shape is sound."""
     if not isinstance(body, dict):
-        return "not a JSON object"
+        return "not_a_json_object"
     # bolt reads these generically while building any listener's or middleware's arguments
     # (team, user and channel ids, the action, view, event…), whatever the payload's type.
     for key in OBJECTS:
         if key in body and not isinstance(body[key], dict):
-            return f"{key} must be an object"
+            return f"{key}_not_an_object"
     if "user" in body and not isinstance(body["user"], dict | str):
-        return "user must be an object or an id"
+        return "user_must_be_an_object_or_an_id"
     for key in LISTS_OF_OBJECTS:
         if key in body and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key])):
-            return f"{key} must be a list of objects"
+            return f"{key}_not_a_list_of_objects"
     for key in ("event", "message", "previous_message"):
         inner = body.get(key)
         if isinstance(inner, dict):
             for sub in ("message", "previous_message", "workflow_step", "channel", "item", "view"):
                 if sub in inner and not isinstance(inner[sub], dict | str):
-                    return f"{key}.{sub} must be an object"
+                    return f"{key}_{sub}_not_an_object"
     kind = body.get("type")
     if "command" in body:
         if not (_is_str(body.get("command")) and _is_str(body.get("user_id", ""))
                 and _is_str(body.get("text", "")) and _is_str(body.get("channel_id", ""))):
-            return "slash command fields must be strings"
+            return "slash_command_fields_must_be_strings"
         return None
     if kind == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not _user_ok(body):
-            return "block_actions needs a user and a non-empty list of actions"
+            return "block_actions_needs_a_user_and_a_non_empty_list_of_actions"
         for action in actions:
             if not isinstance(action, dict) or not _is_str(action.get("action_id")):
-                return "every action needs a string action_id"
+                return "every_action_needs_a_string_action_id"
             if "value" in action and not _is_str(action["value"]):
-                return "an action's value must be a string"
+                return "an_action_s_value_must_be_a_string"
             if "selected_option" in action and not isinstance(action["selected_option"], dict):
-                return "selected_option must be an object"
+                return "selected_option_must_be_an_object"
         return None
     if kind in {"view_submission", "view_closed"}:
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("callback_id")) or not _user_ok(body):
-            return "a view payload needs a user and a view with a callback_id"
+            return "a_view_payload_needs_a_user_and_a_view_with_a_callback_id"
         if "state" in view and not isinstance(view["state"], dict):
-            return "view.state must be an object"
+            return "view_state_must_be_an_object"
         return None
     if kind == "event_callback":
         event = body.get("event")
         if not isinstance(event, dict) or not _is_str(event.get("type")):
-            return "an event callback needs an event with a type"
+            return "an_event_callback_needs_an_event_with_a_type"
         return None
     if kind in {"shortcut", "message_action"}:
-        return None if _is_str(body.get("callback_id")) and _user_ok(body) else "a shortcut needs a callback_id"
+        return None if _is_str(body.get("callback_id")) and _user_ok(body) else "shortcut_needs_a_callback_id"
     return None
