@@ -191,19 +191,16 @@ class Digests:
             op_ids = list(openings)
             moves = await tx.moves_since(op_ids, since)
             active = await tx.active_applications(op_ids)
-            overdue = await self.followups.sla.overdue_in(tx, active, openings, now)
-        moved: dict[int, int] = {}
-        hired: dict[int, int] = {}
-        for m in moves:
-            moved[m["opening_id"]] = moved.get(m["opening_id"], 0) + 1
-            if m["to_stage"] == "hired":
-                hired[m["opening_id"]] = hired.get(m["opening_id"], 0) + 1
+            who = self.followups.people.lookup(await tx.all_prefs())
+            overdue = await self.followups.sla.waiting_in(tx, active, openings, now, who=who)
+        moved, hired = week_moves(moves)
         waiting: dict[str, list[NudgeItem]] = {}
         for item in overdue:
             waiting.setdefault(item.opening_ref, []).append(item)
         in_stage: dict[str, list[float]] = {}
-        for a in active:
-            days = (now - datetime.fromisoformat(a["stage_since"])).total_seconds() / 86400
+        for a in active:  # in the working days of each opening's hiring manager
+            boss = who(openings[a["opening_id"]].manager)
+            days = boss.working_days_between(datetime.fromisoformat(a["stage_since"]), now)
             in_stage.setdefault(a["stage"], []).append(days)
         digest.medians = {s: round(statistics.median(in_stage[s]), 1) for s in stages.OPEN_STAGES if in_stage.get(s)}
         for op in sorted(openings.values(), key=lambda o: (o.status != "open", -len(waiting.get(o.ref, [])), -o.id)):
@@ -265,4 +262,25 @@ class Digests:
             return await tx.record_delivery(due.key, self.clock())
 
 
-__all__ = ["Digest", "DigestOpening", "Digests", "DueDigest", "Subscription"]
+def week_moves(moves: list[dict[str, Any]]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per opening, from one week's stage moves: how many moves, and how many hires.
+
+    Every move of the week counts as a move (an undo too). A hire is an application that was
+    not hired when the week began and is hired at its end, judged from its moves in the week:
+    the first one's ``from_stage`` and the last one's ``to_stage``. So hired → applied within
+    the week is no hire, and neither is undoing and redoing a hire made before the week."""
+    moved: dict[int, int] = {}
+    first: dict[int, dict[str, Any]] = {}
+    last: dict[int, dict[str, Any]] = {}
+    for m in sorted(moves, key=lambda m: m["at"]):  # stable: same-second moves keep their order
+        moved[m["opening_id"]] = moved.get(m["opening_id"], 0) + 1
+        first.setdefault(m["application_id"], m)
+        last[m["application_id"]] = m
+    hired: dict[int, int] = {}
+    for app_id, m in last.items():
+        if m["to_stage"] == "hired" and first[app_id]["from_stage"] != "hired":
+            hired[m["opening_id"]] = hired.get(m["opening_id"], 0) + 1
+    return moved, hired
+
+
+__all__ = ["Digest", "DigestOpening", "Digests", "DueDigest", "Subscription", "week_moves"]

@@ -12,14 +12,14 @@ team and admins. Callers render it only to that person (ephemeral, DM, App Home)
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Callable, Set
 from typing import Any
 
 from . import ids, stages
 from .changes import Changes
 from .clock import Clock, utcnow
 from .errors import BadInput, Forbidden, InvalidMove, NotFound
-from .model import ROLES, Application, Member, Opening
+from .model import ROLES, Application, DefaultWorkingTime, Member, Opening, WorkingTime
 from .policy import MANAGING_ROLES, Policy
 from .ports import Membership
 from .storage import Store, Tx
@@ -39,6 +39,10 @@ class Hiring:
         self.changes = changes or Changes()
         #: Slack's channel membership; without it only the team and admins see confidential openings.
         self.membership = membership
+        #: A user's working time from their settings row (set by :class:`bot.people.People`, which
+        #: knows the default time zone): days in stage are the hiring manager's working days.
+        self.working_time: Callable[[str, dict[str, Any] | None], WorkingTime] = \
+            lambda _user, _row: DefaultWorkingTime()
 
     @property
     def admins(self) -> frozenset[str]:
@@ -64,6 +68,10 @@ class Hiring:
         """An application and the opening it belongs to: every permission check needs both."""
         app = await self._load_application(tx, application_id)
         return app, await self.load_opening(tx, app.opening_id)
+
+    async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
+        """The working time days in stage are counted in: the opening's hiring manager's."""
+        return self.working_time(op.manager, await tx.prefs(op.manager))
 
     # Permission checks are decided in :mod:`bot.policy`; these keep call sites short.
     def role_of(self, op: Opening, user: str) -> str | None:
@@ -275,9 +283,11 @@ class Hiring:
             op = await self.load_opening(tx, opening_id)
             self.require_team(op, user)
             rows = await tx.applications(opening_id)
+            worktime = await self.manager_time(tx, op)
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:
             a = Application.from_row(row)
+            a.worktime = worktime
             by_stage.setdefault(a.stage, []).append(a)
         return op, by_stage
 
@@ -286,6 +296,7 @@ class Hiring:
         async with self.store.transaction() as tx:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_team(op, user)
+            app.worktime = await self.manager_time(tx, op)
             return op, app, await tx.moves(application_id), await tx.notes(op.id, application_id)
 
     # ------------------------------------------------------------------ notes and threads
@@ -389,7 +400,8 @@ class Hiring:
 
     # ------------------------------------------------------------------ App Home
     async def home(self, user: str, idle_days: int = 3) -> dict[str, Any]:
-        """What a user sees on App Home: their openings, candidates waiting on them, counts."""
+        """What a user sees on App Home: their openings, candidates waiting on them, counts.
+        Waiting: in an open stage for ``idle_days`` or more working days of the hiring manager."""
         now = self.clock()
         mine = await self.list_openings(user, "mine")
         waiting: list[tuple[Opening, Application, int]] = []
@@ -397,8 +409,10 @@ class Hiring:
             for op in mine:
                 if op.status != "open" or self.role_of(op, user) not in MANAGING_ROLES:
                     continue
+                worktime = await self.manager_time(tx, op)
                 for row in await tx.applications(op.id):
                     a = Application.from_row(row)
+                    a.worktime = worktime
                     days = a.days_in_stage(now)
                     if a.stage in stages.OPEN_STAGES and days >= idle_days:
                         waiting.append((op, a, days))

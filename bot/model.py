@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import ids
+from .worktime import WorkHours, zone
 
 ROLES = ("manager", "recruiter", "interviewer")
 
@@ -69,6 +70,22 @@ class Opening:
                    created_at=row["created_at"], post_error=row.get("post_error"))
 
 
+class WorkingTime(Protocol):
+    """Whose working days a count of days is in (a :class:`bot.people.Person`)."""
+
+    def working_days_between(self, start: datetime, end: datetime) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultWorkingTime:
+    """Mon–Fri 09:00–18:00 UTC: for an application nobody attached a manager's hours to."""
+
+    hours: WorkHours = field(default_factory=WorkHours)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        return self.hours.working_days_between(start, end, zone("UTC"))
+
+
 @dataclass(slots=True)
 class Application:
     id: int
@@ -82,13 +99,17 @@ class Application:
     created_by: str
     created_at: str
     forgotten_at: str | None
+    #: The hiring manager's working time, set by the service that loaded it: every "days in
+    #: stage" a person reads is in the manager's working days.
+    worktime: WorkingTime = field(default_factory=DefaultWorkingTime, compare=False, repr=False)
 
     @property
     def ref(self) -> str:
         return ids.app(self.id)
 
     def days_in_stage(self, now: datetime) -> int:
-        return max(0, (now - datetime.fromisoformat(self.stage_since)).days)
+        """Whole working days (of the hiring manager) since it entered its stage."""
+        return self.worktime.working_days_between(datetime.fromisoformat(self.stage_since), now)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Application:

@@ -43,7 +43,15 @@ class Person:
         return self.hours.is_working(now.astimezone(self.tz))
 
     def local_date(self, now: datetime) -> str:
-        return now.astimezone(self.tz).date().isoformat()
+        """The working day ``now`` belongs to (a night shift's small hours: the day it began)."""
+        return self.hours.working_date(now.astimezone(self.tz)).isoformat()
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Whole working days of this person from ``start`` to ``end``."""
+        return self.hours.working_days_between(start, end, self.tz)
+
+    def add_working_days(self, start: datetime, n: int) -> datetime:
+        return self.hours.add_working_days(start, n, self.tz)
 
 
 class People:
@@ -52,6 +60,7 @@ class People:
         self.store = hiring.store
         self.default_tz = default_tz
         self.directory = directory
+        hiring.working_time = self.resolve  # days in stage are counted in the manager's working days
 
     @property
     def clock(self) -> Clock:

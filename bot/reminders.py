@@ -42,6 +42,8 @@ class Reminder:
     asked_for: datetime
     permalink: str | None = None
     attempts: int = 0
+    #: It fell due while its person was off work and waited for the start of their working day.
+    held: bool = False
 
     @property
     def key(self) -> str:
@@ -133,13 +135,26 @@ class Reminders:
         await self.hiring.changes.schedule_changed()
 
     async def due_reminders(self, limit: int = 500) -> list[Reminder]:
-        """Reminders due now. Ones that no longer apply are dropped here, in the same pass."""
+        """Reminders due now. Ones that no longer apply are dropped here, in the same pass.
+
+        One that fell due in its person's working hours but is still unsent after they ended
+        (the clock jumped, hirebot was down) waits for the start of their next working period,
+        so everything that piled up arrives there together in one DM. (``remind`` only ever
+        sets due times inside working hours.)"""
         now = self.clock()
         out = []
         async with self.store.transaction() as tx:
+            who = self.people.lookup(await tx.all_prefs())
             for row in await tx.due_reminders(now, limit):
+                person = who(row["user_id"])
+                if not person.is_working(now) and person.is_working(datetime.fromisoformat(row["due_at"])):
+                    await tx.retry_reminder(row["id"], person.hours.next_working_moment(now, person.tz))
+                    continue
                 try:
-                    out.append(await self._reminder(tx, row))
+                    reminder = await self._reminder(tx, row)
+                    reminder.held = reminder.due_at > reminder.asked_for and not person.is_working(
+                        reminder.due_at - timedelta(seconds=1))  # due at the very start of a working period
+                    out.append(reminder)
                 except NotFound as gone:
                     log.info("dropping reminder %s: %s", row["id"], gone)
                     await tx.finish_reminder(row["id"], "dropped", now)

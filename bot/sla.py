@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from . import ids, stages
@@ -48,6 +49,7 @@ class NudgeItem:
     waited: int
     limit: int
     kind: str = "nudge"  # or "escalation": told to a recruiter because the manager did not act
+    opening_id: int = 0
     manager: str = ""
     ignored: int = 0
     #: After a button: what happened, as a code the template words: "moved" (to ``status_stage``),
@@ -126,19 +128,14 @@ class Sla:
                 return []
             rows = await tx.openings_by_ids(sorted({a["opening_id"] for a in apps}))
             openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
-            limits, states = await tx.sla_limits(), await tx.sla_states()
+            states = await tx.sla_states()
             who = self.people.lookup(await tx.all_prefs())
             batches: dict[str, list[NudgeItem]] = {}
-            for a in apps:
-                op = openings[a["opening_id"]]
+            for item in await self.waiting_in(tx, apps, openings, now, states=states, who=who):
+                op = openings[item.opening_id]
                 manager = op.manager
                 boss = who(manager)
-                state = states.get(a["id"])
-                if state and state["stage"] != a["stage"]:
-                    state = None
-                item = self._overdue(a, op, boss, limits, state, now)
-                if item is None:
-                    continue
+                state = _same_stage(states.get(item.application_id), item.stage)
                 if self._may_nudge(boss, state, now):
                     batches.setdefault(manager, []).append(item)
                 if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
@@ -157,18 +154,24 @@ class Sla:
 
     def _overdue(self, a: dict[str, Any], op: Opening, boss: Person, limits: dict[tuple[int, str], int],
                  state: dict[str, Any] | None, now: datetime) -> NudgeItem | None:
-        """A nudge item if the application is past its limit and not snoozed, else None."""
+        """A nudge item if the application is past its limit and not snoozed, else None.
+
+        The rule, in the hiring manager's working days (their hours and time zone): an
+        application is past its limit when more than ``limit`` whole working days have passed
+        since it entered its stage, or since the last *Done* on it in this stage (``waited >
+        limit``: with limit 2, entered Monday 10:00, it is past on Thursday 10:00, showing "3
+        working days"); and it is not snoozed (a snooze runs until ``snoozed_until``)."""
         limit = _limit(limits, op.id, a["stage"])
         since = datetime.fromisoformat(a["stage_since"])
         base = max(since, datetime.fromisoformat(state["acked_at"])) if state and state["acked_at"] else since
-        if now < boss.hours.add_working_days(base, limit, boss.tz):
+        if boss.working_days_between(base, now) <= limit:
             return None
         if state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
             return None
         return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=op.ref,
                          opening_title=op.title, permalink=op.permalink, stage=a["stage"],
-                         waited=boss.hours.working_days_between(since, now, boss.tz), limit=limit,
-                         manager=boss.user_id, ignored=state["ignored"] if state else 0)
+                         waited=boss.working_days_between(since, now), limit=limit,
+                         manager=boss.user_id, ignored=state["ignored"] if state else 0, opening_id=op.id)
 
     def _may_nudge(self, person: Person, state: dict[str, Any] | None, now: datetime) -> bool:
         if person.notify == "off" or not person.is_working(now):
@@ -177,11 +180,11 @@ class Sla:
         if state and state["last_nudged_on"] == today:
             return False  # at most once per working day
         if person.notify == "digest-only":
-            local = now.astimezone(person.tz)
+            day = datetime.fromisoformat(today).date()
             first_day = min(person.hours.days)
             last = state["last_nudged_on"] if state else None
-            recent = last is not None and (local.date() - datetime.fromisoformat(last).date()).days < 6
-            return local.weekday() == first_day and not recent
+            recent = last is not None and (day - datetime.fromisoformat(last).date()).days < 6
+            return day.weekday() == first_day and not recent
         return True
 
     async def mark_nudged(self, batch: NudgeBatch) -> bool:
@@ -220,7 +223,8 @@ class Sla:
                 item = NudgeItem(application_id=app.id, candidate=app.candidate_name, opening_ref=op.ref,
                                  opening_title=op.title, permalink=op.permalink, stage=it["stage"],
                                  waited=it["waited"], limit=it["limit"], kind=it["kind"],
-                                 manager=it.get("manager") or op.manager, ignored=it.get("ignored", 0))
+                                 manager=it.get("manager") or op.manager, ignored=it.get("ignored", 0),
+                                 opening_id=op.id)
                 state = await tx.sla_state(app.id)
                 if state and state["stage"] != app.stage:
                     state = None
@@ -259,13 +263,15 @@ class Sla:
         return await self.batch(batch_id, user)
 
     async def snooze(self, application_id: int, user: str, days: int) -> None:
+        """Quiet a waiting candidate for ``days`` working days of the person snoozing: Friday
+        11:47 + 1 is Monday 11:47; from outside working hours it counts from the next start."""
         if days not in (1, 3, 7):
             raise BadInput("bad_snooze")
         async with self.store.transaction() as tx:
             app, op = await self.hiring.load_with_opening(tx, application_id)
             self.hiring.require_manage(op, user)
             person = self.people.resolve(user, await tx.prefs(user))
-            until = person.hours.next_working_moment(self.clock() + timedelta(days=days), person.tz)
+            until = person.add_working_days(self.clock(), days)
             await tx.put_sla_state(app.id, app.stage, snoozed_until=iso(until), ignored=0)
             await tx.audit(user, "sla.snooze", app.ref, iso(until), self.clock())
 
@@ -278,20 +284,29 @@ class Sla:
                                    escalated_at=None)
             await tx.audit(user, "sla.done", app.ref, None, self.clock())
 
-    async def overdue_in(self, tx: Tx, apps: list[dict[str, Any]], openings: dict[int, Opening],
-                         now: datetime) -> list[NudgeItem]:
-        """The given active applications that are past their limit (snoozes ignored: a digest
-        reports the facts)."""
-        limits, who = await tx.sla_limits(), self.people.lookup(await tx.all_prefs())
+    async def waiting_in(self, tx: Tx, apps: list[dict[str, Any]], openings: dict[int, Opening], now: datetime,
+                         *, states: dict[int, dict[str, Any]] | None = None,
+                         who: Callable[[str], Person] | None = None) -> list[NudgeItem]:
+        """The given active applications waiting past their limit, by :meth:`_overdue`'s rule:
+        snoozed ones and those whose clock a *Done* restarted are not waiting. The one query
+        behind both the nudges (:meth:`sweep`) and the digest's waiting counts, so they agree."""
+        limits = await tx.sla_limits()
+        states = await tx.sla_states() if states is None else states
+        who = who or self.people.lookup(await tx.all_prefs())
         out = []
         for a in apps:
             op = openings.get(a["opening_id"])
             if op is None:
                 continue
-            item = self._overdue(a, op, who(op.manager), limits, None, now)
+            item = self._overdue(a, op, who(op.manager), limits, _same_stage(states.get(a["id"]), a["stage"]), now)
             if item:
                 out.append(item)
         return out
+
+
+def _same_stage(state: dict[str, Any] | None, stage: str) -> dict[str, Any] | None:
+    """An application's follow-up state, if it is about the stage the application is in now."""
+    return state if state and state["stage"] == stage else None
 
 
 def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:

@@ -23,13 +23,16 @@ async def nudged_apps(world: World) -> dict[str, list[int]]:
 async def test_screen_past_its_limit_nudges_the_manager_once_per_working_day(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op, stage="screen")  # Mon 10:00, screen limit 3 working days
-    world.clock.advance(days=2, hours=23)  # Wed 09:00... Thu 09:00 is not yet 3 working days
+    world.clock.advance(days=3, hours=1)  # Thu 11:00: 3 working days, at the limit, not past it
     assert await nudged_apps(world) == {}
-    world.clock.advance(hours=1, minutes=1)  # Thu 10:01: past the limit
+    world.clock.advance(hours=22)  # Fri 09:00: still 3 (the 4th working day ends at 10:00)
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=1, minutes=1)  # Fri 10:01: 4 working days > 3, past the limit
     assert await nudged_apps(world) == {"UMGR": [a]}
+    assert world.outbox.nudges[-1].items[0].waited == 4
     world.clock.advance(hours=3)
     assert await nudged_apps(world) == {}, "at most once per working day"
-    world.clock.advance(days=1)  # Friday
+    world.clock.advance(days=3)  # Monday
     assert await nudged_apps(world) == {"UMGR": [a]}
 
 
@@ -39,7 +42,7 @@ async def test_one_dm_per_manager_batches_all_their_waiting_candidates(world: Wo
     a1 = await world.candidate(op1, "A One")
     a2 = await world.candidate(op2, "B Two")
     a3 = await world.candidate(other, "C Three", manager="UOTHER")
-    world.clock.advance(days=2, minutes=1)  # Wed 10:01: applied limit is 2 working days
+    world.clock.advance(days=3, minutes=1)  # Thu 10:01: 3 working days, past applied's limit of 2
     got = await nudged_apps(world)
     assert sorted(got["UMGR"]) == [a1, a2] and got["UOTHER"] == [a3]
     assert len(world.outbox.nudges) == 2
@@ -48,12 +51,14 @@ async def test_one_dm_per_manager_batches_all_their_waiting_candidates(world: Wo
 async def test_weekends_and_nights_do_not_count_and_nobody_is_nudged_off_hours(world: World) -> None:
     world.clock.now = world.clock.now.replace(day=6, hour=17)  # Friday 17:00
     op = await world.opening()
-    await world.candidate(op)  # applied, limit 2 working days → Tue 17:00
+    await world.candidate(op)  # applied, limit 2 working days: past from Wed 17:00 (3 working days)
     world.clock.advance(days=3)  # Monday 17:00
     assert await nudged_apps(world) == {}
-    world.clock.advance(days=1, hours=2)  # Tuesday 19:00: overdue, but after working hours
+    world.clock.advance(days=1, hours=2)  # Tuesday 19:00: 2 working days, not past
     assert await nudged_apps(world) == {}
-    world.clock.advance(hours=14)  # Wednesday 09:00
+    world.clock.advance(days=1)  # Wednesday 19:00: past, but after working hours
+    assert await nudged_apps(world) == {}
+    world.clock.advance(hours=14)  # Thursday 09:00
     assert list(await nudged_apps(world)) == ["UMGR"]
 
 
@@ -62,36 +67,36 @@ async def test_working_hours_follow_the_managers_time_zone(world: World) -> None
     await world.candidate(op)
     async with world.store.transaction() as tx:
         await tx.set_prefs("UMGR", tz="Asia/Tokyo", tz_checked_at="2999-01-01T00:00:00+00:00")
-    world.clock.advance(days=2, hours=8)  # Wed 18:00 UTC = Thu 03:00 Tokyo: overdue but night there
+    world.clock.advance(days=2, hours=8)  # Wed 18:00 UTC = Thu 03:00 Tokyo: night there (and not past)
     assert await nudged_apps(world) == {}
     world.clock.advance(hours=15)  # Thu 09:00 UTC = 18:00 Tokyo: still closed
     assert await nudged_apps(world) == {}
-    world.clock.advance(hours=15)  # Fri 00:00 UTC = Fri 09:00 Tokyo
+    world.clock.advance(hours=15)  # Fri 00:00 UTC = Fri 09:00 Tokyo: 3 Tokyo working days since Tue 09:00
     assert list(await nudged_apps(world)) == ["UMGR"]
 
 
 async def test_snooze_and_done_quiet_a_candidate(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
-    world.clock.advance(days=2, minutes=1)
+    world.clock.advance(days=3, minutes=1)  # Thu 10:01
     assert await nudged_apps(world) == {"UMGR": [a]}
     await world.followups.sla.snooze(a, "UMGR", 1)
-    world.clock.advance(days=1)  # Thu 10:01: the snooze ran to Thu 10:01
+    world.clock.advance(days=1)  # Fri 10:01: the snooze ran to Fri 10:01
     world.clock.advance(minutes=-5)
     assert await nudged_apps(world) == {}
     world.clock.advance(minutes=10)
     assert await nudged_apps(world) == {"UMGR": [a]}
-    await world.followups.sla.done(a, "UMGR")  # followed up: the 2-day clock restarts now (Thu)
-    world.clock.advance(days=1)  # Fri
+    await world.followups.sla.done(a, "UMGR")  # followed up: the clock restarts now (Fri 10:06)
+    world.clock.advance(days=4)  # Tue 10:06: 2 working days since, at the limit
     assert await nudged_apps(world) == {}
-    world.clock.advance(days=3)  # Mon: Thu + 2 working days = Mon
+    world.clock.advance(days=1)  # Wed 10:06: 3 working days > 2
     assert await nudged_apps(world) == {"UMGR": [a]}
 
 
 async def test_batch_redraw_shows_what_happened(world: World) -> None:
     op = await world.opening()
     a, b = await world.candidate(op, "A"), await world.candidate(op, "B")
-    world.clock.advance(days=2, minutes=1)
+    world.clock.advance(days=3, minutes=1)  # Thu
     await world.scheduler.tick()
     batch = world.outbox.nudges[-1]
     await world.hiring.move(a, "UMGR", "screen", expected_stage="applied")
@@ -99,7 +104,7 @@ async def test_batch_redraw_shows_what_happened(world: World) -> None:
     view = await world.followups.sla.batch(batch.id, "UMGR")
     status = {i.application_id: (i.status, i.status_stage, i.status_until) for i in view.items}
     assert status[a][:2] == ("moved", "screen")
-    assert status[b][0] == "snoozed" and status[b][2] is not None and status[b][2].strftime("%a") == "Mon"
+    assert status[b][0] == "snoozed" and status[b][2] is not None and status[b][2].strftime("%a %H:%M") == "Tue 10:01"
     with pytest.raises(NotFound):
         await world.followups.sla.batch(batch.id, "USTRANGER")
 
@@ -108,16 +113,16 @@ async def test_escalation_to_the_recruiter_after_ignored_nudges(world: World) ->
     op = await world.opening()
     await world.hiring.team_add(op, "UMGR", "URECRUIT", "recruiter")
     a = await world.candidate(op)
-    world.clock.advance(days=2, minutes=1)
+    world.clock.advance(days=3, minutes=1)  # Thu
     assert await nudged_apps(world) == {"UMGR": [a]}  # 1st
-    world.clock.advance(days=1)
+    world.clock.advance(days=1)  # Fri
     assert await nudged_apps(world) == {"UMGR": [a]}  # 2nd (escalate_after=2 in this world)
-    world.clock.advance(days=1)
+    world.clock.advance(days=3)  # Mon
     got = await nudged_apps(world)
     assert got == {"UMGR": [a], "URECRUIT": [a]}
     esc = [i for b in world.outbox.nudges if b.user_id == "URECRUIT" for i in b.items]
     assert esc[0].kind == "escalation" and esc[0].manager == "UMGR"
-    world.clock.advance(days=3)  # Monday
+    world.clock.advance(days=1)  # Tuesday
     assert await nudged_apps(world) == {"UMGR": [a]}, "the recruiter is told once"
 
 
@@ -125,11 +130,11 @@ async def test_notify_off_and_digest_only(world: World) -> None:
     op = await world.opening()
     await world.candidate(op)
     await world.followups.people.set_notify("UMGR", "off")
-    world.clock.advance(days=2, minutes=1)  # Wed
+    world.clock.advance(days=3, minutes=1)  # Thu
     assert await nudged_apps(world) == {}
     await world.followups.people.set_notify("UMGR", "digest-only")
     assert await nudged_apps(world) == {}, "digest-only: weekly, on the first working day"
-    world.clock.advance(days=5)  # Monday
+    world.clock.advance(days=4)  # Monday
     assert list(await nudged_apps(world)) == ["UMGR"]
     world.clock.advance(days=1)
     assert await nudged_apps(world) == {}
@@ -167,7 +172,9 @@ async def test_sla_limits_per_opening_and_global(world: World) -> None:
     with pytest.raises(Forbidden):
         await world.followups.sla.set_limit("USTRANGER", op, "screen", "2")
     a = await world.candidate(op, stage="interview")
-    world.clock.advance(days=1, minutes=1)
+    world.clock.advance(days=1, minutes=1)  # Tue: 1 working day, at the limit of 1
+    assert await nudged_apps(world) == {}
+    world.clock.advance(days=1)
     assert await nudged_apps(world) == {"UMGR": [a]}
 
 
@@ -217,7 +224,7 @@ async def test_failed_sends_are_retried_not_dropped(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
     r = await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 1h")
-    world.clock.advance(days=2, minutes=1)
+    world.clock.advance(days=3, minutes=1)
     world.outbox.fail = 2  # the reminder DM and the nudge DM both fail
     await world.scheduler.tick()
     assert world.outbox.reminders == [] and world.outbox.nudges == []
@@ -233,7 +240,7 @@ async def test_nothing_is_sent_twice_across_a_restart(world: World) -> None:
     op = await world.opening()
     a = await world.candidate(op)
     await world.followups.reminders.remind("UMGR", f"OP-{op}", "in 1h")
-    world.clock.advance(days=2, minutes=1)
+    world.clock.advance(days=3, minutes=1)
     await world.scheduler.start()
     assert len(world.outbox.reminders) == 1 and len(world.outbox.nudges) == 1
     await world.restart()

@@ -30,7 +30,7 @@ async def test_add_move_pipeline_history(bot: Bot) -> None:
     assert "screen → *interview*" in out
 
     out = await say(bot, f"pipeline OP-{op}")
-    assert "Ada Lovelace" in out and "Grace Hopper" in out and "4d in applied" in out
+    assert "Ada Lovelace" in out and "Grace Hopper" in out and "4 working days in applied" in out
 
     out = await say(bot, "history APP-1")
     assert "strong CV" in out and "applied → *screen*" in out and "<@UMANAGER>" in out
@@ -51,7 +51,7 @@ async def test_pipeline_overflow_moves_and_stale_click_is_harmless(bot: Bot) -> 
     await bot.click("pipeline_move", "", selected="1:applied:screen")
     updated = await bot.slack.wait_for("response_url", after=mark)
     assert updated.args.get("replace_original") is True
-    assert "0d in screen" in blocks_text(updated.args)  # the test's clock has not moved
+    assert "0 working days in screen" in blocks_text(updated.args)  # the test's clock has not moved
     mark = bot.mark()
     await bot.click("pipeline_move", "", selected="1:applied:rejected")
     stale = await bot.slack.wait_for("response_url", after=mark)

@@ -34,7 +34,7 @@ async def overdue_screen(bot: Bot) -> tuple[int, int]:
     op = await post_opening(bot)  # Mon 2 Nov 09:00 UTC
     await say(bot, f'add "Ada Lovelace" OP-{op}')
     await say(bot, "move APP-1 screen")
-    bot.clock.advance(days=3, hours=1)  # Thu 10:00: past screen's 3 working days
+    bot.clock.advance(days=4, hours=1)  # Fri 10:00: 4 working days, past screen's limit of 3
     return op, 1
 
 
@@ -79,9 +79,9 @@ async def test_snooze_and_done_buttons(bot: Bot) -> None:
     mark = bot.mark()
     await bot.click("nudge_snooze_3", b["nudge_snooze_3"]["value"], channel="DUMANAGER")
     updated = await bot.slack.wait_for("response_url", after=mark)
-    # Thu 10:00 + 3 days is a Sunday: the snooze ends at the next working moment, Monday 09:00.
-    assert "snoozed until Mon 09 Nov" in blocks_text(updated.args)
-    bot.clock.advance(days=1)  # Friday: still snoozed
+    # Fri 10:00 + 3 working days (the weekend does not count): Wednesday at the same time.
+    assert "snoozed until Wed 11 Nov 10:00" in blocks_text(updated.args)
+    bot.clock.advance(days=4)  # Tuesday: still snoozed
     await bot.settled()
     mark = bot.mark()
     await bot.ctx.scheduler.tick()  # returns once its sends are done: the positive barrier
@@ -131,10 +131,15 @@ async def test_remind_uses_the_users_slack_time_zone_and_lists_with_cancel(bot: 
     after = await bot.slack.wait_for("response_url", after=mark)
     assert "Your reminders* (1)" in blocks_text(after.args)
 
-    bot.clock.advance(days=2)
+    bot.clock.advance(days=2)  # Wed 04:00 New York: due Tue 09:00 there, unsent, and now off work
+    mark = bot.mark()
+    await bot.ctx.scheduler.tick()
+    assert not [c for c in bot.slack.calls[mark:] if c.method == "chat.postMessage"], "held for the working day"
+    bot.clock.advance(hours=5)  # Wed 09:00 New York
     mark = bot.mark()
     await bot.ctx.scheduler.tick()
     dm = await bot.slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == "DUMANAGER", after=mark)
+    assert "fell due outside your working hours, so it waited for the start of your working day" in blocks_text(dm.args)
     assert "chase references" in blocks_text(dm.args)  # the budget sync was cancelled (it was sooner)
     assert "budget sync" not in blocks_text(dm.args)
 
@@ -227,14 +232,14 @@ async def test_a_failed_send_is_retried_with_backoff_and_a_429_after_retry_after
         "chat.postMessage:internal_error", "chat.postMessage:internal_error", "chat.postMessage"]
     assert "retry 1" in caplog.text and "retry 2" in caplog.text
 
-    bot.clock.advance(days=1)
+    bot.clock.advance(days=3)  # Monday
     bot.slack.rate_limit_next["chat.postMessage"] = 1
     mark = bot.mark()
     await bot.ctx.scheduler.tick()
     await bot.slack.wait_for("chat.postMessage", after=mark, timeout=8)
     assert bot.slack.of("chat.postMessage:429")
 
-    bot.clock.advance(days=3)  # Monday; Slack keeps failing: logged, kept, sent on a later sweep
+    bot.clock.advance(days=1)  # Tuesday; Slack keeps failing: logged, kept, sent on a later sweep
     bot.slack.fail_next["chat.postMessage"] = ["channel_not_found"]
     mark = bot.mark()
     await bot.ctx.scheduler.tick()

@@ -37,7 +37,7 @@ async def nudge_dm(world: World) -> dict[str, Any]:
     op = await world.opening()
     await world.hiring.add_candidate(op, MANAGER, "Ada Lovelace")
     await world.hiring.move(1, MANAGER, "screen")
-    world.clock.advance(days=3, hours=1)  # Mon 09:00 → Thu 10:00: past 3 working days
+    world.clock.advance(days=4, hours=1)  # Mon 09:00 → Fri 10:00: 4 working days, past the limit of 3
     world.client.reset_mock()
     await world.ctx.scheduler.tick()
     [dm] = [m for m in sent(world.client.chat_postMessage) if m["channel"] == "DUMANAGER"]
@@ -67,7 +67,7 @@ async def test_nudge_advance_moves_the_candidate_and_redraws_the_dm(world: World
 async def test_nudge_snooze_and_done_keep_the_stage(world: World) -> None:
     b = buttons(await nudge_dm(world))
     respond = await press(world, "nudge_button", "nudge_snooze_3", b["nudge_snooze_3"]["value"])
-    assert "snoozed until Mon 09 Nov" in text_of(respond.await_args.kwargs)  # Thu + 3 days → next working morning
+    assert "snoozed until Wed 11 Nov 10:00" in text_of(respond.await_args.kwargs)  # Fri + 3 working days
     respond = await press(world, "nudge_button", "nudge_done", b["nudge_done"]["value"])
     assert ":white_check_mark: done" in text_of(respond.await_args.kwargs)
     _, app = await world.hiring.application(1, MANAGER)

@@ -128,7 +128,7 @@ async def test_pipeline_move_moves_and_redraws_and_a_stale_menu_changes_nothing(
     await world.hiring.add_candidate(op, MANAGER, "Ada Lovelace")
     _, respond = await click(world, "pipeline_move", menu("1:applied:screen"))
     reply = respond.await_args.kwargs
-    assert reply["replace_original"] is True and "0d in screen" in text_of(reply)
+    assert reply["replace_original"] is True and "0 working days in screen" in text_of(reply)
     _, app = await world.hiring.application(1, MANAGER)
     assert app.stage == "screen"
 

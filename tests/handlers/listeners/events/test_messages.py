@@ -50,7 +50,7 @@ async def test_app_home_publishes_openings_and_who_is_waiting(world: World) -> N
     [home] = sent(world.client.views_publish)
     assert home["user_id"] == MANAGER
     text = text_of(home)
-    assert f"OP-{op_id}" in text and "Ada Lovelace" in text and "5d in applied" in text
+    assert f"OP-{op_id}" in text and "Ada Lovelace" in text and "4 working days in applied" in text
 
 
 async def test_app_home_messages_tab_publishes_nothing(world: World) -> None:
