@@ -1,6 +1,7 @@
 """Stage moves through the domain (``Hiring.move``: permission check, state machine, audit, one
 transaction each) against raw sqlite3 in WAL doing the same writes per move: read the stage,
-update the application, insert the stage move and the audit row, commit."""
+update the application, insert the stage move and the audit row, commit; and against the same
+statements through raw aiosqlite (one ``execute`` each, as an event-loop program must pay for)."""
 
 from __future__ import annotations
 
@@ -52,13 +53,38 @@ def raw(db: Path, apps: list[int]) -> float:
     return elapsed
 
 
+async def raw_aiosqlite(db: Path, apps: list[int]) -> float:
+    import aiosqlite
+
+    con = await aiosqlite.connect(db, isolation_level=None)
+    try:
+        await con.execute("PRAGMA journal_mode = WAL")
+        await con.execute("PRAGMA synchronous = NORMAL")
+        started = time.perf_counter()
+        for stage in PATH:
+            for app in apps:
+                now = datetime.now(UTC).isoformat(timespec="seconds")
+                await con.execute("BEGIN IMMEDIATE")
+                ((old,),) = await con.execute_fetchall("SELECT stage FROM applications WHERE id = ?", (app,))
+                await con.execute("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ?", (stage, now, app))
+                await con.execute("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+                                  "VALUES (?, ?, ?, 'UMGR', ?)", (app, old, stage, now))
+                await con.execute("INSERT INTO audit (actor, action, subject, detail, at) "
+                                  "VALUES ('UMGR', 'move', ?, ?, ?)", (f"APP-{app}", stage, now))
+                await con.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        await con.close()
+
+
 async def run(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        a, b = Path(tmp) / "domain.db", Path(tmp) / "raw.db"
-        await seed(a, n)
-        await seed(b, n)
+        a, b, c = Path(tmp) / "domain.db", Path(tmp) / "raw.db", Path(tmp) / "aio.db"
+        for path in (a, b, c):
+            await seed(path, n)
         apps = list(range(201, 201 + n))
         d = await domain(a, apps)
         r = await asyncio.to_thread(raw, b, apps)
+        aio = await raw_aiosqlite(c, apps)
     moves = n * len(PATH)
-    return {"domain": moves / d, "raw": moves / r, "moves": moves}
+    return {"domain": moves / d, "raw": moves / r, "aiosqlite": moves / aio, "moves": moves}

@@ -200,20 +200,30 @@ class Hiring:
             raise BadInput("name_too_long", length=len(name), limit=MAX_NAME)
         if email and not _EMAIL.match(email):
             raise BadInput("bad_email", email=email)
-        await self.opening(opening_id, user)  # a confidential opening takes referrals from those who see it
-        async with self.store.transaction() as tx:
-            op = await self.load_opening(tx, opening_id)
-            if op.status != "open":
-                raise BadInput("opening_closed", ref=op.ref, status=op.status)
-            same = [r for r in await tx.same_person(name, email) if r["opening_id"] == opening_id]
-            if same:
-                # Refused with the existing id; only the hiring team learns the name is already there.
-                raise BadInput("duplicate_candidate", ref=op.ref,
-                               existing=ids.app(same[0]["id"]) if self.can_see_candidates(op, user) else None)
-            aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None, referrer,
-                                              "applied", user, self.clock())
-            await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
-            op, app = await self.load_opening(tx, opening_id), await self._load_application(tx, aid)
+        # A confidential opening takes referrals from those who see it. Whether they do is decided
+        # in the transaction when no Slack call is needed (the usual case: one load, not two);
+        # otherwise Slack is asked outside it (never with the lock held) and the opening loaded again.
+        asked = False
+        while True:
+            async with self.store.transaction() as tx:
+                op = await self.load_opening(tx, opening_id)
+                if asked or self.policy.sees_opening_without_asking(op, user):
+                    if op.status != "open":
+                        raise BadInput("opening_closed", ref=op.ref, status=op.status)
+                    same = [r for r in await tx.same_person(name, email) if r["opening_id"] == opening_id]
+                    if same:
+                        # Refused with the existing id; only the hiring team learns the name is already there.
+                        raise BadInput("duplicate_candidate", ref=op.ref,
+                                       existing=ids.app(same[0]["id"]) if self.can_see_candidates(op, user) else None)
+                    aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None,
+                                                      referrer, "applied", user, self.clock())
+                    await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
+                    app = await self._load_application(tx, aid)
+                    op.counts[app.stage] = op.counts.get(app.stage, 0) + 1  # what was just written
+                    break
+            if not await self.sees(op, user):
+                raise NotFound("no_opening", ref=op.ref)
+            asked = True
         await self.changes.opening_changed(op)
         return op, app
 
@@ -269,11 +279,18 @@ class Hiring:
                 raise InvalidMove("cannot_move", ref=app.ref, stage=app.stage, target=stage,
                                   allowed=stages.allowed_moves(app.stage))
             from_stage = app.stage
-            if not await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
-                                             self.clock()):
+            row = await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
+                                            self.clock())
+            if row is None:
                 raise InvalidMove("moved_meanwhile", ref=app.ref)
             await tx.drop_reminders(self.clock(), application_id=application_id)  # they were about the old stage
-            op, app = await self.load_opening(tx, op.id), await self._load_application(tx, application_id)
+            # What was just written, not loaded again: the row as updated, and the counts moved by
+            # one (nothing else can change inside this transaction).
+            app = Application.from_row(row)
+            op.counts[from_stage] = op.counts.get(from_stage, 1) - 1
+            if op.counts[from_stage] <= 0:
+                del op.counts[from_stage]
+            op.counts[stage] = op.counts.get(stage, 0) + 1
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()
         return op, app, from_stage

@@ -229,27 +229,29 @@ class Tx:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    # One round trip to the database thread each: aiosqlite runs every call in its thread and
+    # hands the result back through the event loop (~tens of µs), so ``async with execute()``
+    # followed by a fetch and the cursor's close was three of them per statement.
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
-        async with self._db.execute(sql, tuple(params)) as cur:
-            row = await cur.fetchone()
-        return dict(row) if row is not None else None
+        rows = await self._db.execute_fetchall(sql, tuple(params))
+        for row in rows:
+            return dict(row)
+        return None
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        async with self._db.execute(sql, tuple(params)) as cur:
-            rows = await cur.fetchall()
-        return [dict(r) for r in rows]
+        return [dict(r) for r in await self._db.execute_fetchall(sql, tuple(params))]
 
     async def _run(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute a write; return the number of rows it changed."""
-        async with self._db.execute(sql, tuple(params)) as cur:
-            return cur.rowcount
+        # The statement is complete (and reset) when execute returns: no fetch, no close hop.
+        return (await self._db.execute(sql, tuple(params))).rowcount
 
     async def _insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute an INSERT; return the new row's id."""
-        async with self._db.execute(sql, tuple(params)) as cur:
-            if cur.lastrowid is None:
-                raise RuntimeError("INSERT produced no row")
-            return cur.lastrowid
+        rowid = (await self._db.execute(sql, tuple(params))).lastrowid
+        if rowid is None:
+            raise RuntimeError("INSERT produced no row")
+        return rowid
 
     # ------------------------------------------------------------------ openings
     async def insert_opening(self, title: str, data: dict[str, Any], created_by: str, channel_id: str | None,
@@ -340,14 +342,15 @@ class Tx:
                                "AND lower(candidate_name) = lower(?) ORDER BY id", (name,))
 
     async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
-                               reason: str | None, now: datetime) -> bool:
-        """Move only if still in ``from_stage``: two clicks on the same button move once."""
-        changed = await self._run("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ?",
-                                 (to_stage, iso(now), application_id, from_stage))
-        if changed:
+                               reason: str | None, now: datetime) -> dict[str, Any] | None:
+        """Move only if still in ``from_stage``: two clicks on the same button move once. Returns
+        the application's row as written (``RETURNING``, SQLite ≥ 3.35), or None if it was not there."""
+        row = await self._one("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
+                              "RETURNING *", (to_stage, iso(now), application_id, from_stage))
+        if row is not None:
             await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (application_id, from_stage, to_stage, actor, reason, iso(now)))
-        return bool(changed)
+        return row
 
     async def moves(self, application_id: int) -> list[dict[str, Any]]:
         return await self._all("SELECT * FROM stage_moves WHERE application_id = ? ORDER BY id", (application_id,))
@@ -626,13 +629,13 @@ class Tx:
                            now: datetime) -> int | None:
         """Write down a received command; None when ``request_key`` is already there (an exact
         replay of a signed request)."""
-        async with self._db.execute(
-                "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
-                "enterprise_id, text, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (request_key) DO NOTHING",
-                (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
-                 json.dumps(payload) if payload is not None else None, iso(now))) as cur:
-            return cur.lastrowid if cur.rowcount == 1 else None
+        cur = await self._db.execute(
+            "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
+            "enterprise_id, text, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (request_key) DO NOTHING",
+            (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
+             json.dumps(payload) if payload is not None else None, iso(now)))
+        return cur.lastrowid if cur.rowcount == 1 else None
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
