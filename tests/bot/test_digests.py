@@ -141,3 +141,43 @@ async def test_real_apscheduler_fires_a_reminder_within_a_second_of_due(tmp_path
 
 def test_zone_helper_used_by_templates() -> None:
     assert zone("Europe/Berlin").key == "Europe/Berlin"
+
+
+async def test_digest_waiting_agrees_with_the_nudge_dm_snooze_and_done_honoured(world: World) -> None:
+    op = await world.opening()
+    a, b, c = await world.candidate(op, "A"), await world.candidate(op, "B"), await world.candidate(op, "C")
+    world.clock.advance(days=3, minutes=1)  # Thu 10:01: 3 working days in applied, limit 2
+    await world.followups.sla.snooze(b, "UMGR", 1)
+    await world.followups.sla.done(c, "UMGR")
+    await world.scheduler.tick()
+    dm = [i.application_id for i in world.outbox.nudges[-1].items]
+    d = await world.digests.build("CJOBS")
+    assert dm == [a] and d.waiting == 1 and [w.application_id for w in d.openings[0].waiting] == [a]
+    assert d.openings[0].waiting[0].waited == 3 and d.openings[0].waiting[0].limit == 2
+
+
+async def test_at_the_limit_is_not_past_it_in_digest_or_dm(world: World) -> None:
+    op = await world.opening()
+    await world.candidate(op)
+    world.clock.advance(days=2, minutes=1)  # Wed 10:01: 2 working days, limit 2
+    await world.scheduler.tick()
+    assert world.outbox.nudges == [] and (await world.digests.build("CJOBS")).waiting == 0
+
+
+async def test_a_hire_undone_within_the_week_is_not_a_hire(world: World) -> None:
+    op = await world.opening()
+    a = await world.candidate(op, "A", stage="offer")
+    b = await world.candidate(op, "B", stage="offer")
+    await world.hiring.move(a, "UMGR", "hired")
+    await world.hiring.move(b, "UMGR", "hired")
+    await world.hiring.move(b, "UMGR", "applied")  # a mistake, undone
+    d = await world.digests.build("CJOBS")
+    assert d.hires == 1 and d.openings[0].hires == 1
+    assert d.moves == 3 + 3 + 3  # applied→screen→interview→offer twice, then hired, hired, applied
+
+
+async def test_medians_are_in_the_managers_working_days(world: World) -> None:
+    op = await world.opening()
+    await world.candidate(op)
+    world.clock.advance(days=6)  # Sun 10:00: 4 working days (Tue, Wed, Thu, Fri), 6 calendar days
+    assert (await world.digests.build("CJOBS")).medians == {"applied": 4}

@@ -332,3 +332,28 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
     counts = Counter(log.read_text().split())
     assert set(counts) == {str(i) for i in range(1, 201)}, "every reminder went out"
     assert sum(n - 1 for n in counts.values()) <= 1, "only the one in flight at the kill may repeat"
+
+
+async def test_snooze_counts_working_days_from_friday(world: World) -> None:
+    op = await world.opening()
+    a, b = await world.candidate(op, "A"), await world.candidate(op, "B")
+    world.clock.now = world.clock.now.replace(day=6, hour=11, minute=47)  # Friday 11:47
+    await world.followups.sla.snooze(a, "UMGR", 1)
+    await world.followups.sla.snooze(b, "UMGR", 3)
+    async with world.store.transaction() as tx:
+        until = {x: (await tx.sla_state(x))["snoozed_until"] for x in (a, b)}
+    assert until == {a: "2026-11-09T11:47:00+00:00", b: "2026-11-11T11:47:00+00:00"}  # Mon, Wed 11:47
+
+
+async def test_reminders_due_while_off_arrive_together_at_the_start_of_the_working_day(world: World) -> None:
+    op = await world.opening()
+    for n in range(8):
+        await world.followups.reminders.remind("UMGR", f"OP-{op}", f"in {n + 1}h thing {n}")  # Mon 11:00…18:00
+    world.clock.advance(days=2, hours=12)  # Wed 22:00: all fell due, none sent yet (the clock jumped)
+    await world.scheduler.tick()
+    assert world.outbox.reminders == [], "nothing goes out at night"
+    assert await world.followups.reminders.next_reminder_due() == world.clock.now.replace(day=5, hour=9)
+    world.clock.advance(hours=11)  # Thu 09:00
+    await world.scheduler.tick()
+    [(user, sent)] = world.outbox.reminders
+    assert user == "UMGR" and len(sent) == 8 and all(r.held for r in sent)
