@@ -1,7 +1,8 @@
 """Acknowledged means kept: the durable inbox of commands and button clicks.
 
-A listener records what it received *before* it acknowledges Slack (one INSERT in its own short
-transaction), then acknowledges, then processes. Three moments are durable:
+A listener records what it received *before* it acknowledges Slack (one INSERT; records arriving
+together share one short transaction that goes before the commands' own, see :meth:`Inbox.record`),
+then acknowledges, then processes. Three moments are durable:
 
 - **received**: the row exists. An exact replay of the same signed request (same trigger id and
   response URL; Slack gives every invocation fresh ones) finds it and is acknowledged and ignored.
@@ -22,6 +23,7 @@ committed sends it again on restart. The effect is exactly-once.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -112,18 +114,52 @@ class Inbox:
     def __init__(self, store: Store, clock: Clock = utcnow) -> None:
         self.store = store
         self.clock = clock
+        #: Records waiting for the next group commit (see :meth:`record`), and its writer.
+        self._pending: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, received: Received) -> InboxItem | None:
-        """Write the command down (one INSERT, its own transaction); None for an exact replay."""
+        """Write the command down; None for an exact replay. Returns once the row is committed.
+
+        Group commit: records arriving together share one urgent transaction (one BEGIN and
+        COMMIT, ahead of the commands' own transactions), each waiter resolved after that COMMIT.
+        Behind the lock queue, one transaction each, an ack waited for every queued command."""
         now = self.clock()
-        r = received
-        async with self.store.transaction() as tx:
-            inbox_id = await tx.record_inbox(r.kind, r.key(), r.trigger_id, r.response_url, r.user_id, r.channel_id,
-                                             r.team_id, r.enterprise_id, r.text, r.payload, now)
+        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((received, now, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        inbox_id = await asyncio.shield(done)  # a cancelled request leaves the batch alone
         if inbox_id is None:
-            log.info("ignored an exact replay of %s (trigger %s)", r.kind, r.trigger_id)
+            log.info("ignored an exact replay of %s (trigger %s)", received.kind, received.trigger_id)
             return None
         return InboxItem(inbox_id, received, now)
+
+    async def _write_pending(self) -> None:
+        """Write what is pending, in batches, until nothing is; the batch is taken once the
+        transaction has its turn, so everything that arrived while waiting joins it."""
+        while self._pending:
+            batch: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
+            written: list[int | None] = []
+            try:
+                async with self.store.transaction(urgent=True) as tx:
+                    batch, self._pending = self._pending, []
+                    for r, at, _ in batch:
+                        written.append(await tx.record_inbox(
+                            r.kind, r.key(), r.trigger_id, r.response_url, r.user_id, r.channel_id, r.team_id,
+                            r.enterprise_id, r.text, r.payload, at))
+            except BaseException as exc:  # nothing of the batch was kept: each request is refused
+                if not batch:  # failed before its turn (the store closed): so does everything pending
+                    batch, self._pending = self._pending, []
+                for _, _, waiter in batch:
+                    if not waiter.done():
+                        waiter.set_exception(exc if isinstance(exc, Exception) else RuntimeError("inbox closed"))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, _, waiter), inbox_id in zip(batch, written, strict=True):
+                if not waiter.done():
+                    waiter.set_result(inbox_id)
 
     @contextmanager
     def applying(self, item: InboxItem) -> Iterator[None]:
