@@ -90,6 +90,69 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _missing_db_dir(db_path: str) -> str | None:
+    """The one line for a database whose directory does not exist (SQLite would say only "unable
+    to open database file", and ``Store`` would create the directory: a typo'd HIREBOT_DB must not
+    quietly start an empty database somewhere new). None when the directory is there."""
+    import os
+
+    if db_path == ":memory:" or db_path.startswith("file:"):
+        return None
+    directory = os.path.dirname(os.path.abspath(db_path))
+    if os.path.isdir(directory):
+        return None
+    return f"the database directory {directory} does not exist"
+
+
+class _BoltTokenNotice:
+    """Drops one bolt warning hirebot cannot avoid from outside ``build_app``.
+
+    ``AsyncApp(client=…)`` still reads ``SLACK_BOT_TOKEN`` from the environment and, finding
+    both, warns "As you gave `client` as well, `token` will be unused" on every start. The
+    client *is* built from that same token, so the warning is noise that makes operators look
+    for a misconfiguration. Every other bolt message passes.
+    """
+
+    def filter(self, record: object) -> bool:
+        import logging
+
+        return not (isinstance(record, logging.LogRecord) and "token` will be unused" in record.getMessage())
+
+
+def _quiet_bolt() -> None:
+    import logging
+
+    bolt = logging.getLogger("hirebot.bolt")
+    if not any(isinstance(f, _BoltTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_BoltTokenNotice())
+
+
+class _Stop(Exception):
+    """Start-up cannot go on; the message is the one line to print."""
+
+
+async def _check_token(config: Config) -> None:
+    """``auth.test`` before serving: a refused token stops start-up with one line, rather than
+    the first command waiting for bolt's retries and answering 500."""
+    import asyncio
+
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.app import make_client
+
+    client = make_client(config)
+    client.retry_handlers.clear()  # one answer is enough here: no 2.6 s of retries at start
+    try:
+        await asyncio.wait_for(client.auth_test(), 15)
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise _Stop(f"Slack refused SLACK_BOT_TOKEN (auth.test: {error or exc.response.status_code}); "
+                    "copy the Bot User OAuth Token (xoxb-…) again") from None
+    except (TimeoutError, OSError) as exc:
+        raise _Stop(f"cannot reach Slack at {config.api_url} to check SLACK_BOT_TOKEN "
+                    f"({type(exc).__name__}: {exc or 'timed out'})") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve Slack: HTTP mode on HIREBOT_PORT, or Socket Mode with --socket."""
     import asyncio
@@ -108,6 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         config.require("SLACK_BOT_TOKEN", *(["SLACK_APP_TOKEN"] if args.socket else ["SLACK_SIGNING_SECRET"]))
     except ConfigError as exc:
         return _fail(str(exc))
+    if problem := _missing_db_dir(config.db_path):
+        return _fail(problem)
+    _quiet_bolt()
 
     async def serve() -> None:
         import signal
@@ -117,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from handlers.listeners.inbox import durable
         from handlers.transports import serve_http, serve_socket_mode
 
+        await _check_token(config)
         services = await open_services(config)
         store = services.store
         app, ctx = build_app(config, services)
@@ -155,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(serve())
-    except TemplateError as exc:
+    except (TemplateError, _Stop) as exc:
         return _fail(str(exc))
     return 0
 
@@ -165,11 +232,16 @@ def cmd_console(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.config import ConfigError
-    from handlers.local.console import run_console
+    from handlers.local.console import DEFAULT_DB, run_console
     from handlers.slack.render import TemplateError
 
     try:
-        config = _config()
+        # The console's own database, never HIREBOT_DB: a trial (and its clock, moved by
+        # :advance) must not write into a deployment's data. --db names another file.
+        config = _config().with_(db_path=args.db or DEFAULT_DB)
+        if problem := _missing_db_dir(config.db_path):  # --db in a typo'd directory: say so, create nothing
+            return _fail(problem)
+        _quiet_bolt()
         asyncio.run(run_console(config, args.as_user))
     except (ConfigError, TemplateError) as exc:
         return _fail(str(exc))
@@ -206,6 +278,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     try:
         config = _config()
+        if problem := _missing_db_dir(config.db_path):
+            return _fail(problem)
         lines = asyncio.run(render())
     except (ConfigError, TemplateError) as exc:
         return _fail(str(exc))
@@ -224,7 +298,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from bot.storage.backup import BackupError, backup
 
     try:
-        result = backup(_db_path(), args.path, keep=args.keep)
+        db = _db_path()
+        if problem := _missing_db_dir(db):
+            return _fail(problem)
+        result = backup(db, args.path, keep=args.keep)
     except (ConfigError, BackupError) as exc:
         return _fail(str(exc))
     print(f"backed up {result.source} to {result.path}: {result.checked.summary}, {result.seconds:.2f} s")
@@ -263,6 +340,15 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     try:
         db = _db_path()
+        # ``db migrate`` is how a new database is made on purpose, so it may create the directory
+        # (and says so); ``db status`` only looks, and a directory that is not there is a typo.
+        if (problem := _missing_db_dir(db)) and args.action != "migrate":
+            return _fail(problem)
+        if problem:
+            import os
+
+            os.makedirs(os.path.dirname(os.path.abspath(db)), exist_ok=True)
+            print(f"created the directory {os.path.dirname(os.path.abspath(db))}")
         if args.action == "migrate":
             import asyncio
 
@@ -314,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("console", help="try hirebot locally: type /hiring commands, see what Slack would show")
     c.add_argument("--as", dest="as_user", default="you", metavar="USER", help="who is typing (default: you)")
+    c.add_argument("--db", metavar="PATH", help="its own SQLite file (default: hirebot-console.db here; "
+                   "HIREBOT_DB is never used, so a trial cannot touch a deployment's data)")
     c.set_defaults(func=cmd_console)
 
     d = sub.add_parser("digest", help="print a channel's weekly digest from the database (offline)")
@@ -341,12 +429,27 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+#: Exit status when the reader of our output went away (``hirebot parse … | head``): what a
+#: shell reports for a process ended by SIGPIPE (128 + 13), as ``cat`` or ``yes`` would.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a broken pipe on the last buffered lines shows up here, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Nobody reads any more: say nothing, and point stdout at /dev/null so the interpreter's
+        # own flush at exit does not print "Exception ignored … BrokenPipeError" either.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC
+from pathlib import Path
 
 
 def hirebot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,9 +38,8 @@ def test_bad_time_zone_is_one_line() -> None:
 
 def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> None:
     import asyncio
+    from datetime import datetime
     from pathlib import Path
-
-    from datetime import datetime, timezone
 
     from bot.hiring import Hiring
     from bot.storage import Store
@@ -51,16 +52,16 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
         for channel, private in (("CJOBS", False), ("GHIRING", True)):
             async with store.transaction() as tx:  # an opening as publishing leaves it
                 oid = await tx.insert_opening("Platform Engineer", {}, "UMGR", channel, private,
-                                              datetime.now(timezone.utc))
+                                              datetime.now(UTC))
             await hiring.add_candidate(oid, "UMGR", f"Candidate {channel}")
         await store.close()
 
     async def seed_sub() -> None:
         store = await Store(db).open()
         async with store.transaction() as tx:
-            from datetime import datetime, timezone
+            from datetime import datetime
             await tx.subscribe_digest("GHIRING", 0, "09:00", "Europe/Berlin", "channel", True, "UMGR",
-                                      datetime.now(timezone.utc))
+                                      datetime.now(UTC))
             await tx._run("UPDATE applications SET stage_since = '2020-01-01T09:00:00+00:00'")  # long overdue
         await store.close()
 
@@ -76,3 +77,89 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
     everything = hirebot("digest", "--print", env=env)
     assert "OP-1" in everything.stdout and "OP-2" in everything.stdout and "Candidate " not in everything.stdout
     assert hirebot("digest", env=env).returncode == 2
+
+
+async def test_run_with_a_refused_token_stops_with_one_line(tmp_path: Path) -> None:
+    """Before: it started, and the first command spent 2.6 s retrying auth.test, then answered 500."""
+    import asyncio
+
+    from handlers.local.fake_slack import FakeSlack
+
+    slack = await FakeSlack().start()
+    slack.fail_next["auth.test"] = ["invalid_auth"]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))},
+           "SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,
+           "HIREBOT_DB": str(tmp_path / "run.db")}
+    try:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", env=env, cwd="/",
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        await slack.stop()
+    assert proc.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hirebot: Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)")
+    assert [c.method for c in slack.calls] == ["auth.test:invalid_auth"]  # asked once, no retries
+    assert not (tmp_path / "run.db").exists()  # stopped before opening anything
+
+
+async def test_run_starts_without_the_token_unused_warning(tmp_path: Path) -> None:
+    import asyncio
+    import socket
+
+    from handlers.local.fake_slack import FakeSlack
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    slack = await FakeSlack().start()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))},
+           "SLACK_BOT_TOKEN": "xoxb-good", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,
+           "HIREBOT_DB": str(tmp_path / "run.db"), "HIREBOT_PORT": str(port)}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", env=env, cwd="/",
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        await slack.wait_for("auth.test", timeout=20)
+        for _ in range(200):  # until it serves
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+    finally:
+        proc.terminate()
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        await slack.stop()
+    log = out.decode()
+    assert "will be unused" not in log and "will be ignored" not in log, log
+    assert "Traceback" not in log
+
+
+def test_missing_database_directory_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    env = {"HIREBOT_DB": str(missing / "x.db")}
+    expected = [f"hirebot: the database directory {missing} does not exist"]
+    for args in (("digest", "--print"), ("db", "status"), ("backup", str(tmp_path / "b.db")),
+                 ("run",)):
+        extra = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"} if args == ("run",) else {}
+        r = hirebot(*args, env={**env, **extra})
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.strip().splitlines() == expected, (args, r.stderr)
+        assert not (tmp_path / "no").exists(), args
+    made = hirebot("db", "migrate", env=env)  # the one command that makes a database on purpose: says so
+    assert made.returncode == 0 and f"created the directory {missing}" in made.stdout
+
+
+def test_parse_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
+    """``hirebot parse big.txt | head -1``: the reader leaves early; no BrokenPipeError traceback."""
+    posting = tmp_path / "p.txt"
+    posting.write_text("Senior Nurse\nRequirements:\n- BSN required\n")
+    proc = subprocess.Popen([sys.executable, "-m", "handlers.cli", "parse", str(posting)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd="/",
+                            env={k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141  # 128 + SIGPIPE, what a shell shows for `cat big | head`
+    assert err == ""

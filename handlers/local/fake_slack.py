@@ -12,8 +12,9 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -24,6 +25,8 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    #: What the stand-in answered (e.g. the ``ts`` of a posted message), once it has.
+    result: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -50,7 +53,7 @@ class FakeSlack:
         self.changed = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> "FakeSlack":
+    async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
@@ -77,7 +80,7 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     async def wait_for(self, method: str, predicate: Callable[[Call], bool] = lambda c: True,
-                       timeout: float = 5.0, after: int = 0) -> Call:
+                       timeout: float = 5.0, after: int = 0) -> Call:  # noqa: ASYNC109 (a bound, not a deadline)
         """Wait until a call of ``method`` (at index >= ``after``) satisfies ``predicate``."""
         deadline = time.monotonic() + timeout
         while True:
@@ -90,7 +93,7 @@ class FakeSlack:
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), timeout=0.05)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _record(self, method: str, args: dict[str, Any]) -> None:
@@ -131,9 +134,10 @@ class FakeSlack:
             error = self.fail_next[method].pop(0)
             self._record(f"{method}:{error}", args)
             return web.json_response({"ok": False, "error": error})
-        self._record(method, args)
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {}
+        self.calls.append(Call(method, args, result=body))
+        self.changed.set()
         return web.json_response({"ok": True, **body})
 
     # ------------------------------------------------------------------ methods

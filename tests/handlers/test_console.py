@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +12,10 @@ ROOT = Path(__file__).parents[2]
 POSTING = ROOT / "tests/fixtures/postings/hospital_rn.txt"
 
 
-def run_console(script: str, db: Path, *args: str) -> str:
-    env = {**os.environ, "HIREBOT_DB": str(db)}
-    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
-        env.pop(key, None)
-    run = subprocess.run([sys.executable, "-m", "handlers.cli", "console", *args], input=script, capture_output=True,
-                         text=True, timeout=120, env=env, cwd=ROOT)
+def run_console(script: str, db: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))}, **(env or {})}
+    run = subprocess.run([sys.executable, "-m", "handlers.cli", "console", "--db", str(db), *args], input=script,
+                         capture_output=True, text=True, timeout=120, env=env, cwd=db.parent)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     return run.stdout
@@ -36,7 +33,7 @@ def test_console_full_flow(tmp_path: Path) -> None:
         ":reply OP-1 APP-2 referred by Dana, strong",
         ":reply OP-1 budget approved",
         "/hiring pipeline OP-1",
-        ":click 1.1",
+        ":click APP-1 Move to interview",  # a menu option, by its label
         ":as dana",
         "/hiring pipeline OP-1",
         ":quit",
@@ -78,7 +75,7 @@ def test_console_advance_produces_the_managers_dm_with_working_buttons(tmp_path:
         "/hiring remind APP-1 in 1h ask about references",
         "/hiring digest subscribe",
         ":advance 4d",  # Friday 10:00: 4 working days, past screen's limit of 3
-        ":click 1",  # "Move to interview" on the DM
+        ":click APP-1 Move to interview",  # on the DM
         "/hiring digest preview",
         ":quit",
     ]) + "\n", tmp_path / "c.db")
@@ -87,7 +84,8 @@ def test_console_advance_produces_the_managers_dm_with_working_buttons(tmp_path:
     assert "ask about references" in out
     nudge = next(part for part in dm if "waiting" in part)
     assert "Ada Lovelace" in nudge and "4 working days in *screen* (limit 3)" in nudge
-    assert "[1 Move to interview] [2 Reject] [3 Snooze 1 working day] [4 Snooze 3 working days] [5 Done]" in nudge
+    assert ("[6 APP-1 Move to interview] [7 APP-1 Reject …asks first] [8 APP-1 Snooze 1 working day] "
+            "[9 APP-1 Snooze 3 working days] [10 APP-1 Done]") in nudge  # numbers go on from the preview's and card's
     updated = out.split("[message updated]")[-1]
     assert "now in interview" in updated
     preview = out.split("Hiring this week · preview")[1]
