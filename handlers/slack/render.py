@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -107,12 +108,19 @@ def _pay(salary: dict[str, Any] | None) -> str:
     return f"{span} {salary.get('currency') or ''} / {salary.get('period') or '?'}".replace("  ", " ")
 
 
-def make_environment(override_dir: str | Path | None = None) -> jinja2.Environment:
-    """The one Jinja environment: override folder first, built-ins second; strict undefined."""
+def make_environment(override_dir: str | Path | None = None, reload: bool | None = None) -> jinja2.Environment:
+    """The one Jinja environment: override folder first, built-ins second; strict undefined.
+
+    Templates are compiled once and kept (``auto_reload`` would stat every file at every render);
+    ``HIREBOT_TEMPLATES_RELOAD=1`` (or ``reload=True``) picks up edits without a restart."""
     search = [str(override_dir)] if override_dir else []
     search.append(str(BUILTIN_TEMPLATES))
+    if reload is None:
+        reload = os.environ.get("HIREBOT_TEMPLATES_RELOAD", "").strip() == "1"
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
+        auto_reload=reload,
+        cache_size=-1 if not reload else 400,  # every template stays compiled: there are a few dozen
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
