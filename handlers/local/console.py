@@ -233,12 +233,23 @@ class Buttons:
         self.items: dict[int, Button] = {}
         self._numbers: dict[str, int] = {}
         self._recent: list[int] = []  # most recently drawn last
+        #: message → the buttons it shows now (a message redrawn without a button takes it off screen)
+        self.shown: dict[tuple[str, ...], set[int]] = {}
+
+    def redraw(self, message: tuple[str, ...]) -> None:
+        """``message`` is about to be drawn again (or was removed): forget what it showed."""
+        self.shown.pop(message, None)
+
+    def on_screen(self, number: int) -> bool:
+        button = self.items.get(number)
+        return button is not None and (not button.message or number in self.shown.get(button.message, set()))
 
     def add(self, label: str, element: dict[str, Any], call: Call, message: tuple[str, ...] = ()) -> int:
         options = [o.get("value") for o in element.get("options", [])]
         key = json.dumps([element.get("action_id"), element.get("value"), options, label], sort_keys=True)
         number = self._numbers.setdefault(key, len(self._numbers) + 1)
         self.items[number] = Button(number, label, element, call, message)
+        self.shown.setdefault(message, set()).add(number)
         if number in self._recent:
             self._recent.remove(number)
         self._recent.append(number)
@@ -251,6 +262,8 @@ class Buttons:
             button = self.items.get(int(m.group(1)))
             if button is None:
                 return "no such button; use the number shown in [brackets], or the button's label"
+            if not self.on_screen(button.number):
+                return f"button {button.number} is gone: the message it was in has changed since"
             return button, int(m.group(2) or 0)
         want = " ".join(which.casefold().split())
         if not want:
@@ -258,6 +271,8 @@ class Buttons:
         exact: list[tuple[Button, int]] = []
         partial: list[tuple[Button, int]] = []
         for number in reversed(self._recent):  # the newest drawing of a label wins
+            if not self.on_screen(number):
+                continue
             button = self.items[number]
             choices = [(button.label, 0)] + [(f"{_ref_of(button.label)}{_option_text(o)}", i + 1)
                                              for i, o in enumerate(button.element.get("options", []))]
@@ -309,6 +324,8 @@ def render_blocks(blocks: list[dict[str, Any]], buttons: Buttons, call: Call,
     the section it belongs to."""
     lines: list[str] = []
     ref = ""
+    if message:
+        buttons.redraw(message)
 
     def draw(element: dict[str, Any], near: str) -> str:
         kind = element.get("type")
@@ -814,22 +831,31 @@ class Console:
         """A message as Slack shows it; an update of one already on screen prints only what changed."""
         before = self.screens.get(key) if update else None
         self.screens[key] = lines
-        self.say(where)
-        if before is None:
+        diff = difflib.SequenceMatcher(None, before or [], lines, autojunk=False)
+        kept = sum(i2 - i1 for op, i1, i2, _, _ in diff.get_opcodes() if op == "equal")
+        if before is None or kept * 2 < len(lines):  # new, or replaced by something else: all of it
+            self.say(where)
             for line in lines:
                 self.say("  " + line)
             return
-        changed = False
-        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, lines, autojunk=False).get_opcodes():
-            if op == "equal":
-                continue
-            changed = True
-            for line in before[i1:i2] if op == "delete" else []:
-                self.say("  - " + line)
-            for line in lines[j1:j2]:
+        hunks = [h for h in diff.get_opcodes() if h[0] != "equal"]
+        if not hunks:
+            return  # nothing a person could see changed (Slack shows no "edited" for an app's update)
+        self.say(where)
+        for op, i1, i2, j1, j2 in hunks:
+            shown = before[i1:i2] if op == "delete" else lines[j1:j2]
+            if not any(_REF.search(line) for line in shown):  # say whose line it is: the APP-/OP- line above it
+                above = next((line for line in reversed(lines[:j1]) if _REF.search(line)), None)
+                if above is not None:
+                    self.say("  · " + above.strip())
+            old, new = before[i1:i2], lines[j1:j2]
+            paired = min(len(old), len(new))  # a replaced line is shown once, as it is now
+            for line in new[:paired]:
                 self.say("  ~ " + line)
-        if not changed:
-            self.say("  (no visible change)")
+            for line in old[paired:]:
+                self.say("  - " + line)
+            for line in new[paired:]:
+                self.say("  + " + line)
 
     def print_call(self, call: Call) -> None:
         a, m, r = call.args, call.method, call.result
@@ -844,6 +870,7 @@ class Console:
             key = self.origin.get(url, ("resp", url))
             if a.get("delete_original") and str(a.get("delete_original")).lower() != "false":
                 self.screens.pop(key, None)
+                self.buttons.redraw(key)
                 self.say("[only you] (message removed)")
                 return
             update = str(a.get("replace_original")).lower() == "true"
