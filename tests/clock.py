@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 #: Monday 2 Nov 2026, 09:00 UTC: a working morning, so follow-up tests start on familiar ground.
-MONDAY_MORNING = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+MONDAY_MORNING = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 class Clock:

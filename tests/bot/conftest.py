@@ -3,23 +3,24 @@ that records what would go to Slack (the Slack side is tested end to end in test
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 
 from bot.digests import Digest, Digests, DueDigest
-from tests.clock import Clock
-from bot.followups import Followups, NudgeBatch, Reminder
 from bot.errors import DeliveryFailed
+from bot.followups import Followups, NudgeBatch, Reminder
 from bot.hiring import Hiring
 from bot.model import Opening
 from bot.ports import PostedCard
 from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
+from tests.clock import Clock
 
 
 @dataclass
@@ -44,7 +45,7 @@ class RecordingOutbox:
     async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
         self._maybe_fail()
         self.reminders.append((user, reminders))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.sent_at.extend((r.id, now) for r in reminders)
 
     async def send_digest(self, due: DueDigest, digest: Digest) -> None:
@@ -105,7 +106,7 @@ class World:
             await self.hiring.move(app.id, manager, s)
         return app.id
 
-    async def restart(self) -> "World":
+    async def restart(self) -> World:
         """Stop everything and open the same database file again, as after a crash or deploy."""
         await self.scheduler.stop()
         await self.store.close()
@@ -132,7 +133,7 @@ async def make_world(path: Path, clock: Clock, outbox: RecordingOutbox | None = 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     # Monday 2 Nov 2026, 10:00 UTC: a working morning in UTC.
-    w = await make_world(tmp_path / "h.db", Clock(datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)))
+    w = await make_world(tmp_path / "h.db", Clock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC)))
     yield w
     await w.scheduler.stop()
     await w.store.close()

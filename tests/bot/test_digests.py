@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,11 +56,11 @@ async def test_names_only_in_the_openings_own_private_channel(world: World) -> N
 
 def test_subscription_times_in_its_zone() -> None:
     sub = Subscription("CJOBS", 0, datetime.strptime("09:00", "%H:%M").time(), "America/New_York")
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # Wednesday
-    assert sub.last_due(now) == datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # Mon 09:00 EST
-    assert sub.next_due(now) == datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday
+    assert sub.last_due(now) == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Mon 09:00 EST
+    assert sub.next_due(now) == datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
     assert sub.key(sub.last_due(now)) == "digest:CJOBS:2026-11-23"
-    at_nine = datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)
+    at_nine = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
     assert sub.last_due(at_nine) == at_nine and sub.next_due(at_nine) == at_nine + timedelta(days=7)
 
 
@@ -84,13 +84,13 @@ async def test_digest_sent_on_time_once_and_caught_up_if_under_24h_late(world: W
     await world.digests.subscribe("UMGR", "CJOBS", False, ["tue", "09:00"])  # subscribed Mon 10:00
     await world.scheduler.start()
     assert world.outbox.digests == [] and world.scheduler.aps.get_job("digest:CJOBS") is not None
-    world.clock.now = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    world.clock.now = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
     await world.scheduler.tick()
     await world.scheduler.tick()
     assert [d.key for d, _ in world.outbox.digests] == ["digest:CJOBS:2026-11-03"]
 
     await world.restart()  # down over the next Tuesday, back 20 h late: sent, once
-    world.clock.now = datetime(2026, 11, 11, 5, 0, tzinfo=timezone.utc)
+    world.clock.now = datetime(2026, 11, 11, 5, 0, tzinfo=UTC)
     await world.scheduler.start()
     await world.restart()
     await world.scheduler.start()
@@ -100,7 +100,7 @@ async def test_digest_sent_on_time_once_and_caught_up_if_under_24h_late(world: W
 async def test_digest_more_than_24h_late_is_skipped_with_a_log_line(world: World,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
     await world.digests.subscribe("UMGR", "CJOBS", False, ["tue", "09:00"])
-    world.clock.now = datetime(2026, 11, 4, 10, 0, tzinfo=timezone.utc)  # Wednesday 10:00: 25 h late
+    world.clock.now = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)  # Wednesday 10:00: 25 h late
     await world.scheduler.start()
     assert world.outbox.digests == []
     assert "skipped the digest for CJOBS" in caplog.text
@@ -112,15 +112,15 @@ async def test_digest_more_than_24h_late_is_skipped_with_a_log_line(world: World
 
 async def test_real_apscheduler_fires_a_reminder_within_a_second_of_due(tmp_path: Path) -> None:
     """No fake time here: the scheduler's own date job must wake up and send."""
-    clock = Clock(datetime.now(timezone.utc))
+    clock = Clock(datetime.now(UTC))
     world = await make_world(tmp_path / "rt.db", clock)
     try:
-        clock_real = lambda: datetime.now(timezone.utc)  # noqa: E731
+        clock_real = lambda: datetime.now(UTC)  # noqa: E731
         world.hiring.clock = clock_real
         world.scheduler.clock = clock_real
         op = await world.opening()
         await world.scheduler.start()
-        due = (datetime.now(timezone.utc) + timedelta(seconds=2)).replace(microsecond=0)  # stored to the second
+        due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)  # stored to the second
         async with world.store.transaction() as tx:
             rid = await tx.insert_reminder("UMGR", op, None, None, "soon", due, due, clock_real())
         await world.scheduler.rearm()

@@ -36,7 +36,7 @@ async def test_a_failing_command_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         async with store.transaction() as tx:
             await tx.insert_opening("Half", {}, "U1", "C1", False, __import__("datetime").datetime.now())
-            1 / 0
+            raise ZeroDivisionError("fails after the insert")
     async with store.transaction() as tx:
         assert await tx._all("SELECT * FROM openings") == []
         assert await tx._all("SELECT * FROM opening_members") == []

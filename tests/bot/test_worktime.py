@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 
-from handlers.slack.render import Renderer
-
 from bot.errors import BadInput
 from bot.worktime import WorkHours, describe_days, parse_days, parse_when, zone
+from handlers.slack.render import Renderer
 
-UTC = timezone.utc
+UTC = UTC
 # Monday 23 Nov 2026, 15:00 UTC: 10:00 in New York, 16:00 in Berlin, Tuesday 00:00 in Tokyo.
 MONDAY_1500 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -110,8 +109,8 @@ def test_unknown_zone_falls_back() -> None:
 
 def test_working_days_between_matches_a_day_by_day_count() -> None:
     """The week arithmetic agrees with walking the calendar, across zones and odd weeks."""
-    from datetime import timedelta
     import random
+    from datetime import timedelta
 
     rng = random.Random(5)
     for tz_name, days in (("UTC", "mon-fri"), ("Asia/Tokyo", "sun-thu"), ("America/New_York", "mon,wed,fri")):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -24,11 +25,11 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
-from tests.clock import Clock
 from handlers.app import build_app, open_services
 from handlers.local.console import Handled
 from handlers.local.fake_slack import FakeSlack
 from handlers.transports import make_web_app
+from tests.clock import Clock
 
 SECRET = "test-signing-secret"
 ADMIN = "UADMIN"
@@ -46,7 +47,7 @@ class Bot:
     ctx: Any = None
     handled: Handled | None = None
 
-    async def settled(self, timeout: float = 10.0) -> None:
+    async def settled(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a deadline to report, not to cancel
         """The positive barrier: every request sent so far has been handled, its work after the ack done."""
         assert self.handled is not None
         assert await self.handled.idle(timeout), f"{self.handled.busy} request(s) still running after {timeout}s"

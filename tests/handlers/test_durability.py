@@ -96,7 +96,7 @@ async def send(http: aiohttp.ClientSession, url: str, s: Sent, n: int) -> None:
                 "Content-Type": "application/x-www-form-urlencoded"}) as r:
             await r.read()
             s.status = r.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         s.status = None  # the process died before answering: not acknowledged
 
 

@@ -4,6 +4,7 @@ a real SQLite file, the real APScheduler-backed scheduler, time moved by a contr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from handlers.slack.render import TemplateError
 from handlers.app import open_services
+from handlers.slack.render import TemplateError
 
 from .conftest import Bot, blocks_text
 from .test_candidates import say
@@ -39,7 +40,7 @@ async def overdue_screen(bot: Bot) -> tuple[int, int]:
 
 
 async def test_sla_crossing_dms_the_manager_and_buttons_update_the_dm(bot: Bot) -> None:
-    op, app = await overdue_screen(bot)
+    _, app = await overdue_screen(bot)
     mark = bot.mark()
     await bot.ctx.scheduler.tick()
     dm = await bot.slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == "DUMANAGER", after=mark)
@@ -220,8 +221,8 @@ async def test_digest_in_public_and_private_channels(bot: Bot) -> None:
     assert "has no weekly digest" in await say(bot, "digest unsubscribe", channel="CJOBS")
 
 
-async def test_a_failed_send_is_retried_with_backoff_and_a_429_after_retry_after(bot: Bot,
-                                                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failed_send_is_retried_with_backoff_and_a_429_after_retry_after(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     await overdue_screen(bot)
     bot.slack.fail_next["chat.postMessage"] = ["internal_error", "internal_error"]
     mark = bot.mark()
@@ -255,7 +256,7 @@ async def test_posts_to_one_channel_are_paced(bot: Bot) -> None:
     mark = bot.mark()
     await asyncio.gather(*(outbox.post("CPACE", f"m{i}", []) for i in range(3)))
     times = [c.at for c in bot.slack.calls[mark:] if c.method == "chat.postMessage"]
-    assert len(times) == 3 and all(b - a >= 0.28 for a, b in zip(times, times[1:]))
+    assert len(times) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(times))
     start = time.monotonic()
     await asyncio.gather(outbox.post("CONE", "x", []), outbox.post("CTWO", "y", []))
     assert time.monotonic() - start < 0.25, "different channels are not held back"

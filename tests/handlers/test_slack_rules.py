@@ -90,7 +90,8 @@ async def test_app_home_shows_openings_and_who_is_waiting(bot: Bot) -> None:
     home = await bot.slack.wait_for("views.publish")
     text = blocks_text(home.args)
     assert home.args["user_id"] == "UMANAGER"
-    assert f"OP-{op_id}" in text and "Ada Lovelace" in text and "4 working days in applied" in text and "applied 1" in text
+    assert f"OP-{op_id}" in text and "Ada Lovelace" in text
+    assert "4 working days in applied" in text and "applied 1" in text
 
 
 async def test_healthz(bot: Bot) -> None:

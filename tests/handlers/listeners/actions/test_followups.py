@@ -109,7 +109,8 @@ async def test_reminder_cancel_cancels_that_reminder_and_redraws_the_list(world:
     listing = await reminders_listing(world)
     assert "Your reminders* (2)" in text_of(listing)
     budget = next(b["accessory"] for b in listing["blocks"]
-                  if (b.get("accessory") or {}).get("action_id") == "reminder_cancel" and "budget sync" in b["text"]["text"])
+                  if (b.get("accessory") or {}).get("action_id") == "reminder_cancel"
+                  and "budget sync" in b["text"]["text"])
 
     respond = await press(world, "reminder_cancel", "reminder_cancel", budget["value"], channel="CJOBS")
     redrawn = respond.await_args.kwargs
