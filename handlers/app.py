@@ -8,12 +8,17 @@ started by the transport (``await ctx.scheduler.start()``), after the database i
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -32,6 +37,7 @@ from bot.scheduler import Scheduler
 from bot.storage import Store
 from handlers import listeners
 from handlers.slack.cards import SlackCards
+from handlers.slack.http import SharedRespond, shared_session
 from handlers.slack.outbox import SlackOutbox
 from handlers.slack.render import Renderer
 from handlers.slack.replies import AppContext
@@ -51,7 +57,9 @@ class Services:
 
 
 def make_client(config: Config) -> AsyncWebClient:
-    client = AsyncWebClient(token=config.bot_token, base_url=config.api_url, timeout=15)
+    # Every call through the loop's one connection pool (handlers/slack/http.py), not a new
+    # connection each; outside a running loop slack_sdk makes its own per call, as before.
+    client = AsyncWebClient(token=config.bot_token, base_url=config.api_url, timeout=15, session=shared_session())
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
     return client
@@ -77,10 +85,48 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     ctx = AppContext(config=config, hiring=services.hiring, publishing=publishing, renderer=services.renderer,
                      followups=services.followups, digests=services.digests, outbox=outbox, scheduler=scheduler,
                      cards=cards)
+    _share_http(app)
     listeners.register(app, ctx)
     from handlers import ops  # /metrics, /readyz, request ids; observes the app from outside
     ops.install(app, ctx, services.store)
     return app, ctx
+
+
+class _AuthTestOnce(AsyncSingleTeamAuthorization):
+    """bolt's single-workspace authorization, with its ``auth.test`` made once: bolt caches the
+    answer only after it arrives, so a first burst of 50 requests made 50 calls."""
+
+    def __init__(self, base: AsyncSingleTeamAuthorization) -> None:
+        super().__init__(user_facing_authorize_error_message=base.user_facing_authorize_error_message)
+        self.logger = base.logger
+        self._first: asyncio.Lock | None = None
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if self.auth_test_result is None:
+            self._first = self._first or asyncio.Lock()
+            async with self._first:  # the others wait for the first answer instead of asking too
+                if self.auth_test_result is None and req.context.client is not None:
+                    try:
+                        self.auth_test_result = await req.context.client.auth_test()
+                    except SlackApiError:
+                        pass  # bolt asks again below and answers the refusal its own way
+        return await super().async_process(req=req, resp=resp, next=next)
+
+
+def _share_http(app: AsyncApp) -> None:
+    """``respond()`` through the shared connection pool, and ``auth.test`` once."""
+    chain = app._async_middleware_list
+    for i, middleware in enumerate(chain):
+        if type(middleware) is AsyncSingleTeamAuthorization:
+            chain[i] = _AuthTestOnce(middleware)
+
+    @app.middleware
+    async def shared_respond(context: AsyncBoltContext,
+                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if context.response_url:
+            context["respond"] = SharedRespond(response_url=context.response_url)
+        return await next()
 
 
 async def open_services(config: Config, clock: Callable[[], datetime] | None = None) -> Services:

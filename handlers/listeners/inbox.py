@@ -20,12 +20,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from slack_bolt.async_app import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HiringError
 from bot.hiring import Hiring
 from bot.inbox import Inbox, InboxItem, Received, Resumed
+from handlers.slack.http import SharedRespond
 from handlers.slack.replies import AppContext, Respond, who
 
 log = logging.getLogger("hirebot.inbox")
@@ -126,7 +126,7 @@ class Durable:
     def _respond(self, item: InboxItem, fresh: bool, client: AsyncWebClient) -> Respond:
         """The response URL while it is valid, else a DM to the user."""
         if fresh and item.received.response_url:
-            return AsyncRespond(response_url=item.received.response_url)
+            return SharedRespond(response_url=item.received.response_url)
         ctx, user = self.ctx, item.received.user_id
 
         async def by_dm(**kw: Any) -> None:
