@@ -36,6 +36,7 @@ from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
 from handlers import listeners
+from handlers.listeners.inbox import durable
 from handlers.slack.cards import SlackCards
 from handlers.slack.http import SharedRespond, shared_session
 from handlers.slack.outbox import SlackOutbox
@@ -88,7 +89,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     _share_http(app)
     listeners.register(app, ctx)
     from handlers import ops  # /metrics, /readyz, request ids; observes the app from outside
-    ops.install(app, ctx, services.store)
+    ops.install(app, ctx, services.store).metrics.watch_backlog(durable(ctx).pending_work)
     return app, ctx
 
 

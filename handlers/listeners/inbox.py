@@ -14,7 +14,9 @@ else as a DM.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -54,6 +56,17 @@ def received_action(body: dict[str, Any], action: dict[str, Any], name: str) -> 
                     payload={"body": kept, "action": action})
 
 
+#: Acknowledged commands and clicks processed at once; the others wait their turn, first come
+#: first served. Unbounded, a burst interleaves every request's work, so every reply waits for
+#: the whole burst; bounded, replies go out in order and keep pace with the acks.
+IN_FLIGHT = int(os.environ.get("HIREBOT_IN_FLIGHT") or 0) or 4 * (os.cpu_count() or 1)
+#: Acknowledged and unfinished items allowed before a new request waits (before its record and
+#: ack, at most :data:`ADMIT_WAIT`) for room: at saturation the acks slow down to the pace of the
+#: replies instead of racing ahead while replies queue for seconds. Never near Slack's 3 s limit.
+MAX_BACKLOG = int(os.environ.get("HIREBOT_MAX_BACKLOG") or 0) or 32 * IN_FLIGHT
+ADMIT_WAIT = 1.0
+
+
 class Durable:
     """One app's inbox, and the runners a resume needs (registered by the listener modules)."""
 
@@ -63,11 +76,49 @@ class Durable:
         self.command: CommandRun | None = None
         self.command_claims: Callable[[str], bool] = lambda text: True
         self.actions: dict[str, ActionRun] = {}
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._room = asyncio.Semaphore(MAX_BACKLOG)
+        self._waiting = self._running = 0
+
+    def pending_work(self) -> int:
+        """Acknowledged and not finished: waiting for a slot, or being processed (a gauge)."""
+        return self._waiting + self._running
+
+    async def _admit(self) -> bool:
+        """Wait for room in the backlog (see :data:`MAX_BACKLOG`); False: admitted without it."""
+        try:
+            await asyncio.wait_for(self._room.acquire(), ADMIT_WAIT)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _in_turn(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
+        """Process an acknowledged item when a slot is free (see :data:`IN_FLIGHT`)."""
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        self._running += 1
+        try:
+            await self.inbox.handle(item, work, claim=claim)
+        finally:
+            self._running -= 1
+            self._slots.release()
 
     # ------------------------------------------------------------------ the ack path
     async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                           respond: Respond | None) -> None:
         """Record, ack, process: the whole life of a ``/hiring`` request."""
+        admitted = await self._admit()
+        try:
+            await self._command_ack(ack, body, client, respond)
+        finally:
+            if admitted:
+                self._room.release()
+
+    async def _command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
+                           respond: Respond | None) -> None:
         try:
             item = await self.inbox.record(received_command(body))
         except Exception:
@@ -82,8 +133,7 @@ class Durable:
         if item is None or self.command is None:
             return
         run = self.command
-        await self.inbox.handle(item, lambda: run(item, client, respond),
-                                claim=self.command_claims(item.received.text))
+        await self._in_turn(item, lambda: run(item, client, respond), claim=self.command_claims(item.received.text))
 
     def action(self, name: str, run: ActionRun) -> ActionRun:
         """Make button ``name`` durable: ``run`` is what its listener does after the ack, and what
@@ -94,6 +144,15 @@ class Durable:
     async def action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                          client: AsyncWebClient, respond: Respond | None) -> None:
         """Record, ack, process a button registered with :meth:`action`."""
+        admitted = await self._admit()
+        try:
+            await self._action_ack(name, ack, body, action, client, respond)
+        finally:
+            if admitted:
+                self._room.release()
+
+    async def _action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                          client: AsyncWebClient, respond: Respond | None) -> None:
         run = self.actions[name]
         try:
             item = await self.inbox.record(received_action(body, action, name))
@@ -107,7 +166,7 @@ class Durable:
         await ack()
         if item is None:
             return
-        await self.inbox.handle(item, lambda: run(body, action, client, respond))
+        await self._in_turn(item, lambda: run(body, action, client, respond))
 
     # ------------------------------------------------------------------ after a restart
     async def backlog(self) -> Callable[[AsyncWebClient], Awaitable[Resumed]]:

@@ -82,10 +82,16 @@ class Metrics:
                                  "busy retries included", ["priority"], buckets=ACK_BUCKETS, registry=r)
         self.db_held = Histogram("hirebot_db_transaction_seconds", "Time from BEGIN to COMMIT or ROLLBACK",
                                  ["priority"], buckets=ACK_BUCKETS, registry=r)
+        self.work_backlog = Gauge("hirebot_work_backlog", "Commands and clicks acknowledged and not yet finished: "
+                                  "waiting for one of the processing slots, or being processed", registry=r)
         self.ready = Gauge("hirebot_ready", "1 when /readyz passes (database, scheduler, token)", registry=r)
         self.started = Gauge("hirebot_start_time_seconds", "Unix time hirebot started", registry=r)
         self.started.set(time.time())
         ProcessCollector(registry=r)
+
+    def watch_backlog(self, pending: Callable[[], float]) -> None:
+        """Read the work backlog at scrape time (see handlers/listeners/inbox.py)."""
+        self.work_backlog.set_function(pending)
 
     def watch_scheduler(self, scheduler: Scheduler) -> None:
         from apscheduler.events import (
