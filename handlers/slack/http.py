@@ -23,6 +23,10 @@ from slack_sdk.webhook.webhook_response import WebhookResponse
 #: Connections kept open to Slack at once (Web API and response URLs together).
 POOL = 64
 
+#: The name of the task that keeps the closer parked: it never finishes before the loop does,
+#: so whoever waits for "all work done" must leave it out.
+PARKED = "hirebot-shared-session-closer"
+
 #: Per loop: its session, the generator that closes it, and the task that started that generator.
 _SESSIONS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncIterator[None], asyncio.Task[None]]] = \
@@ -53,8 +57,17 @@ def shared_session() -> aiohttp.ClientSession | None:
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=POOL, enable_cleanup_closed=True))
     closer = _closing(session)
     # Started once so the loop tracks it: asyncio.run (and pytest's loops) close it at shutdown.
-    _SESSIONS[loop] = (session, closer, loop.create_task(_park(closer)))
+    _SESSIONS[loop] = (session, closer, loop.create_task(_park(closer), name=PARKED))
     return session
+
+
+async def close_shared_session() -> None:
+    """Close the running loop's session now (a clean stop, or a test that restarts the app)."""
+    found = _SESSIONS.pop(asyncio.get_running_loop(), None)
+    if found is not None:
+        session, _, parked = found
+        parked.cancel()
+        await session.close()
 
 
 class SharedRespond(AsyncRespond):

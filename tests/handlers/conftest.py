@@ -28,6 +28,7 @@ from bot.config import Config
 from handlers.app import build_app, open_services
 from handlers.local.console import Handled
 from handlers.local.fake_slack import FakeSlack
+from handlers.slack.http import PARKED, close_shared_session
 from handlers.transports import make_web_app
 from tests.clock import Clock
 
@@ -161,9 +162,11 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
         yield Bot(f"http://127.0.0.1:{port}", slack, services.hiring, services.store, clock, http, db, ctx, handled)
     await handled.idle(10)
     await ctx.scheduler.stop()
+    await close_shared_session()  # its keep-alive connections would hold the stand-in's handlers open
     await runner.cleanup()
     # Listeners go on working after their ack (as they must); let them finish before closing the DB.
-    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    pending = [t for t in asyncio.all_tasks()
+               if t is not asyncio.current_task() and not t.done() and t.get_name() != PARKED]
     if pending:
         await asyncio.wait(pending, timeout=5)
     await services.store.close()
