@@ -124,6 +124,12 @@ class AppContext:
             log.exception("listener failed for %s", user)
             await self.error(client=client, user=user, channel=channel, respond=respond, err=HiringError(failure))
 
+    async def replace(self, respond: Respond, code: str, **params: Any) -> None:
+        """Replace the message a button sat on with a confirmation from ``replies/messages.j2``."""
+        message, hint = self.words(code, **params)
+        await respond(replace_original=True, response_type="ephemeral", text=message,
+                      blocks=self.renderer.blocks("info.j2", message=message, hint=hint))
+
     async def info(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
                    code: str, params: dict[str, Any]) -> None:
         """A confirmation from ``replies/messages.j2``, to ``user`` only."""

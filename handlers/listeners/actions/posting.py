@@ -39,9 +39,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         async def work(user: str, channel: str | None) -> None:
             op = await ctx.publishing.publish(_int(action.get("value")) or 0, user, None)
-            message, hint = ctx.words("posted", op=op)
-            await respond(replace_original=True, response_type="ephemeral", text=message,
-                          blocks=ctx.renderer.blocks("info.j2", message=message, hint=hint))
+            await ctx.replace(respond, "posted", op=op)
 
         await guarded(body, client, respond, work)
 
@@ -93,9 +91,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
         async def work(user: str, channel: str | None) -> None:
             app = await ctx.hiring.forget(_int(action.get("value")) or 0, user)
-            message, hint = ctx.words("forgotten", app=app)
-            await respond(replace_original=True, response_type="ephemeral", text=message,
-                          blocks=ctx.renderer.blocks("info.j2", message=message, hint=hint))
+            await ctx.replace(respond, "forgotten", app=app)
 
         await guarded(body, client, respond, work)
 
