@@ -55,6 +55,9 @@ class Scheduler:
         self._waiting = False  # a run is queued behind the one in progress
         self._runs: set[asyncio.Task[None]] = set()
         self.sent = {"reminders": 0, "nudges": 0, "digests": 0}
+        #: The domain-clock moments the last :meth:`rearm` armed (the next reminder, each digest):
+        #: what the console steps its clock to without asking the database again.
+        self.armed: list[datetime] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -98,6 +101,7 @@ class Scheduler:
             self._waiting = False
             if self._stopped:  # stop() came while this run waited for the lock
                 return
+            due: datetime | None = None
             for _ in range(MAX_ROUNDS):
                 for part in (self._send_reminders, self._sweep, self._send_digests):
                     try:
@@ -107,13 +111,18 @@ class Scheduler:
                 due = await self.followups.reminders.next_reminder_due()
                 if self._stopped or due is None or due > self.clock():
                     break  # else: more fell due while this run worked; go again rather than wait
-            await self.rearm()
+            await self._arm(due)
 
     async def rearm(self) -> None:
         """(Re)build the date jobs from the database; call after reminders or subscriptions change."""
         if self._stopped or not self.aps.running:
             return
-        due = await self.followups.reminders.next_reminder_due()
+        await self._arm(await self.followups.reminders.next_reminder_due())
+
+    async def _arm(self, due: datetime | None) -> None:
+        """Arm the reminder job for ``due`` (just read from the database) and each digest's job."""
+        if self._stopped or not self.aps.running:
+            return
         if due is None:
             self._remove("reminders")
         else:
@@ -125,9 +134,13 @@ class Scheduler:
         for job in self.aps.get_jobs():
             if job.id.startswith("digest:") and job.id not in wanted:
                 job.remove()
+        armed = [due] if due is not None else []
         for s in subs:
-            self.aps.add_job(self._wake, DateTrigger(run_date=self._real(s.next_due(now))), id=f"digest:{s.channel_id}",
+            at = s.next_due(now)
+            armed.append(at)
+            self.aps.add_job(self._wake, DateTrigger(run_date=self._real(at)), id=f"digest:{s.channel_id}",
                              replace_existing=True)
+        self.armed = armed
 
     def _real(self, due: datetime) -> datetime:
         """Wall-clock time for a domain-clock moment (the same thing, except in the console)."""

@@ -599,25 +599,22 @@ class Console:
         self.say(f"(clock is now {self.clock():%a %Y-%m-%d %H:%M} UTC)")
         await self._working_hours_hint()
 
-    async def _next_due(self, now: datetime) -> datetime | None:
-        """The next moment after ``now`` at which a deployment's scheduler would wake: a
-        reminder's due time, a digest's, or the SLA sweep (every ``sweep_minutes``)."""
-        moments = []
-        due = await self.ctx.followups.reminders.next_reminder_due()
-        if due is not None and due > now:
-            moments.append(due)
-        moments += [s.next_due(now) for s in await self.ctx.digests.subscriptions()]
+    def _next_due(self, now: datetime) -> datetime:
+        """The next moment after ``now`` at which a deployment's scheduler would wake: what its
+        last run armed (a reminder's due time, each digest's), or the SLA sweep (every
+        ``sweep_minutes``). Anything that changes a schedule re-arms it, so this is current."""
         every = self.ctx.scheduler.sweep_every.total_seconds()
+        moments = [at for at in self.ctx.scheduler.armed if at > now]
         moments.append(datetime.fromtimestamp((now.timestamp() // every + 1) * every, UTC))
-        return min(moments) if moments else None
+        return min(moments)
 
     async def step_to(self, target: datetime) -> None:
         """Move the clock to ``target`` one due moment at a time, running what falls due at each
         (and printing it under the time it happened), never skipping past a due time."""
         while True:
             now = self.clock()
-            nxt = await self._next_due(now)
-            stop = nxt if nxt is not None and nxt < target else target
+            nxt = self._next_due(now)
+            stop = min(nxt, target)
             self.offset += stop - self.clock()
             mark = len(self.slack.calls)
             await self.ctx.scheduler.tick()
