@@ -32,6 +32,7 @@ from .running import SECRET, hirebot_run
 BURST = 210  # 70 adds, 70 notes, 70 moves
 KILL_AFTER = 60  # acknowledgements
 REPLIED_BEFORE_KILL = 30  # and replies at FakeSlack, so the kill lands while commands are being processed
+IN_FLIGHT = 20  # requests open at once: however slow this side runs, most of the burst is still to come at the kill
 
 
 @dataclass
@@ -140,10 +141,12 @@ async def crash_mid_burst(slack: FakeSlack, db: Path, replies_first: int) -> Out
     op = await seed(db, BURST // 3)
     sent = burst(slack, op)
     enough = asyncio.Event()
+    room = asyncio.Semaphore(IN_FLIGHT)
 
     async with hirebot_run(slack, db) as bot:
         async def one(s: Sent, n: int) -> None:
-            await send(http, bot.url, s, n)
+            async with room:
+                await send(http, bot.url, s, n)
             if sum(x.status == 200 for x in sent) >= KILL_AFTER and not enough.is_set():
                 enough.set()
                 if not replies_first:  # at once, from here: the burst is still arriving
