@@ -217,6 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 token_check.cancel()
             if runner is not None:
                 await runner.cleanup()
+            await ctx.hiring.changes.drained()  # cards and wake-ups follow the last changes first
             await ctx.scheduler.stop()
             await store.close()
 

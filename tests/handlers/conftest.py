@@ -52,6 +52,7 @@ class Bot:
         """The positive barrier: every request sent so far has been handled, its work after the ack done."""
         assert self.handled is not None
         assert await self.handled.idle(timeout), f"{self.handled.busy} request(s) still running after {timeout}s"
+        await asyncio.wait_for(self.hiring.changes.drained(), timeout)  # and the card redraws they caused
 
     async def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
                    headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
@@ -161,6 +162,7 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     async with aiohttp.ClientSession() as http:
         yield Bot(f"http://127.0.0.1:{port}", slack, services.hiring, services.store, clock, http, db, ctx, handled)
     await handled.idle(10)
+    await services.hiring.changes.drained()
     await ctx.scheduler.stop()
     await close_shared_session()  # its keep-alive connections would hold the stand-in's handlers open
     await runner.cleanup()
