@@ -430,6 +430,10 @@ class Console:
         self.channel = channel_id("jobs")
         self.out = out
         self.offset = timedelta()
+        #: Set for a script (input not a terminal): the clock then stands still between lines and
+        #: moves only by ``:advance``, so a script prints the same however fast the machine runs
+        #: it (a move a second later would otherwise cross a limit a sweep later).
+        self.stopped_at: datetime | None = None
         self.buttons = Buttons()
         self.secret = secrets.token_hex(16)
         self.modal: Modal | None = None
@@ -438,8 +442,11 @@ class Console:
         #: response_url of a click → the message the clicked button is in (replace_original edits it)
         self.origin: dict[str, tuple[str, ...]] = {}
 
+    def _now(self) -> datetime:
+        return self.stopped_at or datetime.now(UTC)
+
     def clock(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self._now() + self.offset
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -455,7 +462,7 @@ class Console:
             return ""
         if saved.tzinfo is None or saved <= self.clock():
             return ""
-        self.offset = saved - datetime.now(UTC)
+        self.offset = saved - self._now()
         return f" The clock goes on from the last session: {self.clock():%a %Y-%m-%d %H:%M} UTC."
 
     def _save_clock(self) -> None:
@@ -494,6 +501,7 @@ class Console:
                         break
         finally:
             self._save_clock()
+            await self.ctx.hiring.changes.drained()
             await self.ctx.scheduler.stop()
             await runner.cleanup()
             await store.close()
@@ -618,6 +626,7 @@ class Console:
             self.offset += stop - self.clock()
             mark = len(self.slack.calls)
             await self.ctx.scheduler.tick()
+            await self.ctx.hiring.changes.drained()
             if self._visible(self.slack.calls[mark:]):
                 self.say(f"({self.clock():%a %Y-%m-%d %H:%M} UTC)")
                 await self.show(mark)
@@ -821,6 +830,7 @@ class Console:
         """
         if not await self.handled.idle():
             self.say("(hirebot is still working on that; its output may show up with the next line)")
+        await self.ctx.hiring.changes.drained()  # the card redraws the line's changes caused
         for call in self._visible(self.slack.calls[mark:]):
             self.print_call(call)
 
@@ -959,6 +969,8 @@ async def run_console(config: Config, user: str = "you") -> None:
     undo = _log_to_file(log_path(config.db_path))
     try:
         console = Console(config, user)
+        if not sys.stdin.isatty():
+            console.stopped_at = datetime.now(UTC).replace(microsecond=0)
         reader = await _stdin_lines(lambda: f"@{user_name(console.user)} #{channel_name(console.channel)}> ")
         await console.run(reader)
     finally:
