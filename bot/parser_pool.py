@@ -53,6 +53,7 @@ class ParserPool:
         self.limit = limit
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
         self._pool: ProcessPoolExecutor | None = None
+        self._warm = False
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -61,11 +62,18 @@ class ParserPool:
         return self._pool
 
     async def start(self) -> None:
-        """Start the workers now (at start-up) rather than on the first paste."""
+        """Start the workers now (at start-up) rather than on the first paste. Two pastes arriving
+        together while it starts both wait for it (each warms a worker: harmless); no lock, as
+        the shared pool outlives any one event loop."""
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._executor(), _warm) for _ in range(self.workers)))
+        self._warm = True
 
     async def parse(self, text: str) -> ParsedPosting:
+        # Starting a worker (a new interpreter, the imports, the gazetteer) is not the paste's
+        # time: on a busy machine it alone can pass the limit, and the paste would be refused.
+        if not self._warm or self._pool is None:
+            await self.start()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._executor(), parse_posting, text)
         try:
@@ -79,6 +87,7 @@ class ParserPool:
     def _kill(self) -> None:
         """Terminate the workers (one of them is stuck) and start afresh on the next paste."""
         pool, self._pool = self._pool, None
+        self._warm = False
         if pool is None:
             return
         for process in list(getattr(pool, "_processes", {}).values()):  # no public API to stop a busy worker
