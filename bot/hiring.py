@@ -53,9 +53,13 @@ class Hiring:
         row = await tx.opening(opening_id)
         if row is None:
             raise NotFound("no_opening", ref=ids.op(opening_id))
+        return await self._with_team(tx, row)
+
+    @staticmethod
+    async def _with_team(tx: Tx, row: dict[str, Any]) -> Opening:
         op = Opening.from_row(row)
-        op.members = [Member(m["user_id"], m["role"]) for m in await tx.members(opening_id)]
-        op.counts = await tx.stage_counts(opening_id)
+        members, op.counts = await tx.team_and_counts(op.id)
+        op.members = [Member(m["user_id"], m["role"]) for m in members]
         return op
 
     async def _load_application(self, tx: Tx, application_id: int) -> Application:
@@ -66,8 +70,10 @@ class Hiring:
 
     async def load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
         """An application and the opening it belongs to: every permission check needs both."""
-        app = await self._load_application(tx, application_id)
-        return app, await self.load_opening(tx, app.opening_id)
+        rows = await tx.application_with_opening(application_id)
+        if rows is None:
+            raise NotFound("no_application", ref=ids.app(application_id))
+        return Application.from_row(rows[0]), await self._with_team(tx, rows[1])
 
     async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
         """The working time days in stage are counted in: the opening's hiring manager's."""

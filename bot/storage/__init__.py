@@ -220,6 +220,9 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
+_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
 class Tx:
     """The statements of one transaction. Only :class:`Store` creates these.
 
@@ -312,6 +315,17 @@ class Tx:
     async def stage_counts(self, opening_id: int) -> dict[str, int]:
         return (await self.stage_counts_of([opening_id]))[opening_id]
 
+    async def team_and_counts(self, opening_id: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """An opening's hiring team and its candidates per stage, in one round trip: every command
+        on an opening needs both (permissions, and the counts its card shows)."""
+        rows = await self._all(
+            "SELECT 0 AS part, user_id AS k, role AS v, added_at AS at FROM opening_members WHERE opening_id = ? "
+            "UNION ALL SELECT 1, stage, COUNT(*), NULL FROM applications "
+            "WHERE opening_id = ? AND forgotten_at IS NULL GROUP BY stage ORDER BY part, at, k",
+            (opening_id, opening_id))
+        members = [{"user_id": r["k"], "role": r["v"]} for r in rows if r["part"] == 0]
+        return members, {r["k"]: int(r["v"]) for r in rows if r["part"] == 1}
+
     # ------------------------------------------------------------------ applications
     async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
                                  referrer: str | None, stage: str, actor: str, now: datetime) -> int:
@@ -325,6 +339,25 @@ class Tx:
 
     async def application(self, application_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM applications WHERE id = ?", (application_id,))
+
+    async def application_with_opening(self, application_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """An application's row and its opening's, in one round trip (every command on a candidate
+        checks the opening's permissions)."""
+        columns = await self._columns("openings")
+        row = await self._one("SELECT a.*, " + ", ".join(f'o."{c}" AS "o.{c}"' for c in columns)
+                              + " FROM applications a JOIN openings o ON o.id = a.opening_id WHERE a.id = ?",
+                              (application_id,))
+        if row is None:
+            return None
+        opening = {c: row.pop(f"o.{c}") for c in columns}
+        return row, opening
+
+    async def _columns(self, table: str) -> tuple[str, ...]:
+        """A table's columns as migrated (the same for every database this code opens: each is
+        migrated on open), read once per process."""
+        if table not in _COLUMNS:
+            _COLUMNS[table] = tuple(r["name"] for r in await self._all(f"PRAGMA table_info({table})"))
+        return _COLUMNS[table]
 
     async def applications(self, opening_id: int) -> list[dict[str, Any]]:
         """The opening's applications a pipeline shows: forgotten ones have left it."""
