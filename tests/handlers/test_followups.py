@@ -194,6 +194,7 @@ async def test_digest_in_public_and_private_channels(bot: Bot) -> None:
 
     out = await say(bot, "digest subscribe fri 09:00 Europe/Berlin", channel="CJOBS")  # now: Thu 5 Nov 09:00 UTC
     assert "Fridays at 09:00 (Europe/Berlin)" in out and "Counts only" in out and "First one: Fri 06 Nov" in out
+    await bot.settled()  # the re-arm follows the change
     assert bot.ctx.scheduler.aps.get_job("digest:CJOBS") is not None
     out = await say(bot, "digest subscribe <#GHIRING|hiring> sat 10:00 UTC", channel="CJOBS")
     assert "Saturdays at 10:00 (UTC)" in out and "names are shown" in out
@@ -217,6 +218,7 @@ async def test_digest_in_public_and_private_channels(bot: Bot) -> None:
     assert "/invite @hirebot" in await say(bot, "digest subscribe <#CSALES|sales>", channel="CJOBS")
     assert "not DMs" in await say(bot, "digest subscribe", channel="DUMANAGER")
     assert "no longer gets" in await say(bot, "digest unsubscribe", channel="CJOBS")
+    await bot.settled()
     assert bot.ctx.scheduler.aps.get_job("digest:CJOBS") is None
     assert "has no weekly digest" in await say(bot, "digest unsubscribe", channel="CJOBS")
 
