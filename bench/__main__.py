@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -174,7 +175,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="smaller runs (under 2 minutes instead of 2-3 on 2 cores)")
     a = ap.parse_args()
     q = a.quick
-    sections = [
+    sections: list[tuple[str, Callable[[], list[Row]]]] = [
         ("ack", lambda: ack_rows(300 if q else 2000, 2000 if q else 10_000)),
         ("moves", lambda: move_rows(200 if q else 1000)),
         ("parse", parse_rows),

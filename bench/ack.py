@@ -83,6 +83,15 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+def signed_headers(verifier: SignatureVerifier, body: str) -> dict[str, str]:
+    """The headers Slack signs a request with (``X-Slack-Signature`` over timestamp and body)."""
+    ts = str(int(time.time()))
+    signature = verifier.generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only without a signing secret
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
 def command_body(slack: FakeSlack, text: str, user: str = "UMGR") -> tuple[str, str]:
     url = slack.response_url()
     return urlencode({"team_id": "T0001", "channel_id": "CJOBS", "user_id": user, "command": "/hiring",
@@ -103,10 +112,7 @@ async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies
         async def worker() -> None:
             nonlocal errors
             for body, rurl in queue:
-                ts = str(int(time.time()))
-                headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature":
-                           verifier.generate_signature(timestamp=ts, body=body),
-                           "Content-Type": "application/x-www-form-urlencoded"}
+                headers = signed_headers(verifier, body)
                 t0 = time.monotonic()
                 sent[rurl] = t0
                 async with http.post(url, data=body, headers=headers) as r:
