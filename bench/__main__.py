@@ -14,6 +14,15 @@ between them is what compares across machines. Not run by CI (speed is not a tes
 | digest, 1× and 10× | three queries per opening (bench/digest_bench.py) |
 | `openings all`, App Home, 1× and 10× | one grouped count query over the same rows |
 | RSS idle / after 10,000 commands | the minimal Bolt app's RSS, idle |
+| replies/s and request → reply at saturation (closed loop) | the work floor (bench/servers.py) |
+| request → reply at a steady arrival rate (open loop) | the work floor at 300/s (bench/load.py) |
+| adding candidates through the domain | raw aiosqlite / sqlite3, same writes (bench/adds.py) |
+| start-up with 100,000 applications and nudges due | the minimal Bolt's start-up (bench/startup.py) |
+| SLA sweep at 100,000 overdue: time, loop block, transaction | raw SQL read; idle probes (bench/sla_bench.py) |
+
+The work floor is a minimal Bolt app doing the same writes with raw aiosqlite and one shared
+HTTP session. Goals are judged on the median over rounds; min–max in brackets where there are
+rounds. ``--only saturation,startup`` runs the sections whose names start with those words.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -169,12 +179,131 @@ def scale_rows(scales: list[int]) -> list[Row]:
     return rows
 
 
+def saturation_rows(n: int, rounds: int) -> list[Row]:
+    from bench import load
+
+    r = asyncio.run(load.saturation(n, rounds))
+    rows: list[Row] = []
+    for cmd, label in (("move", "`move`"), ("pipeline", "`pipeline` (200 candidates)"), ("post", "`post` (4 KB)")):
+        hb, fl = r[cmd]["hirebot"], r[cmd]["floor"]
+        count = n if cmd == "move" else n // 2
+        missing = int(sum(hb["missing"].values))
+        note = f", {missing} replies missing" if missing else ""
+        ratio = hb["rps"].median / fl["rps"].median
+        rows.append((f"completed replies/s at saturation, {label} (50 clients, {rounds} × {count:,}{note})",
+                     hb["rps"].show(), f"{fl['rps'].show()} (work floor)", f"{ratio:.2f}", "≥ 0.50",
+                     ok(ratio >= 0.5 and not missing)))
+        p99 = hb["p99"].median
+        rows.append((f"request → reply at saturation, {label}, p50 / p99 ms",
+                     f"{hb['p50'].median:,.0f} / {hb['p99'].show()}",
+                     f"{fl['p50'].median:,.0f} / {fl['p99'].show()} (work floor)",
+                     f"{p99 / fl['p99'].median:.2f} (p99)", "p99 ≤ 2,000", ok(p99 <= 2000 and not missing)))
+    return rows
+
+
+def open_loop_rows(rates: list[int], seconds: float) -> list[Row]:
+    from bench import load
+
+    r = asyncio.run(load.open_loops(rates, seconds))
+    floor = r["floor"][0]
+    fa = floor.all()
+    f50, f99 = load.q(fa, 0.5) * 1000, load.q(fa, 0.99) * 1000
+    rows: list[Row] = []
+    for res in r["hirebot"]:
+        a = res.all()
+        p50, p99 = load.q(a, 0.5) * 1000, load.q(a, 0.99) * 1000
+        bad = res.missing + res.failed
+        how = ", ".join(f"{n} × {k}" for k, n in sorted(res.statuses.items()))
+        note = f"; {res.missing} replies missing, {res.failed} not acked ({how})" if bad else ""
+        label = (f"request → reply, open loop {res.rate}/s mixed help/move/pipeline ({res.sent:,} in {seconds:.0f} s; "
+                 f"sender ≤ {res.lag * 1000:.0f} ms late{note}), p50 / p99 ms")
+        if res.rate != floor.rate:
+            rows.append((label, f"{p50:,.0f} / {p99:,.0f}", "", "", "", ""))
+            continue
+        floor_bad = f"; {floor.missing} missing, {floor.failed} not acked" if floor.missing + floor.failed else ""
+        rows.append((label, f"{p50:,.0f} / {p99:,.0f}",
+                     f"{f50:,.0f} / {f99:,.0f} (work floor, sender ≤ {floor.lag * 1000:.0f} ms late{floor_bad})",
+                     f"{p99 / f99:.1f} (p99)", "p99 ≤ 300", ok(p99 <= 300 and not bad)))
+        by = " / ".join(f"{load.q(res.lat.get(c, []), 0.99) * 1000:,.0f}" for c in ("help", "move", "pipeline"))
+        fby = " / ".join(f"{load.q(floor.lat.get(c, []), 0.99) * 1000:,.0f}" for c in ("help", "move", "pipeline"))
+        rows.append((f"request → reply, open loop {res.rate}/s, p99 of help / move / pipeline, ms", by,
+                     f"{fby} (work floor)", "", "", ""))
+    return rows
+
+
+def add_rows(n: int, rounds: int) -> list[Row]:
+    from bench import adds, load
+
+    res = asyncio.run(adds.run(n, rounds))
+    dom, raw, aio = (load.Spread(res[k]) for k in ("domain", "raw", "aiosqlite"))
+    ratio = dom.median / aio.median
+    return [(f"adding candidates/s through the domain ({rounds} × {n:,})", dom.show(), f"{aio.show()} (raw aiosqlite)",
+             f"{ratio:.2f}", "≥ 0.50", ok(ratio >= 0.5)),
+            ("adding candidates/s through the domain, against raw sqlite3", dom.show(), f"{raw.show()} (raw sqlite3)",
+             f"{dom.median / raw.median:.2f}", "", "")]
+
+
+def startup_rows(applications: int, rounds: int, within: float) -> list[Row]:
+    from bench import load, startup
+
+    r = asyncio.run(startup.run(applications, rounds, within))
+    base = load.Spread([v for v in r.bolt if v is not None])
+
+    def spread(values: list[float | None]) -> tuple[load.Spread, str]:
+        """Over the rounds that got there; the others said as "> within"."""
+        got = load.Spread([v for v in values if v is not None])
+        late = len(values) - len(got.values)
+        text = "; ".join(([got.show(",.2f")] if got.values else []) +
+                         ([f"> {within:.0f} in {late} of {len(values)}"] if late else []))
+        return got, text
+
+    acc, acc_text = spread([s.accepted for s in r.hirebot])
+    _, ready_text = spread([s.ready for s in r.hirebot])
+    nudged, nudged_text = spread([s.nudged for s in r.hirebot])
+    missed = len(acc.values) < len(r.hirebot)
+    checks = ", ".join(r.hirebot[0].readyz) if r.hirebot and r.hirebot[0].readyz else "?"
+    catch = any("catch" in k for s in r.hirebot for k in s.readyz) or any(s.readyz_waited for s in r.hirebot)
+    size = f"{applications:,} applications, nudges due"
+    return [
+        (f"start-up to a signed request answered 200, {size}, s", acc_text, f"{base.show(',.2f')} (minimal Bolt)",
+         f"{acc.median / base.median:.1f}" if acc.values else "", "≤ 2", ok(not missed and acc.median <= 2)),
+        (f"start-up to /readyz 200, s (/readyz checks {checks}{'' if catch else '; no catch-up yet'})", ready_text,
+         "", "", "", ""),
+        (f"start-up to every manager nudged ({r.managers} DMs), s", nudged_text, "", "", "after listening",
+         ok(bool(nudged.values) and bool(acc.values) and nudged.median > acc.median)),
+    ]
+
+
+def sweep_rows(applications: int) -> list[Row]:
+    from bench import sla_bench
+
+    res = asyncio.run(sla_bench.run(applications))
+    idle: sla_bench.Phase = res["idle"]
+    ms = 1000
+    base_probe = f"{idle.loop_block * ms:.0f} / {idle.store_wait * ms:.0f} · {idle.sqlite_wait * ms:.0f} (idle)"
+    batches, items = res["nudged"]
+    rows: list[Row] = []
+    for key, label in (("sweep", f"SLA sweep `Sla.sweep()`, {applications:,} overdue"),
+                       ("tick", f"first nudging run `Scheduler.tick()` ({batches} DMs, {items:,} items)"),
+                       ("tick2", "next run `Scheduler.tick()`, nothing new due")):
+        p: sla_bench.Phase = res[key]
+        rows.append((f"{label}: duration, ms", f"{p.seconds * ms:,.0f}", f"{res['raw'] * ms:,.0f} (raw SQL read)",
+                     f"{p.seconds / res['raw']:.1f}", "", ""))
+        tx = max(p.store_wait, p.sqlite_wait)
+        rows.append((f"{label}: longest loop block / transaction (store write · SQLite lock wait), ms",
+                     f"{p.loop_block * ms:,.0f} / {p.store_wait * ms:,.0f} · {p.sqlite_wait * ms:,.0f}", base_probe,
+                     "", "≤ 50 / ≤ 100", ok(p.loop_block <= 0.05 and tx <= 0.1)))
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smaller runs (under 2 minutes instead of 2-3 on 2 cores)")
+    ap.add_argument("--quick", action="store_true", help="smaller runs")
+    ap.add_argument("--only", default="", help="comma-separated section names (or their starts) to run")
     a = ap.parse_args()
     q = a.quick
-    sections = [
+    only = [o.strip() for o in a.only.split(",") if o.strip()]
+    sections: list[tuple[str, Callable[[], list[Row]]]] = [
         ("ack", lambda: ack_rows(300 if q else 2000, 2000 if q else 10_000)),
         ("moves", lambda: move_rows(200 if q else 1000)),
         ("parse", parse_rows),
@@ -182,7 +311,14 @@ def main() -> int:
         ("digest 1×", lambda: digest_rows(200, 10_000, 5 if q else 20, "1×")),
         ("digest 10×", lambda: digest_rows(2000, 100_000, 2 if q else 3, "10×")),
         ("scale", lambda: scale_rows([1, 10])),
+        ("saturation", lambda: saturation_rows(300 if q else 1000, 2 if q else 3)),
+        ("open-loop", lambda: open_loop_rows([50, 150, 300], 5 if q else 10)),
+        ("adds", lambda: add_rows(500 if q else 2000, 3)),
+        ("startup", lambda: startup_rows(20_000 if q else 100_000, 1 if q else 3, 120 if q else 240)),
+        ("sla-sweep", lambda: sweep_rows(20_000 if q else 100_000)),
     ]
+    if only:
+        sections = [(name, fn) for name, fn in sections if any(name.startswith(o) for o in only)]
     rows: list[Row] = []
     started = time.monotonic()
     where = machine()  # before the run: the load average is the neighbours', not ours

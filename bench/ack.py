@@ -35,10 +35,18 @@ class Result:
     lat: list[float]
     reply: list[float]
     errors: int
+    #: When the first request went out, and when the last reply arrived (time.monotonic()).
+    started: float = 0.0
+    last_reply: float = 0.0
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def completed_rps(self) -> float:
+        """Replies that arrived, per second from the first request to the last reply."""
+        return len(self.reply) / (self.last_reply - self.started) if self.reply else 0.0
 
     def q(self, p: float, values: list[float] | None = None) -> float:
         v = sorted(self.lat if values is None else values)
@@ -83,6 +91,15 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+def signed_headers(verifier: SignatureVerifier, body: str) -> dict[str, str]:
+    """The headers Slack signs a request with (``X-Slack-Signature`` over timestamp and body)."""
+    ts = str(int(time.time()))
+    signature = verifier.generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only without a signing secret
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
 def command_body(slack: FakeSlack, text: str, user: str = "UMGR") -> tuple[str, str]:
     url = slack.response_url()
     return urlencode({"team_id": "T0001", "channel_id": "CJOBS", "user_id": user, "command": "/hiring",
@@ -103,10 +120,7 @@ async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies
         async def worker() -> None:
             nonlocal errors
             for body, rurl in queue:
-                ts = str(int(time.time()))
-                headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature":
-                           verifier.generate_signature(timestamp=ts, body=body),
-                           "Content-Type": "application/x-www-form-urlencoded"}
+                headers = signed_headers(verifier, body)
                 t0 = time.monotonic()
                 sent[rurl] = t0
                 async with http.post(url, data=body, headers=headers) as r:
@@ -128,7 +142,20 @@ async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies
             await asyncio.sleep(0.05)
         reply = [got[u] - t for u, t in sent.items() if u in got]
         errors += len(sent) - len(reply)
-    return Result(name, len(texts), seconds, lat, reply, errors)
+        last = max((got[u] for u in sent if u in got), default=0.0)
+        return Result(name, len(texts), seconds, lat, reply, errors, started, last)
+    return Result(name, len(texts), seconds, lat, reply, errors, started)
+
+
+def posting_data(title: str) -> str:
+    """An opening's ``data`` as publishing leaves it (a parsed posting): cards render from it, so
+    ``'{}'`` would make every card redraw fail (logged, and skipped: a move would look cheaper)."""
+    import json
+
+    from bot.parsing import parse_posting
+
+    data = parse_posting((ROOT / "tests/fixtures/postings/uk_bank.txt").read_text()).to_dict()
+    return json.dumps({**data, "title": title})
 
 
 async def seed(path: Path, moves: int) -> None:
@@ -143,7 +170,8 @@ async def seed(path: Path, moves: int) -> None:
         db = tx._db
         for op in (1, 2):
             await db.execute("INSERT INTO openings (id, title, data, channel_id, message_ts, created_by, created_at) "
-                             "VALUES (?, ?, '{}', 'CJOBS', ?, 'UMGR', ?)", (op, f"Opening {op}", f"1700.{op}", now))
+                             "VALUES (?, ?, ?, 'CJOBS', ?, 'UMGR', ?)",
+                             (op, f"Opening {op}", posting_data(f"Opening {op}"), f"1700.{op}", now))
             await db.execute("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
                              "VALUES (?, 'UMGR', 'manager', 'UMGR', ?)", (op, now))
         apps = [(1, f"Candidate {i}") for i in range(200)] + [(2, f"Mover {i}") for i in range(moves)]

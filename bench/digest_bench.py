@@ -16,25 +16,25 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import stages
+from bot.clock import iso
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
-from handlers.slack.render import Renderer
-from bot.clock import iso
 from bot.storage import Store
 from handlers.slack.outbox import digest_blocks
+from handlers.slack.render import Renderer
 
 
 async def seed(path: Path, openings: int, applications: int) -> None:
     rng = random.Random(7)
     store = await Store(path).open()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with store.transaction() as tx:
-        db = tx._db  # noqa: SLF001 - bulk seeding for the benchmark only
+        db = tx._db
         await db.executemany(
             "INSERT INTO openings (title, data, channel_id, message_ts, permalink, created_by, created_at) "
             "VALUES (?, '{}', 'CJOBS', ?, ?, 'UMGR', ?)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.parsing import parse_posting
@@ -46,11 +47,11 @@ def cold_parse(text: str) -> object:
     return parse_posting(text)
 
 
-def timed(fn, items: list[str], clock=time.perf_counter) -> float:
+def timed(fn: Callable[[str], object], items: list[str], clock: Callable[[], float] = time.perf_counter) -> float:
     start = clock()
     for item in items:
         fn(item)
-    return clock() - start
+    return float(clock() - start)
 
 
 #: Inputs that once made the parser backtrack for seconds or forever, each scaled to ~60 KB.

@@ -23,20 +23,20 @@ import gc
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot.clock import iso
 from bot.digests import Digests
 from bot.followups import Followups, Reminder
 from bot.hiring import Hiring
-from handlers.slack.render import Renderer
 from bot.scheduler import Scheduler
-from bot.clock import iso
 from bot.storage import Store
+from handlers.slack.render import Renderer
 
 
 def rss_mb() -> float:
@@ -51,11 +51,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.sent: dict[int, datetime] = {}
+        self.changed = asyncio.Event()
 
     async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for r in reminders:
             self.sent[r.id] = now
+        self.changed.set()
 
     async def send_nudges(self, batch: Any) -> None:
         return None
@@ -70,12 +72,14 @@ class TimedSlackOutbox:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.sent: dict[int, datetime] = {}
+        self.changed = asyncio.Event()
 
     async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
         await self.inner.send_reminders(user, reminders)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for r in reminders:
             self.sent[r.id] = now
+        self.changed.set()
 
     async def send_nudges(self, batch: Any) -> None:
         await self.inner.send_nudges(batch)
@@ -89,9 +93,9 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
     store = await Store(path).open()
     hiring = Hiring(store)
     async with store.transaction() as tx:  # an opening as publishing leaves it
-        oid = await tx.insert_opening("Backend Engineer", {}, "UMGR", "CJOBS", False, datetime.now(timezone.utc))
+        oid = await tx.insert_opening("Backend Engineer", {}, "UMGR", "CJOBS", False, datetime.now(UTC))
     op = await hiring.opening(oid)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for i in range(pending):
         if i < burst:
@@ -100,7 +104,7 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
             due = now + timedelta(days=2, seconds=i * 25)  # spread over the next ~4 weeks
         rows.append((f"U{i:06d}", op.id, None, None, f"reminder {i}", iso(due), iso(due), iso(now)))
     async with store.transaction() as tx:
-        await tx._db.executemany(  # noqa: SLF001 - bulk seeding for the benchmark only
+        await tx._db.executemany(
             "INSERT INTO reminders (user_id, opening_id, application_id, stage, text, asked_for, due_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         burst_rows = await tx._all("SELECT id, due_at FROM reminders WHERE id <= ?", (burst + 0,))
@@ -111,7 +115,7 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
 async def baseline_rebuild(path: Path) -> tuple[float, int]:
     """The alternative: one APScheduler job per pending reminder."""
     store = await Store(path).open()
-    aps = AsyncIOScheduler(timezone=timezone.utc)
+    aps = AsyncIOScheduler(timezone=UTC)
     aps.start(paused=True)
 
     async def fire(_: int) -> None:
@@ -137,15 +141,16 @@ async def hirebot_run(path: Path, burst: list[tuple[int, datetime]], slack: bool
     digests = Digests(hiring, followups)
     fake = None
     if slack:
+        from slack_sdk.web.async_client import AsyncWebClient
+
         from handlers.local.fake_slack import FakeSlack
         from handlers.slack.outbox import SlackOutbox
-        from slack_sdk.web.async_client import AsyncWebClient
 
         fake = await FakeSlack().start()
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
         inner = SlackOutbox(client, Renderer(), followups, per_channel_interval=1.0)
         async with store.transaction() as tx:  # time zones already known: no users.info per person
-            await tx._db.execute("INSERT INTO user_prefs (user_id, tz, tz_checked_at) SELECT DISTINCT user_id, "  # noqa: SLF001
+            await tx._db.execute("INSERT INTO user_prefs (user_id, tz, tz_checked_at) SELECT DISTINCT user_id, "
                                  "'UTC', '2999-01-01T00:00:00+00:00' FROM reminders")
         outbox: Any = TimedSlackOutbox(inner)
     else:
@@ -156,17 +161,22 @@ async def hirebot_run(path: Path, burst: list[tuple[int, datetime]], slack: bool
     await scheduler.start()
     rebuild = time.perf_counter() - t0
     rss = rss_mb()
-    last_due = max(d for _, d in burst)
-    while datetime.now(timezone.utc) < last_due + timedelta(seconds=5) and len(outbox.sent) < len(burst):
-        await asyncio.sleep(0.05)
+    give_up = max(d for _, d in burst) + timedelta(seconds=5)
+    while len(outbox.sent) < len(burst) and (left := (give_up - datetime.now(UTC)).total_seconds()) > 0:
+        outbox.changed.clear()  # woken by each delivery; gives up 5 s after the last one was due
+        try:
+            await asyncio.wait_for(outbox.changed.wait(), left)
+        except TimeoutError:
+            break
     late = [(outbox.sent[i] - due).total_seconds() for i, due in burst if i in outbox.sent]
     await scheduler.stop()
     await store.close()
     if fake:
         await fake.stop()
     late.sort()
-    return {"rebuild": rebuild, "rss": rss, "fired": len(late), "p50": statistics.median(late) if late else float("nan"),
-            "p99": late[int(len(late) * 0.99) - 1] if late else float("nan"), "max": late[-1] if late else float("nan"),
+    nan = float("nan")
+    return {"rebuild": rebuild, "rss": rss, "fired": len(late), "p50": statistics.median(late) if late else nan,
+            "p99": late[int(len(late) * 0.99) - 1] if late else nan, "max": late[-1] if late else nan,
             "early": sum(1 for x in late if x < 0)}
 
 
@@ -175,7 +185,7 @@ async def main(pending: int, burst: int) -> None:
         results = {}
         for slack in (False, True):
             path = Path(tmp) / f"bench-{slack}.db"
-            start = (datetime.now(timezone.utc) + timedelta(seconds=12)).replace(microsecond=0)
+            start = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0)
             burst_rows = await seed(path, pending, start, burst)
             if not slack:
                 base, jobs = await baseline_rebuild(path)

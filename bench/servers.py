@@ -1,37 +1,233 @@
-"""Baseline servers for the ack benchmark, each in its own process like ``hirebot run``:
+"""Baseline servers for the benchmarks, each in its own process like ``hirebot run``:
 
 - ``bare``: an aiohttp handler that answers 200 to any POST (the floor: HTTP alone);
 - ``bolt``: a minimal Bolt ``AsyncApp`` (signature check, auth, one ``/hiring`` listener that only
-  acks), served the same way as hirebot's transport.
+  acks), served the same way as hirebot's transport;
+- ``work``: the *work floor*: a minimal Bolt ``AsyncApp`` doing the work hirebot does for ``help``,
+  ``move``, ``pipeline`` and ``post``, written the obvious way: raw aiosqlite on hirebot's own
+  schema (one connection, one lock around each write transaction), one shared aiohttp session for
+  every ``response_url`` post and Web API call, parsing in a pool of worker processes.
 
-``python -m bench.servers bare|bolt PORT [API_URL]``
+The work floor does, per command, what hirebot does:
+
+- every command: the inbox row written before the ack, "answered" written after the reply;
+- ``move APP-n stage``: read the application, its opening, the hiring team and the stage counts;
+  check the role and the transition; in one transaction update the application, insert the stage
+  move, drop its pending reminders, mark the inbox row applied; update the opening's card
+  (``chat.update``); reply;
+- ``pipeline OP-n``: read the opening, the team and the opening's applications; reply with the
+  first 8 per stage, each with its moves in a menu (as hirebot's pipeline);
+- ``post <text>``: parse in a worker process (the same parser and pool size as hirebot's
+  ``ParserPool``), insert the draft, reply with a preview;
+- ``help``: reply with the list of commands.
+
+It does not render templates, keep a scheduler, or bound its work in flight: it is the floor
+hirebot's own costs are measured against, not a design to copy.
+
+``python -m bench.servers bare|bolt|work PORT [API_URL [DB]]``
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
 SECRET = "bench-secret"
+STAGES = ["applied", "screen", "interview", "offer", "hired", "rejected"]
+NEXT = {"applied": {"screen", "rejected"}, "screen": {"interview", "rejected"}, "interview": {"offer", "rejected"},
+        "offer": {"hired", "rejected"}}
+PER_STAGE = 8
+HELP = [("post", "post [pasted posting]"), ("openings", "openings [mine|all|closed]"), ("show", "show OP-12"),
+        ("close", "close OP-12 [filled|cancelled]"), ("add", "add \"Full Name\" OP-12"),
+        ("move", "move APP-7 <stage> [reason]"), ("pipeline", "pipeline OP-12"), ("history", "history APP-7"),
+        ("note", "note APP-7 <text>"), ("remind", "remind <when> <text>"), ("sla", "sla OP-12 <stage> <days>"),
+        ("notify", "notify on|off|digest-only"), ("digest", "digest subscribe"), ("help", "help [command]")]
 
 
-async def serve(kind: str, port: int, api_url: str) -> None:
+def _parse(text: str) -> dict[str, Any]:
+    """In a worker process: hirebot's own parser, the result as plain data."""
+    from bot.parsing import parse_posting
+
+    return parse_posting(text).to_dict()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+class Work:
+    """The work floor's listener and its storage (see the module docstring)."""
+
+    def __init__(self, db: Any, session: Any, client: Any) -> None:
+        self.db = db
+        self.session = session
+        self.client = client
+        self.write = asyncio.Lock()  # one connection: write transactions one at a time
+        workers = max(1, min(2, os.cpu_count() or 1))  # as hirebot's ParserPool
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    async def warm(self) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self.pool, _parse, "Nurse\nBerlin\n") for _ in range(2)))
+
+    async def record(self, body: dict[str, Any]) -> int:
+        async with self.write:
+            cur = await self.db.execute(
+                "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
+                "text, received_at) VALUES ('command', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (f"{body.get('trigger_id')}|{body.get('response_url')}", body.get("trigger_id"),
+                 body.get("response_url"), body.get("user_id"), body.get("channel_id"), body.get("team_id"),
+                 body.get("text") or "", _now()))
+            return int(cur.lastrowid)
+
+    async def reply(self, url: str, inbox_id: int, text: str, blocks: list[dict[str, Any]]) -> None:
+        async with self.session.post(url, json={"response_type": "ephemeral", "replace_original": False,
+                                                "text": text, "blocks": blocks}) as r:
+            await r.read()
+        async with self.write:
+            await self.db.execute("UPDATE inbox SET answered_at = ?, outcome = 'ok' WHERE id = ?", (_now(), inbox_id))
+
+    async def run(self, body: dict[str, Any], inbox_id: int) -> None:
+        words = str(body.get("text") or "").split(None, 1)
+        name, rest = (words[0].lower(), words[1] if len(words) > 1 else "") if words else ("help", "")
+        user, url = str(body.get("user_id")), str(body.get("response_url"))
+        if name == "move":
+            text, blocks = await self.move(user, rest, inbox_id)
+        elif name == "pipeline":
+            text, blocks = await self.pipeline(user, rest)
+        elif name == "post":
+            text, blocks = await self.post(user, str(body.get("channel_id")), rest)
+        else:
+            text = "/hiring help"
+            blocks = [_section("*" + n + "* `/hiring " + u + "`") for n, u in HELP]
+        await self.reply(url, inbox_id, text, blocks)
+
+    async def move(self, user: str, rest: str, inbox_id: int) -> tuple[str, list[dict[str, Any]]]:
+        ref, target = rest.split()[:2]
+        aid = int(ref.split("-")[1])
+        now = _now()
+        async with self.write:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                ((oid, stage, name),) = await self.db.execute_fetchall(
+                    "SELECT opening_id, stage, candidate_name FROM applications WHERE id = ?", (aid,))
+                ((title, channel, ts),) = await self.db.execute_fetchall(
+                    "SELECT title, channel_id, message_ts FROM openings WHERE id = ?", (oid,))
+                roles = {u: r for u, r in await self.db.execute_fetchall(
+                    "SELECT user_id, role FROM opening_members WHERE opening_id = ?", (oid,))}
+                if roles.get(user) not in ("manager", "recruiter") or target not in NEXT.get(stage, ()):
+                    raise ValueError(f"cannot move {ref} from {stage} to {target}")
+                await self.db.execute("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ?",
+                                      (target, now, aid, stage))
+                await self.db.execute("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+                                      "VALUES (?, ?, ?, ?, ?)", (aid, stage, target, user, now))
+                await self.db.execute("UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' "
+                                      "AND application_id = ?", (now, aid))
+                await self.db.execute("UPDATE inbox SET applied_at = ? WHERE id = ? AND applied_at IS NULL",
+                                      (now, inbox_id))
+                counts = dict(await self.db.execute_fetchall(
+                    "SELECT stage, COUNT(*) FROM applications WHERE opening_id = ? AND forgotten_at IS NULL "
+                    "GROUP BY stage", (oid,)))
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+        card = [{"type": "header", "text": {"type": "plain_text", "text": f"OP-{oid} {title}"}},
+                _section(" · ".join(f"{s}: {counts[s]}" for s in STAGES if counts.get(s)))]
+        await self.client.chat_update(channel=channel, ts=ts, text=title, blocks=card)
+        text = f"Moved {ref} ({name}) from {stage} to {target}."
+        return text, [_section(text)]
+
+    async def pipeline(self, user: str, rest: str) -> tuple[str, list[dict[str, Any]]]:
+        oid = int(rest.split()[0].split("-")[1])
+        ((title,),) = await self.db.execute_fetchall("SELECT title FROM openings WHERE id = ?", (oid,))
+        roles = {u: r for u, r in await self.db.execute_fetchall(
+            "SELECT user_id, role FROM opening_members WHERE opening_id = ?", (oid,))}
+        if user not in roles:
+            raise ValueError("not on the hiring team")
+        by_stage: dict[str, list[tuple[int, str, str]]] = {}
+        for aid, name, stage, since in await self.db.execute_fetchall(
+                "SELECT id, candidate_name, stage, stage_since FROM applications WHERE opening_id = ? "
+                "AND forgotten_at IS NULL ORDER BY stage_since, id", (oid,)):
+            by_stage.setdefault(stage, []).append((aid, name, since))
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": f"OP-{oid} pipeline · {title}"}}]
+        for stage in STAGES:
+            apps = by_stage.get(stage, [])
+            if apps:
+                blocks.append(_section(f"*{stage.capitalize()}* ({len(apps)})"))
+                for a, n, s in apps[:PER_STAGE]:  # with its moves, as hirebot's (an overflow menu)
+                    blocks.append({**_section(f"`APP-{a}` {n} · since {s[:10]}"), "accessory": {
+                        "type": "overflow", "action_id": "pipeline_move", "options": [
+                            {"text": {"type": "plain_text", "text": f"Move to {t}"}, "value": f"{a}:{stage}:{t}"}
+                            for t in sorted(NEXT.get(stage, ()))]}})
+                if len(apps) > PER_STAGE:
+                    blocks.append({"type": "context", "elements": [
+                        {"type": "mrkdwn", "text": f"…and {len(apps) - PER_STAGE} more in {stage}"}]})
+        return f"OP-{oid} pipeline", blocks
+
+    async def post(self, user: str, channel: str, text: str) -> tuple[str, list[dict[str, Any]]]:
+        parsed = await asyncio.get_running_loop().run_in_executor(self.pool, _parse, text)
+        async with self.write:
+            cur = await self.db.execute(
+                "INSERT INTO drafts (user_id, channel_id, data, created_at) VALUES (?, ?, ?, ?)",
+                (user, channel, json.dumps(parsed), _now()))
+        draft = cur.lastrowid
+        title = str(parsed.get("title") or "preview")
+        fields = [f"*{k}*: {parsed.get(k)}" for k in ("company", "locations", "workplace", "employment_type")]
+        blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}, _section("\n".join(fields)),
+                  {"type": "actions", "elements": [
+                      {"type": "button", "action_id": a, "value": str(draft), "text": {"type": "plain_text", "text": a}}
+                      for a in ("post", "edit", "cancel")]}]
+        return title, blocks
+
+
+async def serve(kind: str, port: int, api_url: str, db_path: str = "") -> None:
     if kind == "bare":
         async def handle(request: web.Request) -> web.Response:
             await request.read()
             return web.Response(status=200)
     else:
+        import aiohttp
         from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-        from slack_bolt.async_app import AsyncApp
+        from slack_bolt.async_app import AsyncAck, AsyncApp
         from slack_sdk.web.async_client import AsyncWebClient
 
-        app = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=api_url), signing_secret=SECRET)
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) if kind == "work" else None
+        client = AsyncWebClient(token="xoxb-bench", base_url=api_url, session=session)
+        app = AsyncApp(client=client, signing_secret=SECRET)
 
-        @app.command("/hiring")
-        async def hiring(ack) -> None:  # type: ignore[no-untyped-def]
-            await ack()
+        if kind == "work":
+            import aiosqlite
+
+            db = await aiosqlite.connect(db_path, isolation_level=None)
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            work = Work(db, session, client)
+            await work.warm()
+
+            @app.command("/hiring")
+            async def hiring_work(ack: AsyncAck, body: dict[str, Any]) -> None:
+                inbox_id = await work.record(body)
+                await ack()
+                await work.run(body, inbox_id)
+        else:
+            @app.command("/hiring")
+            async def hiring(ack: AsyncAck) -> None:
+                await ack()
 
         async def handle(request: web.Request) -> web.Response:
             return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -45,4 +241,4 @@ async def serve(kind: str, port: int, api_url: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""))
+    asyncio.run(serve(sys.argv[1], int(sys.argv[2]), *sys.argv[3:5]))
