@@ -22,7 +22,7 @@ RECIPES = {
     "inline_bullets_spaces": ("a" + "\u1680" * 2998 + "b\n") * 20,
     "applicant_counter_commas": ("1," * 1495 + " job\n") * 20,
 }
-BOUND = 1.0
+BOUND = 1.0  # CPU seconds: a regex gone quadratic burns CPU, while a busy machine only stretches wall time
 
 
 def _scaled(text: str, size: int = 60_000) -> str:
@@ -32,9 +32,9 @@ def _scaled(text: str, size: int = 60_000) -> str:
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_recipe_is_fast(name: str) -> None:
     for text in (RECIPES[name], _scaled(RECIPES[name])):
-        start = time.perf_counter()
+        start = time.process_time()
         parse_posting(text)
-        assert time.perf_counter() - start < BOUND, name
+        assert time.process_time() - start < BOUND, name
 
 
 def test_every_unicode_space_becomes_a_plain_space() -> None:
@@ -54,6 +54,6 @@ _PIECES = st.sampled_from([
 @given(parts=st.lists(st.tuples(_PIECES, st.integers(min_value=1, max_value=400)), min_size=1, max_size=12))
 def test_random_adversarial_text_never_hangs(parts: list[tuple[str, int]]) -> None:
     text = "".join(piece * n for piece, n in parts)
-    start = time.perf_counter()
+    start = time.process_time()
     parse_posting(text)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0

@@ -32,9 +32,9 @@ def test_two_megabyte_paste_is_parsed_quickly() -> None:
     block = ("Requirements:\n- 3+ years of Python experience\n- Bachelor's degree\n"
              + ("lorem ipsum dolor " * 40 + "\n") * 20)
     big = (block * 200)[: 2 * 1024 * 1024]
-    start = time.perf_counter()
+    start = time.process_time()
     out = parse_posting(big)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < 1.0, elapsed
     assert out.min_years_experience == 3
     assert len(out.requirements) <= 60
