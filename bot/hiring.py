@@ -221,10 +221,9 @@ class Hiring:
                         # Refused with the existing id; only the hiring team learns the name is already there.
                         raise BadInput("duplicate_candidate", ref=op.ref,
                                        existing=ids.app(same[0]["id"]) if self.can_see_candidates(op, user) else None)
-                    aid = await tx.insert_application(opening_id, name, email, (source or "")[:200] or None,
-                                                      referrer, "applied", user, self.clock())
-                    await tx.audit(user, "application.add", ids.app(aid), op.ref, self.clock())
-                    app = await self._load_application(tx, aid)
+                    app = Application.from_row(await tx.insert_application(
+                        opening_id, name, email, (source or "")[:200] or None, referrer, "applied", user, self.clock()))
+                    await tx.audit(user, "application.add", app.ref, op.ref, self.clock())
                     op.counts[app.stage] = op.counts.get(app.stage, 0) + 1  # what was just written
                     break
             if not await self.sees(op, user):

@@ -328,14 +328,17 @@ class Tx:
 
     # ------------------------------------------------------------------ applications
     async def insert_application(self, opening_id: int, name: str, email: str | None, source: str | None,
-                                 referrer: str | None, stage: str, actor: str, now: datetime) -> int:
-        aid = await self._insert(
+                                 referrer: str | None, stage: str, actor: str, now: datetime) -> dict[str, Any]:
+        """The new application's row as written (``RETURNING``: no second read)."""
+        row = await self._one(
             "INSERT INTO applications (opening_id, candidate_name, email, source, referrer, stage, stage_since, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (opening_id, name, email, source, referrer, stage, iso(now), actor, iso(now)))
+        if row is None:
+            raise RuntimeError("INSERT produced no row")
         await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
-                       "VALUES (?, NULL, ?, ?, ?, ?)", (aid, stage, actor, "added", iso(now)))
-        return aid
+                       "VALUES (?, NULL, ?, ?, ?, ?)", (row["id"], stage, actor, "added", iso(now)))
+        return row
 
     async def application(self, application_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM applications WHERE id = ?", (application_id,))
