@@ -300,11 +300,15 @@ class Hiring:
         await self.changes.schedule_changed()
         return op, app, from_stage
 
-    async def pipeline(self, opening_id: int, user: str) -> tuple[Opening, dict[str, list[Application]]]:
+    async def pipeline(self, opening_id: int, user: str,
+                       first: int | None = None) -> tuple[Opening, dict[str, list[Application]]]:
+        """The opening's candidates by stage, longest waiting first; with ``first``, only that many
+        per stage (``op.counts`` has how many each stage holds in all)."""
         async with self.store.transaction() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_team(op, user)
-            rows = await tx.applications(opening_id)
+            rows = (await tx.applications(opening_id) if first is None
+                    else await tx.first_applications_per_stage(opening_id, first))
             worktime = await self.manager_time(tx, op)
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:

@@ -367,6 +367,14 @@ class Tx:
         return await self._all("SELECT * FROM applications WHERE opening_id = ? AND forgotten_at IS NULL "
                                "ORDER BY stage_since, id", (opening_id,))
 
+    async def first_applications_per_stage(self, opening_id: int, first: int) -> list[dict[str, Any]]:
+        """The ``first`` longest-waiting applications of each stage (a pipeline shows a few per
+        stage and counts the rest): one query, however many candidates the opening has."""
+        return await self._all(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY stage_since, id) AS nth "
+            "FROM applications WHERE opening_id = ? AND forgotten_at IS NULL) WHERE nth <= ? "
+            "ORDER BY stage_since, id", (opening_id, first))
+
     async def same_person(self, name: str, email: str | None) -> list[dict[str, Any]]:
         """Applications of the same person: the same e-mail, or the same name where either has no
         e-mail (case-insensitive). Forgotten applications hold neither, so never match."""

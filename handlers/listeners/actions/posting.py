@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BadInput
 from bot.publishing import SENIORITIES
-from handlers.listeners.commands.candidates import pipeline_blocks
+from handlers.listeners.commands.candidates import PER_STAGE, pipeline_blocks
 from handlers.slack.replies import AppContext, Respond, who
 
 log = logging.getLogger("hirebot")
@@ -107,7 +107,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             if app_id is None:
                 raise BadInput("stale_button", where="pipeline")
             op, _, _ = await ctx.hiring.move(app_id, user, parts[2], None, expected_stage=parts[1])
-            op, by_stage = await ctx.hiring.pipeline(op.id, user)
+            op, by_stage = await ctx.hiring.pipeline(op.id, user, first=PER_STAGE)
             await respond(replace_original=True, response_type="ephemeral", text=op.ref,
                           blocks=pipeline_blocks(ctx, op, by_stage, user))
 

@@ -83,7 +83,8 @@ def pipeline_blocks(ctx: AppContext, op: Opening, by_stage: dict[str, list[Appli
 
 async def pipeline(cmd: Command) -> None:
     toks = args.tokens(cmd.rest)
-    op, by_stage = await cmd.ctx.hiring.pipeline(need_op(toks[0] if toks else None, "pipeline OP-12"), cmd.user)
+    op, by_stage = await cmd.ctx.hiring.pipeline(need_op(toks[0] if toks else None, "pipeline OP-12"), cmd.user,
+                                                 first=PER_STAGE)
     await cmd.ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
                                  text=f"{op.ref} pipeline", blocks=pipeline_blocks(cmd.ctx, op, by_stage, cmd.user))
 
