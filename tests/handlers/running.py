@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -83,6 +84,17 @@ class Running:
 
     async def post(self, body: str) -> int:
         return (await self.post_for_body(body))[0]
+
+    async def ready(self, within: float = 30) -> dict[str, Any]:
+        """Wait until /readyz says 200 (hirebot run catches up after it starts listening); its body."""
+        deadline = time.monotonic() + within
+        while True:
+            async with self.http.get(self.url + "/readyz") as r:
+                body: dict[str, Any] = await r.json()
+                if r.status == 200:
+                    return body
+            assert time.monotonic() < deadline, f"not ready after {within}s: {body}\n" + "\n".join(self.stderr)
+            await asyncio.sleep(0.1)
 
     async def post_for_body(self, body: str) -> tuple[int, str]:
         ts = str(int(time.time()))
