@@ -77,6 +77,12 @@ _LIST = [
 SUBS: dict[str, Sub] = {s.name: s for s in _LIST}
 
 
+#: Longer text is a paste (``post``, ``parse``, ``note``), not a command line that might hold a typo:
+#: checking it before the ack would hold the event loop (shlex takes ~0.2 s over 200,000
+#: characters), so it goes the normal way, where the same check still gives the same words.
+CHECK_BEFORE_ACK = 4000
+
+
 def answer_now(ctx: AppContext, name: str, rest: str, channel: str | None) -> Reply | None:
     """The reply to ``/hiring <name> <rest>`` when the text alone decides it: help, an unknown
     subcommand, a usage mistake its check catches. None when the domain must answer.
@@ -128,7 +134,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                              respond: AsyncRespond) -> None:
         name, rest = args.split_first(str(body.get("text") or ""))
         # Decided by the text alone: the answer is the ack's body. Nothing to keep, so nothing recorded.
-        now = answer_now(ctx, name, rest, body.get("channel_id"))
+        now = answer_now(ctx, name, rest, body.get("channel_id")) if len(rest) <= CHECK_BEFORE_ACK else None
         if now is not None:
             await ctx.answer_in_ack(ack, now)
             return

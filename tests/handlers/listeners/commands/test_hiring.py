@@ -87,7 +87,7 @@ async def test_a_usage_mistake_is_answered_in_the_ack_with_what_to_type(world: W
 
 
 async def test_a_usage_reply_in_the_ack_stays_within_slacks_limits(world: World) -> None:
-    reply = await in_ack(world, "show " + "x" * 100_000)
+    reply = await in_ack(world, "show " + "x" * 3990)  # echoed in the message: over a section's 3,000
     assert len(reply["text"]) <= 3000
     assert all(len(b["text"]["text"]) <= 3000 for b in reply["blocks"] if b["type"] == "section")
 
@@ -149,3 +149,10 @@ async def test_add_and_move_change_the_application(world: World) -> None:
     # the card (no candidate names) was redrawn after each change
     updates = sent(world.client.chat_update)
     assert updates and all("Ada" not in text_of(u) for u in updates)
+
+
+async def test_a_paste_sized_command_is_checked_after_the_ack_with_the_same_words(world: World) -> None:
+    """Tokenising 200,000 characters before the ack would hold the event loop: such a command is
+    recorded and checked after it, and says the same as a short one would."""
+    _, respond = await hiring(world, "move APP-x " + "word " * 1000)
+    assert "`APP-x` is not an application id" in text_of(only_reply(respond))
