@@ -16,6 +16,11 @@ database (a reminder is always sent, a digest only if less than 24 h late).
 
 Every run first does everything due "now" by the domain clock, so a start after downtime
 catches up, and the console's ``:advance 3d`` works by calling :meth:`Scheduler.tick`.
+
+Catching up after downtime can take long (33 s with 100,000 applications and nudges due), so
+``hirebot run`` starts the scheduler with ``catch_up=False``, listens, and then runs
+:meth:`Scheduler.catch_up` in the background; :attr:`Scheduler.caught_up` says when a whole run
+has been done (``/readyz`` waits for it).
 """
 
 from __future__ import annotations
@@ -58,15 +63,27 @@ class Scheduler:
         #: The domain-clock moments the last :meth:`rearm` armed (the next reminder, each digest):
         #: what the console steps its clock to without asking the database again.
         self.armed: list[datetime] = []
+        #: A whole run (everything due done, wake-ups armed) finished since :meth:`start`: until
+        #: then, what fell due while hirebot was down may not have gone out yet.
+        self.caught_up = False
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        """Start APScheduler, catch up on anything missed while down, arm the jobs."""
+    async def start(self, *, catch_up: bool = True) -> None:
+        """Start APScheduler and the sweep, then catch up on anything missed while down and arm the
+        jobs. ``catch_up=False`` leaves that to :meth:`catch_up`, for a caller that must not wait
+        for it (``hirebot run`` listens first)."""
         self._stopped = False
+        self.caught_up = False
         if not self.aps.running:
             self.aps.start()
         self.aps.add_job(self._wake, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
                          replace_existing=True)
+        if catch_up:
+            await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Do everything that fell due while hirebot was down, then arm the jobs (one :meth:`tick`;
+        :attr:`caught_up` once it is through)."""
         await self.tick()
 
     async def stop(self) -> None:
@@ -104,6 +121,8 @@ class Scheduler:
             due: datetime | None = None
             for _ in range(MAX_ROUNDS):
                 for part in (self._send_reminders, self._sweep, self._send_digests):
+                    if self._stopped:  # a long catch-up must not hold a stop for all of its parts
+                        break
                     try:
                         await part()
                     except Exception:
@@ -112,6 +131,8 @@ class Scheduler:
                 if self._stopped or due is None or due > self.clock():
                     break  # else: more fell due while this run worked; go again rather than wait
             await self._arm(due)
+            if not self._stopped:
+                self.caught_up = True
 
     async def rearm(self) -> None:
         """(Re)build the date jobs from the database; call after reminders or subscriptions change."""

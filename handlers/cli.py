@@ -156,7 +156,6 @@ async def _check_token(config: Config) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve Slack: HTTP mode on HIREBOT_PORT, or Socket Mode with --socket."""
     import asyncio
-    import logging
 
     from bot.config import ConfigError
     from handlers.ops.logs import setup as setup_logging
@@ -175,54 +174,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(problem)
     _quiet_bolt()
 
-    async def serve() -> None:
+    async def main() -> None:
         import signal
 
-        from handlers import ops
+        from slack_sdk.errors import SlackApiError
+
         from handlers.app import build_app, open_services
-        from handlers.listeners.inbox import durable
-        from handlers.transports import serve_http, serve_socket_mode
+        from handlers.transports import serve
 
         await _check_token(config)
         services = await open_services(config)
-        store = services.store
         app, ctx = build_app(config, services)
-        await ctx.scheduler.start()  # rebuilds every scheduled job from the database, catching up
-        # Commands acknowledged before a crash but not answered: taken before serving, finished after.
-        resume_inbox = await durable(ctx).backlog()
-        # SIGTERM (systemctl stop, docker stop) and SIGINT end the wait below, so the finally runs:
-        # the scheduler finishes a run in progress and the database is closed cleanly.
+        # SIGTERM (systemctl stop, docker stop) and SIGINT end the serving, so the finally runs: the
+        # scheduler finishes a run in progress and the database is closed cleanly. Installed before
+        # listening: a stop during the catch-up is a clean stop too.
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        installed = ops.of(app)
-        token_check = asyncio.create_task(installed.health.check_token()) if installed else None
-        runner = None
         try:
-            # HTTP mode serves Slack and the operations endpoints; Socket Mode serves the operations
-            # endpoints only (/healthz for the container's HEALTHCHECK, /readyz, /metrics).
-            runner = await serve_http(app, store, config.port, slack=not args.socket)
-            await resume_inbox(app.client)
-            if args.socket:
-                socket_mode = asyncio.create_task(serve_socket_mode(app, config.app_token))
-                await asyncio.wait([socket_mode, asyncio.create_task(stopping.wait())],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                socket_mode.cancel()
-            else:
-                await stopping.wait()
-            logging.getLogger("hirebot").info("stopping")
+            # Listens first; the scheduler's catch-up and the inbox resume run after (see serve).
+            await serve(app, ctx, services.store, port=config.port, stopping=stopping,
+                        app_token=config.app_token if args.socket else None)
+        except SlackApiError as exc:  # only Socket Mode's connection raises here
+            error = exc.response.get("error") if exc.response is not None else None
+            raise _Stop(f"Slack refused SLACK_APP_TOKEN (apps.connections.open: {error}); create an "
+                        "app-level token with connections:write and copy it again") from None
         finally:
-            if token_check is not None:
-                token_check.cancel()
-            if runner is not None:
-                await runner.cleanup()
-            await ctx.hiring.changes.drained()  # cards and wake-ups follow the last changes first
-            await ctx.scheduler.stop()
-            await store.close()
+            await services.store.close()
 
     try:
-        asyncio.run(serve())
+        asyncio.run(main())
     except (TemplateError, _Stop) as exc:
         return _fail(str(exc))
     return 0

@@ -125,9 +125,7 @@ class Durable:
             # Not recorded, so not accepted: say so in the ack itself (a 500 would show the user
             # only Slack's "dispatch_failed", and hirebot could not promise to do it later).
             log.exception("could not record a command; refusing it")
-            message, hint = self.ctx.error_words(HiringError("unavailable"))
-            await ack(text=message, blocks=self.ctx.renderer.blocks("error.j2", message=message, hint=hint,
-                                                                    usage=None))
+            await self.ctx.answer_in_ack(ack, self.ctx.error_reply(HiringError("unavailable")))
             return
         await ack()
         if item is None or self.command is None:

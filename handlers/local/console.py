@@ -669,11 +669,16 @@ class Console:
             self.say("  ! " + "; ".join(f"{k}: {v}" for k, v in data.get("errors", {}).items()))
 
     async def command(self, text: str) -> None:
-        await self._post(urlencode({
+        """A slash command; a reply hirebot put in the ack's body (help, a typing mistake) is
+        shown like any other private reply, as Slack shows it."""
+        status, raw = await self._post(urlencode({
             "team_id": "T0001", "channel_id": self.channel, "channel_name": channel_name(self.channel),
             "user_id": self.user, "user_name": user_name(self.user), "command": "/hiring",
             "text": self._mentions(text), "response_url": self.slack.response_url(), "trigger_id": secrets.token_hex(6),
         }), "application/x-www-form-urlencoded")
+        if status == 200 and raw.strip():
+            body = json.loads(raw) if raw.startswith("{") else {"text": raw}
+            self.slack.calls.append(Call("ack", body))  # printed with the line's other output, in order
 
     async def click(self, which: str) -> None:
         yes = bool(re.search(r"(^|\s)(--yes|-y)$", which))
@@ -884,6 +889,8 @@ class Console:
             where = "[message updated]" if update else "[only you]"
             if not update:
                 key = ("resp", url)
+        elif m == "ack":  # a slash command's reply in its ack body: a message only the typist sees
+            where, key, update = "[only you]", ("ack", str(id(call))), False
         elif m == "chat.postEphemeral":
             where, key, update = "[only you]", ("eph", str(r.get("message_ts"))), False
         elif m == "chat.postMessage":

@@ -1,5 +1,11 @@
 """``/healthz`` (liveness: the process answers and the database does) and ``/readyz`` (readiness:
-the database answers, the scheduler runs, and Slack accepted the bot token)."""
+the database answers, the scheduler runs and has caught up on what fell due while hirebot was down,
+the commands a crash interrupted are finished, and Slack accepted the bot token).
+
+``hirebot run`` listens before it catches up (handlers/transports.py ``serve``), so for a while
+after a start it answers commands while ``/readyz`` is still 503 with ``catch_up: running`` or
+``inbox: resuming``: alive and serving, but not yet all it should be (a reminder due during the
+downtime may not have gone out yet). A rolling deploy or a post-upgrade check waits for 200."""
 
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ class Health:
         self.scheduler = scheduler
         self.client = client
         self.token: str = "unchecked"  # "ok", "unchecked", or Slack's error (invalid_auth...)
+        #: Commands acknowledged before a crash are being finished (set by the transport).
+        self.resuming = False
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -53,7 +61,10 @@ class Health:
             await self.check_token()
         db = await self.store.ping()
         scheduler = bool(self.scheduler.aps.running)
+        caught_up = self.scheduler.caught_up
         checks = {"db": "reachable" if db else "unreachable",
                   "scheduler": "running" if scheduler else "stopped",
+                  "catch_up": "done" if caught_up else "running",
+                  "inbox": "resuming" if self.resuming else "resumed",
                   "token": self.token}
-        return {"ok": db and scheduler and self.token == "ok", **checks}
+        return {"ok": db and scheduler and caught_up and not self.resuming and self.token == "ok", **checks}

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,7 +27,7 @@ from bot.hiring import Hiring
 from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from handlers.slack.cards import SlackCards
-from handlers.slack.render import Renderer
+from handlers.slack.render import MAX_SECTION, Renderer
 
 if TYPE_CHECKING:
     from handlers.slack.outbox import SlackOutbox
@@ -34,6 +35,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("hirebot")
 
 Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A rendered private reply, before it is known how it goes out (the ack's body, or a
+    response URL and its fallbacks): the notification text and the blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
 
 
 def who(body: dict[str, Any]) -> tuple[str, str | None]:
@@ -75,6 +85,22 @@ class AppContext:
         return found
 
     # ------------------------------------------------------------------ private replies
+    def rendered(self, template: str, text: str, **ctx: Any) -> Reply:
+        return Reply(text, self.renderer.blocks(template, **ctx))
+
+    def error_reply(self, err: HiringError, usage: str | None = None) -> Reply:
+        """The error's words; ``usage`` (a command's usage line) is shown when it has no hint."""
+        message, hint = self.error_words(err)
+        return self.rendered("error.j2", text=message, message=message, hint=hint, usage=usage)
+
+    async def answer_in_ack(self, ack: AsyncAck, reply: Reply) -> None:
+        """Acknowledge a slash command with its reply as the body: an ephemeral message like any
+        other (the blocks are already within Slack's limits, see ``render.fit_blocks``), in the
+        same HTTP response or Socket Mode envelope, so no second request follows. The fallback
+        text is clipped like a section's: it can hold what was typed, up to 200,000 characters."""
+        text = reply.text if len(reply.text) <= MAX_SECTION else reply.text[:MAX_SECTION - 1] + "…"
+        await ack(text=text, blocks=reply.blocks, response_type="ephemeral")
+
     async def private(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
                       template: str, text: str, **ctx: Any) -> None:
         """Render ``template`` and show it to ``user`` only."""
@@ -106,10 +132,10 @@ class AppContext:
 
     async def error(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,
                     err: HiringError, usage: str | None = None) -> None:
-        """The error's words; ``usage`` (a command's usage line) is shown when it has no hint."""
-        message, hint = self.error_words(err)
-        await self.private(client=client, user=user, channel=channel, respond=respond, template="error.j2",
-                           text=message, message=message, hint=hint, usage=usage)
+        """:meth:`error_reply`, to ``user`` only."""
+        reply = self.error_reply(err, usage)
+        await self.private_blocks(client=client, user=user, channel=channel, respond=respond, text=reply.text,
+                                  blocks=reply.blocks)
 
     @asynccontextmanager
     async def reporting(self, *, client: AsyncWebClient, user: str, channel: str | None, respond: Respond | None,

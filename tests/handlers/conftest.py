@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -115,6 +116,39 @@ class Bot:
 
     def mark(self) -> int:
         return len(self.slack.calls)
+
+    async def answered_in_ack(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> str:
+        """``/hiring <text>`` answered in its ack's body: the reply's text, once the app has settled
+        and no other private reply followed (no response URL, postEphemeral or DM) and nothing was
+        recorded in the inbox."""
+        mark, rows = self.mark(), inbox_rows(self.db_path)
+        body = await ack_body(await self.command(text, user=user, channel=channel))
+        assert body is not None, f"/hiring {text} was acked empty"
+        assert body.get("response_type") == "ephemeral" and body.get("blocks"), body
+        await self.settled()
+        after = [c.method for c in self.slack.calls[mark:] if c.method in PRIVATE_REPLIES]
+        assert after == [], f"/hiring {text} was answered in its ack, then again: {after}"
+        assert inbox_rows(self.db_path) == rows, f"/hiring {text} was recorded in the inbox"
+        return blocks_text(body)
+
+
+#: Where a private reply can go after the ack (DMs are chat.postMessage to a D… channel).
+PRIVATE_REPLIES = frozenset({"response_url", "chat.postEphemeral", "chat.postMessage"})
+
+
+async def ack_body(resp: aiohttp.ClientResponse) -> dict[str, Any] | None:
+    """The JSON body of an ack (a reply in it), or None for an empty ack."""
+    raw = await resp.text()
+    return json.loads(raw) if raw.startswith("{") else None
+
+
+def inbox_rows(db_path: str) -> int:
+    """How many requests the inbox holds, read from the file as another process would."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
+    finally:
+        con.close()
 
 
 def blocks_text(args: dict[str, Any]) -> str:

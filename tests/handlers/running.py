@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -38,9 +39,13 @@ class Running:
     stderr: list[str] = field(default_factory=list)
 
     async def command(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> int:
-        return await self.post(urlencode({"team_id": "T0001", "channel_id": channel, "user_id": user,
-                                          "command": "/hiring", "text": text, "response_url": self.slack.response_url(),
-                                          "trigger_id": "t"}))
+        return (await self.ask(text, user, channel))[0]
+
+    async def ask(self, text: str, user: str = "UMANAGER", channel: str = "CJOBS") -> tuple[int, str]:
+        """``/hiring <text>``: the HTTP status and the ack's body ("" for an empty ack)."""
+        return await self.post_for_body(urlencode({
+            "team_id": "T0001", "channel_id": channel, "user_id": user, "command": "/hiring", "text": text,
+            "response_url": self.slack.response_url(), "trigger_id": "t"}))
 
     async def click(self, action_id: str, value: str, user: str = "UMANAGER", channel: str = "CJOBS") -> int:
         payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel}, "team": {"id": "T0001"},
@@ -52,9 +57,13 @@ class Running:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
 
     async def say(self, text: str, user: str = "UMANAGER") -> str:
-        """A command, and the text of its private reply."""
+        """A command, and the text of its private reply: the ack's body (help, a typing mistake),
+        else what came to the response URL."""
         mark = len(self.slack.calls)
-        assert await self.command(text, user=user) == 200
+        status, body = await self.ask(text, user=user)
+        assert status == 200, body
+        if body.startswith("{"):
+            return blocks_text(json.loads(body))
         reply = await self.slack.wait_for("response_url", after=mark, timeout=15)
         return blocks_text(reply.args)
 
@@ -74,13 +83,26 @@ class Running:
         return int(found.group(1))
 
     async def post(self, body: str) -> int:
+        return (await self.post_for_body(body))[0]
+
+    async def ready(self, within: float = 30) -> dict[str, Any]:
+        """Wait until /readyz says 200 (hirebot run catches up after it starts listening); its body."""
+        deadline = time.monotonic() + within
+        while True:
+            async with self.http.get(self.url + "/readyz") as r:
+                body: dict[str, Any] = await r.json()
+                if r.status == 200:
+                    return body
+            assert time.monotonic() < deadline, f"not ready after {within}s: {body}\n" + "\n".join(self.stderr)
+            await asyncio.sleep(0.1)
+
+    async def post_for_body(self, body: str) -> tuple[int, str]:
         ts = str(int(time.time()))
         sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
         async with self.http.post(self.url + "/slack/events", data=body, headers={
                 "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
                 "Content-Type": "application/x-www-form-urlencoded"}) as r:
-            await r.read()
-            return r.status
+            return r.status, await r.text()
 
 
 def hirebot_env(db: Path, slack: FakeSlack, port: int, **extra: str) -> dict[str, str]:

@@ -90,3 +90,11 @@ def test_console_advance_produces_the_managers_dm_with_working_buttons(tmp_path:
     assert "now in interview" in updated
     preview = out.split("Hiring this week · preview")[1]
     assert "*Stage moves:* 2" in preview and "interview 1" in preview and "Ada" not in preview
+
+
+def test_console_shows_a_reply_given_in_the_ack_like_any_private_reply(tmp_path: Path) -> None:
+    """Help and typing mistakes are answered in the ack's body (no response URL is called): the
+    console prints that body where Slack shows it, as a message only the typist sees."""
+    out = run_console("/hiring help move\n/hiring movee APP-1 screen\n:quit\n", tmp_path / "console.db")
+    assert "[only you]\n  */hiring move* — move a candidate" in out
+    assert "[only you]\n  :warning: `movee` is not a /hiring command. Did you mean `move`?" in out

@@ -176,9 +176,7 @@ async def crash_mid_burst(slack: FakeSlack, db: Path, replies_first: int) -> Out
                 f"{sum(found[s.marker] == 0 for s in mine)} lost, "
                 f"{sum(not got.get(s.response_url) for s in mine)} unanswered after 60 s:\n" + "\n".join(again.stderr))
             await asyncio.sleep(0.1)
-        assert await again.command("help") == 200  # the restarted bot serves as usual, after the resume
-        await slack.wait_for("response_url", lambda c: "Full Name" in blocks_text(c.args) or "help" in
-                             blocks_text(c.args).lower(), timeout=15)
+        assert "/hiring commands" in await again.say("help")  # the restarted bot serves as usual, after the resume
     return Outcome(sent, acks_at_kill, before, effects(db, sent), replies(slack))
 
 

@@ -139,7 +139,8 @@ async def test_healthz_and_readyz(bot: Bot) -> None:
     assert await installed.health.check_token() is True  # Slack accepts it now (the probe retries every 30 s)
     async with bot.http.get(bot.url + "/readyz") as r:
         body = await r.json()
-        assert r.status == 200 and body == {"ok": True, "db": "reachable", "scheduler": "running", "token": "ok"}
+        assert r.status == 200 and body == {"ok": True, "db": "reachable", "scheduler": "running", "catch_up": "done",
+                                            "inbox": "resumed", "token": "ok"}
     await bot.ctx.scheduler.stop()
     async with bot.http.get(bot.url + "/readyz") as r:
         assert r.status == 503 and (await r.json())["scheduler"] == "stopped"
@@ -153,7 +154,7 @@ async def test_hirebot_run_serves_metrics_and_stops_cleanly_on_sigterm(slack: Fa
         async with run.http.get(run.url + "/metrics") as r:
             text = await r.text()
         assert 'hirebot_requests_total{kind="command",name="help",outcome="ok"} 1.0' in text
-        async with run.http.get(run.url + "/readyz") as r:  # hirebot run checks the token at start
-            assert r.status == 200 and (await r.json())["token"] == "ok"
+        ready = await run.ready()  # hirebot run checks the token at start (and catches up after listening)
+        assert ready["token"] == "ok" and ready["catch_up"] == "done"
         assert await stop(run.proc) == 0, "SIGTERM is a clean stop, not a crash"
     assert any("stopping" in line for line in run.stderr)

@@ -50,8 +50,8 @@ async def test_http_mode_process(slack: FakeSlack, tmp_path: Path) -> None:
                     "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
                     "Content-Type": "application/x-www-form-urlencoded"}) as r:
                 assert r.status == 200
-            reply = await slack.wait_for("response_url", timeout=10)
-            assert "Full Name" in blocks_text(reply.args)
+                reply = await r.json()  # help is answered in the ack's body
+            assert "Full Name" in blocks_text(reply) and reply["response_type"] == "ephemeral"
             async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers={
                     "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=forged",
                     "Content-Type": "application/x-www-form-urlencoded"}) as r:

@@ -1,4 +1,10 @@
-"""The ``/hiring`` slash command: record it, ack at once, then route to a subcommand.
+"""The ``/hiring`` slash command: answer it in the ack when the text alone decides the answer;
+else record it, ack at once, then route to a subcommand.
+
+Help (every form) and typing mistakes (an unknown subcommand, a missing or malformed argument)
+need neither the database nor Slack, so :func:`answer_now` works them out before the ack and the
+reply *is* the ack's body: no second request, no inbox record, and no wait behind the backlog.
+Everything else goes through the durable inbox (``handlers/listeners/inbox.py``), as before.
 
 Every error a user can cause becomes an ephemeral message that says what to type instead;
 anything unexpected is logged with its traceback and shown as a short apology, never a trace.
@@ -16,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import BadInput, HiringError, InvalidMove
 from bot.inbox import InboxItem
 from handlers.listeners.inbox import durable
-from handlers.slack.replies import AppContext, Respond
+from handlers.slack.replies import AppContext, Reply, Respond
 
 from . import args, candidates, followups, openings, posting
 from .base import Command, Sub
@@ -30,45 +36,74 @@ def suggest(name: str) -> str | None:
     return close[0] if close else None
 
 
-async def _help(cmd: Command) -> None:
-    topic = args.tokens(cmd.rest)[0].lower() if args.tokens(cmd.rest) else None
+def _help(ctx: AppContext, rest: str) -> Reply:
+    toks = args.tokens(rest)
+    topic = toks[0].lower() if toks else None
     if topic and topic in SUBS:
-        await cmd.reply("help.j2", text=f"/hiring {topic}", topic=SUBS[topic], groups=[], unknown=None,
-                        suggestion=None)
-        return
+        return ctx.rendered("help.j2", text=f"/hiring {topic}", topic=SUBS[topic], groups=[], unknown=None,
+                            suggestion=None)
     groups: dict[str, list[Sub]] = {}
     for sub in SUBS.values():
         groups.setdefault(sub.group, []).append(sub)
     # An unknown topic is answered as such (with a guess) above the list, never silently with the list alone.
-    await cmd.reply("help.j2", text="/hiring help", topic=None, unknown=topic[:40] if topic else None,
-                    suggestion=suggest(topic) if topic else None,
-                    groups=[{"title": g, "commands": subs} for g, subs in groups.items()])
+    return ctx.rendered("help.j2", text="/hiring help", topic=None, unknown=topic[:40] if topic else None,
+                        suggestion=suggest(topic) if topic else None,
+                        groups=[{"title": g, "commands": subs} for g, subs in groups.items()])
 
 
 _LIST = [
     Sub('post', 'post [pasted posting]', 'Openings', posting.post),
-    Sub('parse', 'parse <pasted posting>', 'Openings', posting.parse),
+    Sub('parse', 'parse <pasted posting>', 'Openings', posting.parse, posting.parse_args),
     Sub('openings', 'openings [mine|all|closed]', 'Openings', openings.openings),
-    Sub('show', 'show OP-12', 'Openings', openings.show),
-    Sub('close', 'close OP-12 [filled|cancelled]', 'Openings', openings.close),
-    Sub('reopen', 'reopen OP-12', 'Openings', openings.reopen),
-    Sub('team', 'team OP-12 add @user interviewer|recruiter|manager', 'Openings', openings.team),
-    Sub('discuss', 'discuss OP-12', 'Openings', openings.discuss),
-    Sub('add', candidates.ADD_USAGE, 'Candidates', candidates.add),
-    Sub('move', 'move APP-7 <stage> [reason]', 'Candidates', candidates.move),
-    Sub('pipeline', 'pipeline OP-12', 'Candidates', candidates.pipeline),
-    Sub('history', candidates.HISTORY_USAGE, 'Candidates', candidates.history),
-    Sub('note', 'note APP-7 <text>', 'Candidates', candidates.note),
-    Sub('export', 'export APP-7', 'Privacy', candidates.export),
-    Sub('forget', 'forget APP-7', 'Privacy', candidates.forget),
-    Sub('remind', followups.REMIND_USAGE, 'Follow-ups', followups.remind),
+    Sub('show', openings.SHOW_USAGE, 'Openings', openings.show, openings.show_args),
+    Sub('close', openings.CLOSE_USAGE, 'Openings', openings.close, openings.close_args),
+    Sub('reopen', openings.REOPEN_USAGE, 'Openings', openings.reopen, openings.reopen_args),
+    Sub('team', 'team OP-12 add @user interviewer|recruiter|manager', 'Openings', openings.team, openings.team_args),
+    Sub('discuss', openings.DISCUSS_USAGE, 'Openings', openings.discuss, openings.discuss_args),
+    Sub('add', candidates.ADD_USAGE, 'Candidates', candidates.add, candidates.add_args),
+    Sub('move', candidates.MOVE_USAGE, 'Candidates', candidates.move, candidates.move_args),
+    Sub('pipeline', candidates.PIPELINE_USAGE, 'Candidates', candidates.pipeline, candidates.pipeline_args),
+    Sub('history', candidates.HISTORY_USAGE, 'Candidates', candidates.history, candidates.history_args),
+    Sub('note', candidates.NOTE_USAGE, 'Candidates', candidates.note, candidates.note_args),
+    Sub('export', candidates.EXPORT_USAGE, 'Privacy', candidates.export, candidates.export_args),
+    Sub('forget', candidates.FORGET_USAGE, 'Privacy', candidates.forget, candidates.forget_args),
+    Sub('remind', followups.REMIND_USAGE, 'Follow-ups', followups.remind, followups.remind_args),
     Sub('reminders', 'reminders', 'Follow-ups', followups.reminders),
-    Sub('sla', followups.SLA_USAGE, 'Follow-ups', followups.sla),
-    Sub('notify', followups.NOTIFY_USAGE, 'Follow-ups', followups.notify),
-    Sub('digest', followups.DIGEST_USAGE, 'Follow-ups', followups.digest),
-    Sub('help', 'help [command]', 'Help', _help),
+    Sub('sla', followups.SLA_USAGE, 'Follow-ups', followups.sla, followups.sla_args),
+    Sub('notify', followups.NOTIFY_USAGE, 'Follow-ups', followups.notify, followups.notify_args),
+    Sub('digest', followups.DIGEST_USAGE, 'Follow-ups', followups.digest, followups.digest_args),
+    Sub('help', 'help [command]', 'Help', None),  # answered from the text alone: see answer_now
 ]
 SUBS: dict[str, Sub] = {s.name: s for s in _LIST}
+
+
+#: Longer text is a paste (``post``, ``parse``, ``note``), not a command line that might hold a typo:
+#: checking it before the ack would hold the event loop (shlex takes ~0.2 s over 200,000
+#: characters), so it goes the normal way, where the same check still gives the same words.
+CHECK_BEFORE_ACK = 4000
+
+
+def answer_now(ctx: AppContext, name: str, rest: str, channel: str | None) -> Reply | None:
+    """The reply to ``/hiring <name> <rest>`` when the text alone decides it: help, an unknown
+    subcommand, a usage mistake its check catches. None when the domain must answer.
+
+    Nothing here reads the database or calls Slack, so it is safe (and cheap) before the ack.
+    Something unexpected is logged and left to the normal path, which apologises if it fails again."""
+    sub = SUBS.get(name or "help")
+    try:
+        if sub is None:
+            return ctx.error_reply(HiringError("unknown_command", name=name[:40], suggestion=suggest(name),
+                                               rest=rest.strip()[:100]))
+        if sub.run is None:
+            return _help(ctx, rest)
+        if sub.check is not None:
+            try:
+                sub.check(rest, channel)
+            except BadInput as err:
+                return ctx.error_reply(err, usage=sub.usage)
+    except Exception:
+        log.exception("could not answer /hiring %s from its text; it goes the normal way", name[:40])
+    return None
 
 
 #: Subcommands a restart simply runs again instead of claiming them: they only read, or write
@@ -97,16 +132,27 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     @app.command("/hiring")
     async def hiring_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                              respond: AsyncRespond) -> None:
+        name, rest = args.split_first(str(body.get("text") or ""))
+        # Decided by the text alone: the answer is the ack's body. Nothing to keep, so nothing recorded.
+        now = answer_now(ctx, name, rest, body.get("channel_id")) if len(rest) <= CHECK_BEFORE_ACK else None
+        if now is not None:
+            await ctx.answer_in_ack(ack, now)
+            return
         # Recorded before the ack (acknowledged means kept), processed after it.
         await inbox.command_ack(ack, body, client, respond if body.get("response_url") else None)
 
 
 async def dispatch(cmd: Command, name: str) -> None:
+    # A row recorded before answers went into the ack (help after an upgrade) is answered the old way.
+    now = answer_now(cmd.ctx, name, cmd.rest, cmd.channel)
+    if now is not None:
+        await cmd.ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
+                                     text=now.text, blocks=now.blocks)
+        return
     sub = SUBS.get(name or "help")
     try:
-        if sub is None:
-            raise HiringError("unknown_command", name=name[:40], suggestion=suggest(name),
-                              rest=cmd.rest.strip()[:100])
+        if sub is None or sub.run is None:  # answer_now failed on it: apologise below
+            raise RuntimeError(f"/hiring {name[:40]} has no answer")
         await sub.run(cmd)
     except HiringError as err:
         # The usage line helps only with what was typed; a refusal or a lookup that found nothing is

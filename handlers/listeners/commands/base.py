@@ -34,14 +34,21 @@ class Command:
 
 
 Handler = Callable[[Command], Awaitable[None]]
+#: A subcommand's usage check: reads only what was typed after it (and the channel it was typed in),
+#: raises :class:`bot.errors.BadInput` for a usage error and returns the parsed arguments. Nothing
+#: else: it runs before the ack, where a mistake is answered in the ack body (see ``answer_now``),
+#: and its handler calls it again for the same arguments, so the two never disagree.
+Check = Callable[[str, str | None], object]
 
 
 @dataclass(frozen=True, slots=True)
 class Sub:
-    """A subcommand: its name, its syntax, its help group, and the function that runs it.
-    What it is for (summary, example, detail) is worded in ``templates/replies/help_topics.j2``."""
+    """A subcommand: its name, its syntax, its help group, the function that runs it (None: answered
+    from the text alone, as help is), and its usage check, if a typing mistake can be caught without
+    the domain. What it is for (summary, example, detail) is worded in ``templates/replies/help_topics.j2``."""
 
     name: str
     usage: str
     group: str
-    run: Handler
+    run: Handler | None
+    check: Check | None = None

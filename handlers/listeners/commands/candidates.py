@@ -1,4 +1,6 @@
-"""Applications: add, move, pipeline, history, note, export, forget."""
+"""Applications: add, move, pipeline, history, note, export, forget.
+
+Each ``*_args`` reads what was typed and nothing else (the usage check, see ``openings.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from handlers.slack.replies import AppContext
 
 from . import args
 from .base import Command
-from .openings import need_op
+from .openings import first_op
 
 #: Slack allows 3,000 characters a section; the code fence and escaping need some of them.
 EXPORT_CHUNK = 2800
@@ -28,6 +30,11 @@ NOTE_SECTIONS = 20
 #: Candidates listed per stage in the pipeline view (Slack shows at most 50 blocks a message).
 PER_STAGE = 8
 ADD_USAGE = 'add "Full Name" OP-12 [email] [source or @referrer]'
+MOVE_USAGE = "move APP-7 <stage> [reason]"
+PIPELINE_USAGE = "pipeline OP-12"
+NOTE_USAGE = "note APP-7 <text>"
+EXPORT_USAGE = "export APP-7"
+FORGET_USAGE = "forget APP-7"
 
 
 def need_app(token: str | None, usage: str) -> int:
@@ -37,8 +44,9 @@ def need_app(token: str | None, usage: str) -> int:
     return n
 
 
-async def add(cmd: Command) -> None:
-    toks = args.tokens(cmd.rest)
+def add_args(rest: str, channel: str | None = None) -> tuple[int, str, str | None, str | None, str | None]:
+    """(opening, name, e-mail, source, referrer) from ``"Full Name" OP-12 [email] [source or @referrer]``."""
+    toks = args.tokens(rest)
     op_at = next((i for i, t in enumerate(toks) if ids.parse_op(t) is not None and t.upper().startswith("OP")), None)
     if op_at is None or op_at == 0:
         raise BadInput("add_what", usage=ADD_USAGE)
@@ -53,20 +61,29 @@ async def add(cmd: Command) -> None:
             source = f"{source} {extra}" if source else extra
     if referrer and not source:
         source = "referral"
-    op, app = await cmd.ctx.hiring.add_candidate(ids.parse_op(toks[op_at]) or 0, cmd.user, name, email, source,
-                                                 referrer)
+    return ids.parse_op(toks[op_at]) or 0, name, email, source, referrer
+
+
+async def add(cmd: Command) -> None:
+    opening_id, name, email, source, referrer = add_args(cmd.rest)
+    op, app = await cmd.ctx.hiring.add_candidate(opening_id, cmd.user, name, email, source, referrer)
     await cmd.info("added", op=op, app=app, can_move=cmd.ctx.hiring.policy.can_manage(op, cmd.user),
                    elsewhere=await cmd.ctx.hiring.elsewhere(app.id, cmd.user))
 
 
-async def move(cmd: Command) -> None:
-    usage = "move APP-7 <stage> [reason]"
-    toks = args.tokens(cmd.rest)
-    n = need_app(toks[0] if toks else None, usage)
+def move_args(rest: str, channel: str | None = None) -> tuple[int, str, str | None]:
+    """(application, stage as typed, reason or None)."""
+    toks = args.tokens(rest)
+    n = need_app(toks[0] if toks else None, MOVE_USAGE)
     if len(toks) < 2:
-        raise BadInput("move_where", usage=usage, stages=stages.STAGES)
-    reason = cmd.rest.split(None, 2)[2].strip() if len(cmd.rest.split(None, 2)) > 2 else None
-    op, app, before = await cmd.ctx.hiring.move(n, cmd.user, toks[1], reason)
+        raise BadInput("move_where", usage=MOVE_USAGE, stages=stages.STAGES)
+    words = rest.split(None, 2)
+    return n, toks[1], words[2].strip() if len(words) > 2 else None
+
+
+async def move(cmd: Command) -> None:
+    n, stage, reason = move_args(cmd.rest)
+    op, app, before = await cmd.ctx.hiring.move(n, cmd.user, stage, reason)
     await cmd.info("moved", op=op, app=app, before=before, allowed=stages.allowed_moves(app.stage))
 
 
@@ -81,10 +98,12 @@ def pipeline_blocks(ctx: AppContext, op: Opening, by_stage: dict[str, list[Appli
                                per_stage=PER_STAGE)
 
 
+def pipeline_args(rest: str, channel: str | None = None) -> int:
+    return first_op(rest, PIPELINE_USAGE)
+
+
 async def pipeline(cmd: Command) -> None:
-    toks = args.tokens(cmd.rest)
-    op, by_stage = await cmd.ctx.hiring.pipeline(need_op(toks[0] if toks else None, "pipeline OP-12"), cmd.user,
-                                                 first=PER_STAGE)
+    op, by_stage = await cmd.ctx.hiring.pipeline(pipeline_args(cmd.rest), cmd.user, first=PER_STAGE)
     await cmd.ctx.private_blocks(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
                                  text=f"{op.ref} pipeline", blocks=pipeline_blocks(cmd.ctx, op, by_stage, cmd.user))
 
@@ -151,10 +170,14 @@ def history_page(toks: list[str]) -> int:
     return int(n)
 
 
+def history_args(rest: str, channel: str | None = None) -> tuple[int, int]:
+    """(application, page)."""
+    toks = args.tokens(rest)
+    return need_app(toks[0] if toks else None, HISTORY_USAGE), history_page(toks)
+
+
 async def history(cmd: Command) -> None:
-    toks = args.tokens(cmd.rest)
-    n = need_app(toks[0] if toks else None, HISTORY_USAGE)
-    page = history_page(toks)
+    n, page = history_args(cmd.rest)
     op, app, moves, notes = await cmd.ctx.hiring.history(n, cmd.user)
     pages = note_pages(notes, cmd.ctx.renderer.env.filters["mrkdwn"])
     if page > len(pages):
@@ -164,19 +187,36 @@ async def history(cmd: Command) -> None:
                     sections=pages[page - 1], page=page, pages=len(pages), older=len(older))
 
 
-async def note(cmd: Command) -> None:
-    usage = "note APP-7 <text>"
-    m = re.match(r"^\s*(\S+)\s*(.*)$", cmd.rest, re.S)
+def note_args(rest: str, channel: str | None = None) -> tuple[int, str]:
+    """(application, the note as typed, spacing kept)."""
+    m = re.match(r"^\s*(\S+)\s*(.*)$", rest, re.S)
     if not m:
-        raise BadInput("note_what", usage=usage)
-    n = need_app(m.group(1), usage)
-    op, app = await cmd.ctx.hiring.note_application(n, cmd.user, m.group(2))
+        raise BadInput("note_what", usage=NOTE_USAGE)
+    return need_app(m.group(1), NOTE_USAGE), m.group(2)
+
+
+async def note(cmd: Command) -> None:
+    n, text = note_args(cmd.rest)
+    op, app = await cmd.ctx.hiring.note_application(n, cmd.user, text)
     await cmd.info("noted", op=op, app=app)
 
 
+def first_app(rest: str, usage: str) -> int:
+    """The application id a command starts with (``export APP-7``)."""
+    toks = args.tokens(rest)
+    return need_app(toks[0] if toks else None, usage)
+
+
+def export_args(rest: str, channel: str | None = None) -> int:
+    return first_app(rest, EXPORT_USAGE)
+
+
+def forget_args(rest: str, channel: str | None = None) -> int:
+    return first_app(rest, FORGET_USAGE)
+
+
 async def export(cmd: Command) -> None:
-    toks = args.tokens(cmd.rest)
-    record = await cmd.ctx.hiring.export(need_app(toks[0] if toks else None, "export APP-7"), cmd.user)
+    record = await cmd.ctx.hiring.export(export_args(cmd.rest), cmd.user)
     body = json.dumps(record, indent=2, ensure_ascii=False)
     chunks = [body[i:i + EXPORT_CHUNK] for i in range(0, len(body), EXPORT_CHUNK)]
     await cmd.ctx.dm(client=cmd.client, user=cmd.user, text=str(record["application"]),
@@ -185,6 +225,5 @@ async def export(cmd: Command) -> None:
 
 
 async def forget(cmd: Command) -> None:
-    toks = args.tokens(cmd.rest)
-    op, app = await cmd.ctx.hiring.may_forget(need_app(toks[0] if toks else None, "forget APP-7"), cmd.user)
+    op, app = await cmd.ctx.hiring.may_forget(forget_args(cmd.rest), cmd.user)
     await cmd.reply("forget_confirm.j2", text=app.ref, op=op, app=app)  # erasing is final: ask first

@@ -7,9 +7,15 @@ from bot.errors import BadInput
 from .base import Command
 
 
-async def parse(cmd: Command) -> None:
-    if not cmd.rest.strip():
+def parse_args(rest: str, channel: str | None = None) -> str:
+    """The pasted posting (the usage check: something must be pasted)."""
+    if not rest.strip():
         raise BadInput("paste_missing", usage="parse <pasted posting>")
+    return rest
+
+
+async def parse(cmd: Command) -> None:
+    parse_args(cmd.rest)
     parsed = await cmd.ctx.publishing.parse(cmd.rest)
     await cmd.reply("parsed.j2", text=parsed.title or "Parsed posting", p=parsed, footer=None)
 

@@ -1,4 +1,5 @@
-"""``/hiring`` (handlers/listeners/commands): ack at once, route to a subcommand, reply privately."""
+"""``/hiring`` (handlers/listeners/commands): answer in the ack when the text alone decides it; else
+ack at once, route to a subcommand, reply privately."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from handlers.listeners import commands
 
+from ...conftest import inbox_rows
 from ..conftest import MANAGER, POSTING, World, call, sent, text_of
 
 
@@ -19,13 +21,33 @@ def command_body(text: str, user: str = MANAGER, channel: str = "CJOBS", respons
     return body
 
 
-async def hiring(world: World, text: str, **kw: Any) -> tuple[AsyncMock, AsyncMock]:
-    """Run ``/hiring <text>``; the ack and respond mocks."""
+async def run(world: World, text: str, **kw: Any) -> tuple[AsyncMock, AsyncMock]:
+    """Run ``/hiring <text>`` through the listener; the ack and respond mocks."""
     ack, respond = AsyncMock(), AsyncMock()
     await call(world.listeners(commands)["hiring_command"], ack=ack, body=command_body(text, **kw),
                client=world.client, respond=respond)
+    ack.assert_awaited_once()
+    return ack, respond
+
+
+async def hiring(world: World, text: str, **kw: Any) -> tuple[AsyncMock, AsyncMock]:
+    """Run ``/hiring <text>``, which needs the domain: acked empty, answered after."""
+    ack, respond = await run(world, text, **kw)
     ack.assert_awaited_once_with()
     return ack, respond
+
+
+async def in_ack(world: World, text: str, **kw: Any) -> dict[str, Any]:
+    """Run ``/hiring <text>``, which the text alone answers: the ack's keyword arguments, after
+    checking that nothing else was sent and nothing recorded."""
+    before = inbox_rows(world.ctx.config.db_path)
+    ack, respond = await run(world, text, **kw)
+    reply = ack.await_args.kwargs
+    assert reply["response_type"] == "ephemeral" and reply["blocks"] and reply["text"]
+    respond.assert_not_awaited()
+    assert [c for c in world.client.mock_calls if not c[0].startswith("_")] == [], "no Web API call"
+    assert inbox_rows(world.ctx.config.db_path) == before, "nothing recorded in the inbox"
+    return dict(reply)
 
 
 def only_reply(respond: AsyncMock) -> dict[str, Any]:
@@ -36,16 +58,13 @@ def only_reply(respond: AsyncMock) -> dict[str, Any]:
 
 
 async def test_unknown_subcommand_is_an_error_naming_it_with_a_hint(world: World) -> None:
-    _, respond = await hiring(world, "frobnicate OP-1")
-    text = text_of(only_reply(respond))
+    text = text_of(await in_ack(world, "frobnicate OP-1"))
     assert "`frobnicate` is not a /hiring command" in text and "/hiring help" in text
-    world.client.chat_postMessage.assert_not_awaited()
 
 
 @pytest.mark.parametrize("text", ["", "help", "HELP"])
 async def test_help_lists_every_group(world: World, text: str) -> None:
-    _, respond = await hiring(world, text)
-    reply = only_reply(respond)
+    reply = await in_ack(world, text)
     assert reply["text"] == "/hiring help"
     body = text_of(reply)
     for group in ("Openings", "Candidates", "Follow-ups", "Privacy"):
@@ -53,16 +72,42 @@ async def test_help_lists_every_group(world: World, text: str) -> None:
 
 
 async def test_help_on_one_command_shows_its_usage(world: World) -> None:
-    _, respond = await hiring(world, "help move")
-    reply = only_reply(respond)
+    reply = await in_ack(world, "help move")
     assert reply["text"] == "/hiring move" and "move APP-7 <stage> [reason]" in text_of(reply)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("move APP-x screen", "`APP-x` is not an application id"),
+    ("move APP-1", "To which stage?"),
+    ("digest sideways", "`sideways` is not a digest command"),
+])
+async def test_a_usage_mistake_is_answered_in_the_ack_with_what_to_type(world: World, text: str,
+                                                                        expected: str) -> None:
+    assert expected in text_of(await in_ack(world, text))
+
+
+async def test_a_usage_reply_in_the_ack_stays_within_slacks_limits(world: World) -> None:
+    reply = await in_ack(world, "show " + "x" * 3990)  # echoed in the message: over a section's 3,000
+    assert len(reply["text"]) <= 3000
+    assert all(len(b["text"]["text"]) <= 3000 for b in reply["blocks"] if b["type"] == "section")
+
+
+async def test_without_a_channel_a_digest_asks_which_in_the_ack(world: World) -> None:
+    assert "Which channel?" in text_of(await in_ack(world, "digest preview", channel=""))
+
+
+async def test_a_command_for_the_domain_is_recorded_then_answered(world: World) -> None:
+    before = inbox_rows(world.ctx.config.db_path)
+    _, respond = await hiring(world, "show OP-99")
+    assert inbox_rows(world.ctx.config.db_path) == before + 1
+    assert "There is no opening OP-99" in text_of(only_reply(respond))
+
+
 async def test_without_a_response_url_the_reply_is_a_post_ephemeral(world: World) -> None:
-    _, respond = await hiring(world, "frobnicate", response_url=False)
+    _, respond = await hiring(world, "show OP-99", response_url=False)
     respond.assert_not_awaited()
     [eph] = sent(world.client.chat_postEphemeral)
-    assert eph["channel"] == "CJOBS" and eph["user"] == MANAGER and "not a /hiring command" in text_of(eph)
+    assert eph["channel"] == "CJOBS" and eph["user"] == MANAGER and "There is no opening OP-99" in text_of(eph)
 
 
 async def test_a_domain_failure_is_an_apology_not_a_trace(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,3 +149,10 @@ async def test_add_and_move_change_the_application(world: World) -> None:
     # the card (no candidate names) was redrawn after each change
     updates = sent(world.client.chat_update)
     assert updates and all("Ada" not in text_of(u) for u in updates)
+
+
+async def test_a_paste_sized_command_is_checked_after_the_ack_with_the_same_words(world: World) -> None:
+    """Tokenising 200,000 characters before the ack would hold the event loop: such a command is
+    recorded and checked after it, and says the same as a short one would."""
+    _, respond = await hiring(world, "move APP-x " + "word " * 1000)
+    assert "`APP-x` is not an application id" in text_of(only_reply(respond))
