@@ -592,15 +592,15 @@ class Tx:
         return await self._all(_PAGE, (scopes, *after, *upto, int(sweep is None), now,
                                        sweep.escalate_after if sweep else 0))
 
-    async def openings_for_digest(self, channel_id: str | None, since: datetime,
-                                  limit: int = 500) -> list[dict[str, Any]]:
-        """Open openings, plus ones closed since ``since``; those posted in ``channel_id`` when given."""
+    async def openings_for_digest(self, channel_id: str | None, since: datetime) -> list[dict[str, Any]]:
+        """Open openings, plus ones closed since ``since``; those posted in ``channel_id`` when given.
+        All of them: the digest's totals are totals, and it says how many openings it did not list."""
         sql = "SELECT * FROM openings WHERE (status = 'open' OR closed_at >= ?)"
         params: list[Any] = [iso(since)]
         if channel_id is not None:
             sql += " AND channel_id = ?"
             params.append(channel_id)
-        return await self._all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+        return await self._all(sql + " ORDER BY id DESC", params)
 
     # ------------------------------------------------------------------ SLA limits
     async def sla_limits(self) -> dict[tuple[int, str], int]:

@@ -210,7 +210,7 @@ async def test_marking_a_large_batch_in_short_transactions(world: World, monkeyp
 async def test_5000_active_applications_few_of_them_overdue(world: World) -> None:
     """Thousands that entered their stage in the last day (read by no sweep: too recent), and a
     dozen older ones: the snoozed, the followed-up, the forgotten, the closed opening's and the
-    one moved on are not nudged; the others are, once a day, and the digest agrees."""
+    one moved on are not nudged; the others are, once a day, and the digest and App Home agree."""
     world.clock.now = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)  # Monday
     now = world.clock.now
     rng = random.Random(5)
@@ -239,3 +239,6 @@ async def test_5000_active_applications_few_of_them_overdue(world: World) -> Non
     digest = await world.digests.build(None)
     in_closed = len(by_op[closed_op]) + 1
     assert digest.waiting == 9 and sum(digest.totals.values()) == 4988 + 12 + 1 - in_closed - 1  # not the forgotten
+    home = await world.hiring.home("UMGR")  # 3+ working days in stage, whatever snoozes and Done say
+    assert home["waiting_total"] == 5 and {a.id for _, a, _ in home["waiting"]} == {snoozed, done, *old[3:6]}
+    assert len(home["openings"]) == 25
