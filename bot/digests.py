@@ -23,6 +23,8 @@ from .clock import iso
 from .errors import BadInput, Forbidden, NotFound
 from .followups import Followups, NudgeItem
 from .hiring import Hiring
+from .slices import Slices
+from .storage import Scope
 from .worktime import DAY_ALIASES, DAY_NAMES, is_zone, parse_clock, zone
 
 log = logging.getLogger("hirebot.digests")
@@ -178,37 +180,52 @@ class Digests:
 
     # ------------------------------------------------------------------ content
     async def build(self, channel_id: str | None, private_channel: bool = False, scope: str = "channel") -> Digest:
-        """The digest for a channel as of now. ``channel_id=None`` or scope ``all``: every opening."""
+        """The digest for a channel as of now. ``channel_id=None`` or scope ``all``: every opening.
+
+        Every opening in scope however many there are: the template lists the first ones and
+        says how many it left out, and the totals add up all of them (the stage counts are one
+        grouped query). The openings and the week's moves come in one short read; the active
+        applications (for who is waiting and the medians) a page at a time, with the working-day
+        arithmetic done between pages in slices of the event loop."""
         now = self.clock()
         since = now - WEEK
         only = channel_id if scope == "channel" and channel_id else None
         digest = Digest(channel_id, "channel" if only else "all", since, now)
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             rows = await tx.openings_for_digest(only, since)
             # A confidential opening (card in a private channel) appears only in that channel's digest.
             openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)
                         if not (op.private_channel and channel_id and op.channel_id != channel_id)}
-            op_ids = list(openings)
-            moves = await tx.moves_since(op_ids, since)
-            active = await tx.active_applications(op_ids)
+            moves = await tx.moves_since(list(openings), since)
+            limits = await tx.sla_limits()
             who = self.followups.people.lookup(await tx.all_prefs())
-            overdue = await self.followups.sla.waiting_in(tx, active, openings, now, who=who)
         moved, hired = week_moves(moves)
+        sla = self.followups.sla
         waiting: dict[str, list[NudgeItem]] = {}
-        for item in overdue:
-            waiting.setdefault(item.opening_ref, []).append(item)
         in_stage: dict[str, list[float]] = {}
-        for a in active:  # in the working days of each opening's hiring manager
-            boss = who(openings[a["opening_id"]].manager)
-            days = boss.working_days_between(datetime.fromisoformat(a["stage_since"]), now)
-            in_stage.setdefault(a["stage"], []).append(days)
+        slices = Slices()
+        everyone = Scope(entered_by=("9999",) * 4)  # every active application, whenever it entered
+        async for page in self.store.active_pages({op.id: everyone for op in openings.values() if op.status == "open"}):
+            for row in page:
+                await slices.pause()
+                op = openings[row["opening_id"]]
+                boss = who(op.manager)  # days in the working days of each opening's hiring manager
+                item = sla.overdue(row, op, boss, limits, now)
+                if item is not None:
+                    waiting.setdefault(item.opening_ref, []).append(item)
+                    days = item.waited  # the same count, already made
+                else:
+                    days = boss.working_days_between(datetime.fromisoformat(row["stage_since"]), now)
+                in_stage.setdefault(row["stage"], []).append(days)
         digest.medians = {s: round(statistics.median(in_stage[s]), 1) for s in stages.OPEN_STAGES if in_stage.get(s)}
         for op in sorted(openings.values(), key=lambda o: (o.status != "open", -len(waiting.get(o.ref, [])), -o.id)):
+            await slices.pause()
             names = bool(private_channel and channel_id and op.channel_id == channel_id and op.private_channel)
             d = DigestOpening(ref=op.ref, title=op.title, permalink=op.permalink, status=op.status,
                               is_new=op.created_at >= iso(since), closed_this_week=op.status != "open",
                               counts=op.counts, moves=moved.get(op.id, 0), hires=hired.get(op.id, 0),
-                              waiting=sorted(waiting.get(op.ref, []), key=lambda i: -(i.waited - i.limit)),
+                              waiting=sorted(waiting.get(op.ref, []),
+                                             key=lambda i: (-(i.waited - i.limit), i.application_id)),
                               names=names)
             for s, n in (op.counts.items() if op.status == "open" else ()):
                 digest.totals[s] = digest.totals.get(s, 0) + n

@@ -11,21 +11,27 @@ team and admins. Callers render it only to that person (ephemeral, DM, App Home)
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Set
+from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from . import ids, stages
 from .changes import Changes
-from .clock import Clock, utcnow
+from .clock import Clock, iso, utcnow
 from .errors import BadInput, Forbidden, InvalidMove, NotFound
 from .model import ROLES, Application, DefaultWorkingTime, Member, Opening, WorkingTime
 from .policy import MANAGING_ROLES, Policy
 from .ports import Membership
-from .storage import Store, Tx
+from .slices import Slices
+from .storage import Scope, Store, Tx
 
 MAX_NAME = 120
 MAX_NOTE = 4000
+#: App Home lists this many of the candidates waiting longest (and says how many more there are).
+HOME_SHOWN = 15
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 class Hiring:
@@ -425,26 +431,45 @@ class Hiring:
         return forgotten
 
     # ------------------------------------------------------------------ App Home
-    async def home(self, user: str, idle_days: int = 3) -> dict[str, Any]:
+    async def home(self, user: str, idle_days: int = 3, shown: int = HOME_SHOWN) -> dict[str, Any]:
         """What a user sees on App Home: their openings, candidates waiting on them, counts.
-        Waiting: in an open stage for ``idle_days`` or more working days of the hiring manager."""
+        Waiting: in an open stage for ``idle_days`` or more working days of the hiring manager.
+
+        Everything, however much: all their openings (teams and counts in grouped queries) and
+        the totals over all of them; of the waiting candidates, the ``shown`` who waited longest
+        and how many there are (``waiting_total``), so the view can say how many it left out.
+        The candidates of every opening they manage come in one paged query, only those that
+        entered their stage at least ``idle_days - 1`` days ago (sooner, nobody has had
+        ``idle_days`` working days: see :meth:`bot.sla.Sla.scopes`), counted between pages."""
         now = self.clock()
         mine = await self.list_openings(user, "mine")
-        waiting: list[tuple[Opening, Application, int]] = []
-        async with self.store.transaction() as tx:
-            for op in mine:
-                if op.status != "open" or self.role_of(op, user) not in MANAGING_ROLES:
-                    continue
-                worktime = await self.manager_time(tx, op)
-                for row in await tx.applications(op.id):
-                    a = Application.from_row(row)
-                    a.worktime = worktime
-                    days = a.days_in_stage(now)
-                    if a.stage in stages.OPEN_STAGES and days >= idle_days:
-                        waiting.append((op, a, days))
-        waiting.sort(key=lambda t: -t[2])
+        managed = {op.id: op for op in mine if op.status == "open" and self.role_of(op, user) in MANAGING_ROLES}
+        async with self.store.reading() as tx:
+            managers = sorted({op.manager for op in managed.values()})
+            times = {m: self.working_time(m, await tx.prefs(m)) for m in managers}
+        entered_by = iso(now - timedelta(days=idle_days - 1)) if idle_days > 0 else "9999"
+        scope = Scope(entered_by=(entered_by,) * 4)
+        longest: list[tuple[tuple[int, int, str, int], int, dict[str, Any]]] = []
+        total = 0
+        slices = Slices()
+        async for page in self.store.active_pages(dict.fromkeys(managed, scope)):
+            found = []
+            for row in page:
+                await slices.pause()
+                worktime = times[managed[row["opening_id"]].manager]
+                days = worktime.working_days_between(datetime.fromisoformat(row["stage_since"]), now)
+                if days >= idle_days:
+                    # Longest first; ties as the list always showed them: newest opening, then by entry.
+                    found.append(((-days, -row["opening_id"], row["stage_since"], row["id"]), days, row))
+            total += len(found)
+            longest = heapq.nsmallest(shown, [*longest, *found], key=itemgetter(0))
+        waiting = []
+        for _, days, row in longest:  # only these become records: thousands may be counted
+            a = Application.from_row(row)
+            a.worktime = times[managed[a.opening_id].manager]
+            waiting.append((managed[a.opening_id], a, days))
         totals: dict[str, int] = {}
         for op in mine:
             for s, n in op.counts.items():
                 totals[s] = totals.get(s, 0) + n
-        return {"openings": mine, "waiting": waiting, "totals": totals}
+        return {"openings": mine, "waiting": waiting, "waiting_total": total, "totals": totals}

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import ids, stages
@@ -28,12 +28,17 @@ from .errors import BadInput, Forbidden, InvalidMove, NotFound
 from .hiring import Hiring
 from .model import Opening
 from .people import People, Person
-from .storage import Tx
+from .slices import Slices
+from .storage import ACTIVE_STAGES, Scope, Sweep
 
 log = logging.getLogger("hirebot.sla")
 
 #: Working days an application may sit in a stage before its manager hears about it.
 DEFAULT_SLA = {"applied": 2, "screen": 3, "interview": 2, "offer": 3}
+#: Nudges recorded per transaction by :meth:`Sla.mark_nudged` (each is a short one).
+MARK_CHUNK = 1000
+#: Nudge batches' items written per transaction by :meth:`Sla.sweep`.
+SAVE_CHUNK = 5000
 
 
 @dataclass(slots=True)
@@ -120,37 +125,117 @@ class Sla:
 
     async def sweep(self) -> list[NudgeBatch]:
         """Who should hear about which waiting candidates now. Saves each batch (for its buttons)
-        but marks nothing as nudged: that happens in :meth:`mark_nudged` once the DM went out."""
+        but marks nothing as nudged: that happens in :meth:`mark_nudged` once the DM went out.
+
+        A query, not a walk over every active application: the database returns, a page at a
+        time in short read transactions, only rows that can be due now (see :meth:`scopes`);
+        the exact rule (:meth:`_overdue`, :meth:`_may_nudge`) runs on those in slices of the
+        event loop; the batches are written in short transactions at the end. So at 100,000
+        active applications neither the loop nor the database is held for long, and a sweep
+        on a quiet day reads next to nothing."""
         now = self.clock()
-        async with self.store.transaction() as tx:
-            apps = await tx.active_applications()
-            if not apps:
-                return []
-            rows = await tx.openings_by_ids(sorted({a["opening_id"] for a in apps}))
-            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
-            states = await tx.sla_states()
+        async with self.store.reading() as tx:
+            limits = await tx.sla_limits()
             who = self.people.lookup(await tx.all_prefs())
-            batches: dict[str, list[NudgeItem]] = {}
-            for item in await self.waiting_in(tx, apps, openings, now, states=states, who=who):
-                op = openings[item.opening_id]
+            rows = await tx.list_openings("open")
+            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
+        scopes = self.scopes(openings.values(), limits, who, now)
+        slices = Slices()
+        found: dict[str, _Found] = {}
+        async for page in self.store.active_pages(scopes, Sweep(now, self.escalate_after)):
+            for row in page:
+                await slices.pause()
+                op = openings[row["opening_id"]]
                 manager = op.manager
                 boss = who(manager)
-                state = _same_stage(states.get(item.application_id), item.stage)
+                state = _state(row)
+                item = self._overdue(row, op, boss, limits, state, now)
+                if item is None:
+                    continue
                 if self._may_nudge(boss, state, now):
-                    batches.setdefault(manager, []).append(item)
+                    found.setdefault(manager, _Found()).add(item)
                 if state and state["ignored"] >= self.escalate_after and not state["escalated_at"]:
                     for m in op.members:
                         rec = who(m.user_id)
                         if m.role == "recruiter" and m.user_id != manager and rec.notify != "off" \
                                 and rec.is_working(now):
                             esc = NudgeItem(**{**_fields(item), "kind": "escalation", "ignored": state["ignored"]})
-                            batches.setdefault(m.user_id, []).append(esc)
-            out = []
-            for user, items in sorted(batches.items()):
-                items.sort(key=lambda i: (i.kind != "nudge", -(i.waited - i.limit), i.application_id))
-                bid = await tx.insert_nudge_batch(user, [i.to_json() for i in items], now)
-                out.append(NudgeBatch(bid, user, items, iso(now)))
-            return out
+                            found.setdefault(m.user_id, _Found()).add(esc)
+        ready: list[tuple[str, list[NudgeItem], str]] = []
+        for user, one in sorted(found.items()):
+            items = one.in_order()
+            ready.append((user, items, await _json_list(items, slices)))
+        out = []
+        for group in _groups(ready):
+            async with self.store.transaction() as tx:
+                for user, items, text in group:
+                    out.append(NudgeBatch(await tx.insert_nudge_batch(user, text, now), user, items, iso(now)))
+        return out
+
+    def scopes(self, openings: Iterable[Opening], limits: dict[tuple[int, str], int], who: Callable[[str], Person],
+               now: datetime) -> dict[int, Scope]:
+        """What of each opening's active applications a sweep reads: a superset of what
+        :meth:`_overdue` and :meth:`_may_nudge` can pass, decided by the database.
+
+        The bound on when a candidate entered its stage: past the limit means ``limit + 1``
+        whole working days, each a different date of the manager's local clock, so at least
+        ``limit + 1`` days of that clock have passed; between two moments it drifts from UTC by
+        less than a day (a daylight-saving change is an hour), so more than ``limit`` days of
+        UTC have. A candidate who entered later (or was marked *Done* later) cannot be past the
+        limit, in any time zone, whatever the working days; weekends only make it later. Then
+        ``quiet``: the dates of a last nudge that leave the manager alone today (today; for
+        digest-only, the last six days, and nothing outside their weekly day), and
+        ``escalate``: a recruiter who could hear about an ignored candidate now.
+
+        Each person and each limit is worked out once (thousands of openings share a few)."""
+        cutoffs: dict[int, str] = {}
+        quiet: dict[str, tuple[str, str] | None] = {}
+        available: dict[str, bool] = {}
+
+        def cutoff(days: int) -> str:
+            if days not in cutoffs:
+                cutoffs[days] = iso(now - timedelta(days=days))
+            return cutoffs[days]
+
+        def quiet_for(user: str) -> tuple[str, str] | None:
+            if user not in quiet:
+                quiet[user] = self._quiet(who(user), now)
+            return quiet[user]
+
+        def can_hear(user: str) -> bool:
+            if user not in available:
+                person = who(user)
+                available[user] = person.notify != "off" and person.is_working(now)
+            return available[user]
+
+        out = {}
+        for op in openings:
+            a, b, c, d = (cutoff(_limit(limits, op.id, s)) for s in ACTIVE_STAGES)
+            out[op.id] = Scope(entered_by=(a, b, c, d), quiet=quiet_for(op.manager),
+                               escalate=any(m.role == "recruiter" and m.user_id != op.manager and can_hear(m.user_id)
+                                            for m in op.members))
+        return out
+
+    @staticmethod
+    def _quiet(boss: Person, now: datetime) -> tuple[str, str] | None:
+        """The ``last_nudged_on`` dates that keep :meth:`_may_nudge` from nudging ``boss`` now,
+        or None when it nudges them about nothing now."""
+        if boss.notify == "off" or not boss.is_working(now):
+            return None
+        today = boss.local_date(now)
+        if boss.notify != "digest-only":
+            return (today, today)
+        day = datetime.fromisoformat(today).date()
+        if day.weekday() != min(boss.hours.days):
+            return None
+        return ((day - timedelta(days=5)).isoformat(), "9999-12-31")
+
+    def overdue(self, row: dict[str, Any], op: Opening, boss: Person, limits: dict[tuple[int, str], int],
+                now: datetime) -> NudgeItem | None:
+        """A row of :meth:`bot.storage.Store.active_pages` as a nudge item, if it is past its
+        limit by :meth:`_overdue`'s rule. The one rule behind both the nudges and the digest's
+        waiting counts, so they agree."""
+        return self._overdue(row, op, boss, limits, _state(row), now)
 
     def _overdue(self, a: dict[str, Any], op: Opening, boss: Person, limits: dict[tuple[int, str], int],
                  state: dict[str, Any] | None, now: datetime) -> NudgeItem | None:
@@ -188,22 +273,25 @@ class Sla:
         return True
 
     async def mark_nudged(self, batch: NudgeBatch) -> bool:
-        """After the DM went out: record it, count the nudge, note escalations. Once per batch."""
+        """After the DM went out: record it, count the nudge, note escalations. Once per batch.
+
+        In transactions of :data:`MARK_CHUNK` items, each a couple of statements: a batch can
+        hold tens of thousands, and one transaction for all of them held the write lock for
+        seconds. The first records the delivery key with its items, so a second call for the
+        batch changes nothing. A crash between two of them leaves the later items unmarked:
+        the next sweep may nudge those once more (before, such a crash repeated all of them)."""
         now = self.clock()
-        async with self.store.transaction() as tx:
-            if not await tx.record_delivery(f"nudge:{batch.id}", now):
-                return False
-            prefs = await tx.prefs(batch.user_id)
-            today = self.people.resolve(batch.user_id, prefs).local_date(now)
-            for item in batch.items:
-                state = await tx.sla_state(item.application_id)
-                same = state is not None and state["stage"] == item.stage
-                if item.kind == "escalation":
-                    await tx.put_sla_state(item.application_id, item.stage, escalated_at=iso(now))
-                else:
-                    await tx.put_sla_state(item.application_id, item.stage, last_nudged_on=today,
-                                           ignored=(state["ignored"] if same and state else 0) + 1)
-            return True
+        today = ""
+        for start in range(0, max(len(batch.items), 1), MARK_CHUNK):
+            chunk = batch.items[start:start + MARK_CHUNK]
+            async with self.store.transaction() as tx:
+                if start == 0:
+                    if not await tx.record_delivery(f"nudge:{batch.id}", now):
+                        return False
+                    today = self.people.resolve(batch.user_id, await tx.prefs(batch.user_id)).local_date(now)
+                await tx.mark_escalated([(i.application_id, i.stage) for i in chunk if i.kind == "escalation"], now)
+                await tx.mark_nudged([(i.application_id, i.stage) for i in chunk if i.kind != "escalation"], today)
+        return True
 
     async def batch(self, batch_id: int, user: str) -> NudgeBatch:
         """A nudge DM as it should look now: each item with its current state (for in-place updates)."""
@@ -284,29 +372,57 @@ class Sla:
                                    escalated_at=None)
             await tx.audit(user, "sla.done", app.ref, None, self.clock())
 
-    async def waiting_in(self, tx: Tx, apps: list[dict[str, Any]], openings: dict[int, Opening], now: datetime,
-                         *, states: dict[int, dict[str, Any]] | None = None,
-                         who: Callable[[str], Person] | None = None) -> list[NudgeItem]:
-        """The given active applications waiting past their limit, by :meth:`_overdue`'s rule:
-        snoozed ones and those whose clock a *Done* restarted are not waiting. The one query
-        behind both the nudges (:meth:`sweep`) and the digest's waiting counts, so they agree."""
-        limits = await tx.sla_limits()
-        states = await tx.sla_states() if states is None else states
-        who = who or self.people.lookup(await tx.all_prefs())
-        out = []
-        for a in apps:
-            op = openings.get(a["opening_id"])
-            if op is None:
-                continue
-            item = self._overdue(a, op, who(op.manager), limits, _same_stage(states.get(a["id"]), a["stage"]), now)
-            if item:
-                out.append(item)
-        return out
+_STATE = ("stage", "snoozed_until", "acked_at", "last_nudged_on", "ignored", "escalated_at")
 
 
-def _same_stage(state: dict[str, Any] | None, stage: str) -> dict[str, Any] | None:
-    """An application's follow-up state, if it is about the stage the application is in now."""
-    return state if state and state["stage"] == stage else None
+def _state(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A page row's follow-up state: only ever about the stage the application is in now (the
+    query joins it on that stage), None when there is none."""
+    if row.get("state_stage") is None:
+        return None
+    return {k: row[f"state_{k}"] for k in _STATE}
+
+
+class _Found:
+    """One person's items of a sweep, put in the order their DM lists them: nudges before
+    escalations, most overdue first, then by id. That order is one int per item, worked out as
+    the items arrive (between turns of the loop) and kept beside them, so sorting even 50,000 is
+    a short C sort on ints, with no tuple per item for the garbage collector to walk."""
+
+    def __init__(self) -> None:
+        self.items: list[NudgeItem] = []
+        self.keys: list[int] = []
+
+    def add(self, item: NudgeItem) -> None:
+        self.keys.append(((item.kind != "nudge") << 100) | ((2**40 - (item.waited - item.limit)) << 50)
+                         | item.application_id)
+        self.items.append(item)
+
+    def in_order(self) -> list[NudgeItem]:
+        return [self.items[i] for i in sorted(range(len(self.items)), key=self.keys.__getitem__)]
+
+
+async def _json_list(items: list[NudgeItem], slices: Slices) -> str:
+    """The items as a JSON list, encoded a few hundred at a time between turns of the loop."""
+    parts = []
+    for start in range(0, len(items), 500):
+        parts.append(json.dumps([i.to_json() for i in items[start:start + 500]])[1:-1])
+        await slices.pause()
+    return "[" + ", ".join(parts) + "]"
+
+
+def _groups(ready: list[tuple[str, list[NudgeItem], str]]) -> list[list[tuple[str, list[NudgeItem], str]]]:
+    """Batches to save, grouped so no transaction writes more than :data:`SAVE_CHUNK` items
+    (a batch larger than that is a group of its own)."""
+    groups: list[list[tuple[str, list[NudgeItem], str]]] = []
+    size = SAVE_CHUNK
+    for entry in ready:
+        if size + len(entry[1]) > SAVE_CHUNK:
+            groups.append([])
+            size = 0
+        groups[-1].append(entry)
+        size += len(entry[1])
+    return groups
 
 
 def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:

@@ -1,14 +1,18 @@
-"""Storage: migrations, transactions all-or-nothing, nothing committed lost on kill -9."""
+"""Storage: migrations, transactions all-or-nothing, nothing committed lost on kill -9, read-only
+transactions, paged reads of active applications."""
 
 from __future__ import annotations
 
+import sqlite3
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.clock import iso
 from bot.hiring import Hiring
-from bot.storage import MIGRATIONS, Store
+from bot.storage import MIGRATIONS, Scope, Store
 from tests.crash import kill_9_when
 
 
@@ -81,3 +85,66 @@ def test_kill_9_loses_nothing_committed(tmp_path: Path) -> None:
         await hiring.store.close()
 
     asyncio.run(check())
+
+
+async def test_a_read_transaction_never_writes(tmp_path: Path) -> None:
+    store = await Store(tmp_path / "h.db").open()
+    with pytest.raises(RuntimeError, match="read transaction wrote"):
+        async with store.reading() as tx:
+            await tx.audit("U1", "x", "y", None, datetime.now(UTC))
+    async with store.reading() as tx:
+        assert await tx.audit_for("y") == []
+    await store.close()
+
+
+async def test_active_pages_are_the_same_rows_in_any_page_size(tmp_path: Path) -> None:
+    """Pages are ranges of the index: any size gives the same rows in the same order, openings
+    not in scope are skipped, and only open stages of applications not forgotten, entered early
+    enough, are read."""
+    store = await Store(tmp_path / "h.db").open()
+    now = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
+    async with store.transaction() as tx:
+        ops = [await tx.insert_opening(f"Role {i}", {}, "U1", "C1", False, now) for i in range(6)]
+        apps = [await tx.insert_application(ops[i % 6], f"P{i}", None, None, None,
+                                            ["applied", "screen", "interview", "offer", "hired"][i % 5], "U1",
+                                            now - timedelta(hours=i)) for i in range(120)]
+        await tx.forget_application(apps[7], now)
+        await tx.put_sla_state(apps[31], "screen", snoozed_until="2999-01-01T00:00:00+00:00")
+        await tx.put_sla_state(apps[13], "screen", snoozed_until="2999-01-01T00:00:00+00:00")  # it is in offer
+    late = iso(now - timedelta(hours=30))
+    scopes = {ops[1]: Scope(("9999",) * 4), ops[2]: Scope((late, "9999", late, late)), ops[4]: Scope(("9999",) * 4)}
+    expect = [a for i, a in enumerate(apps) if i % 6 in (1, 2, 4) and i % 5 != 4 and a != apps[7]
+              and not (i % 6 == 2 and i % 5 != 1 and i < 30)]
+    pages = {size: [[r["id"] for r in page] async for page in store.active_pages(scopes, size=size)]
+             for size in (1, 3, 7, 1000)}
+    flat = {size: [a for page in got for a in page] for size, got in pages.items()}
+    assert sorted(flat[1000]) == sorted(expect) and all(f == flat[1000] for f in flat.values())
+    assert len(pages[1000]) == 1 and len(pages[7]) > 5
+    state = {r["id"]: (r["state_stage"], r["state_snoozed_until"])
+             async for page in store.active_pages({ops[1]: Scope(("9999",) * 4)}) for r in page}
+    assert state[apps[31]] == ("screen", "2999-01-01T00:00:00+00:00")
+    assert state[apps[13]] == state[apps[1]] == (None, None), "only a state about the stage it is in"
+    await store.close()
+
+
+async def test_a_version_4_database_upgrades_in_place(tmp_path: Path) -> None:
+    """Migration 5 only adds indexes: a database written by the previous version keeps every row."""
+    db = tmp_path / "v4.db"
+    con = sqlite3.connect(db, isolation_level=None)
+    for script in MIGRATIONS[:4]:
+        con.executescript(script)
+    con.execute("PRAGMA user_version = 4")
+    con.execute("INSERT INTO openings (title, data, created_by, created_at) VALUES ('Old', '{}', 'U1', 'x')")
+    con.executemany("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, created_at, "
+                    "forgotten_at) VALUES (1, ?, ?, '2026-01-01T00:00:00+00:00', 'U1', 'x', ?)",
+                    [("A", "applied", None), ("B", "screen", None), ("C", "hired", None), ("D", "applied", "y")])
+    con.close()
+    store = await Store(db).open()
+    async with store.reading() as tx:
+        assert (await tx._one("PRAGMA user_version"))["user_version"] == len(MIGRATIONS) == 5
+        indexes = {r["name"] for r in await tx._all("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"applications_active", "applications_opening"} <= indexes
+        assert await tx.stage_counts(1) == {"applied": 1, "screen": 1, "hired": 1}
+    names = [r["candidate_name"] async for page in store.active_pages({1: Scope(("9999",) * 4)}) for r in page]
+    assert sorted(names) == ["A", "B"]
+    await store.close()
