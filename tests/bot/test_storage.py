@@ -105,9 +105,9 @@ async def test_active_pages_are_the_same_rows_in_any_page_size(tmp_path: Path) -
     now = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
     async with store.transaction() as tx:
         ops = [await tx.insert_opening(f"Role {i}", {}, "U1", "C1", False, now) for i in range(6)]
-        apps = [await tx.insert_application(ops[i % 6], f"P{i}", None, None, None,
-                                            ["applied", "screen", "interview", "offer", "hired"][i % 5], "U1",
-                                            now - timedelta(hours=i)) for i in range(120)]
+        apps = [(await tx.insert_application(ops[i % 6], f"P{i}", None, None, None,
+                                             ["applied", "screen", "interview", "offer", "hired"][i % 5], "U1",
+                                             now - timedelta(hours=i)))["id"] for i in range(120)]
         await tx.forget_application(apps[7], now)
         await tx.put_sla_state(apps[31], "screen", snoozed_until="2999-01-01T00:00:00+00:00")
         await tx.put_sla_state(apps[13], "screen", snoozed_until="2999-01-01T00:00:00+00:00")  # it is in offer

@@ -29,7 +29,7 @@ async def add_opening(world: World, manager: str, title: str = "Role") -> int:
 async def add_apps(world: World, opening: int, entered: list[tuple[datetime, str]], by: str = "UMGR") -> list[int]:
     """Applications that entered ``stage`` at ``when``, written straight through storage (fast)."""
     async with world.store.transaction() as tx:
-        return [await tx.insert_application(opening, f"Cand {i}", None, None, None, stage, by, when)
+        return [(await tx.insert_application(opening, f"Cand {i}", None, None, None, stage, by, when))["id"]
                 for i, (when, stage) in enumerate(entered)]
 
 
