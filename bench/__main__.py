@@ -7,7 +7,7 @@ between them is what compares across machines. Not run by CI (speed is not a tes
 |---|---|
 | slash-command ack (50 signed clients on loopback), per command | a minimal Bolt AsyncApp that only acks |
 | minimal Bolt itself | a bare aiohttp handler |
-| reply reaching the Web API stand-in | the same minimal Bolt's ack |
+| reply reaching the Web API stand-in (or the ack, when its body is the reply) | the same minimal Bolt's ack |
 | stage moves through the domain | raw sqlite3 (WAL) doing the same writes |
 | parser | reading the text alone (bench/parse_bench.py) |
 | reminders rebuild / lateness | one APScheduler job per reminder (bench/reminders_bench.py) |
@@ -21,8 +21,10 @@ between them is what compares across machines. Not run by CI (speed is not a tes
 | SLA sweep at 100,000 overdue: time, loop block, transaction | raw SQL read; idle probes (bench/sla_bench.py) |
 
 The work floor is a minimal Bolt app doing the same writes with raw aiosqlite and one shared
-HTTP session. Goals are judged on the median over rounds; min–max in brackets where there are
-rounds. ``--only saturation,startup`` runs the sections whose names start with those words.
+HTTP session. A request answered in its ack body (200, a JSON body with ``text`` or ``blocks``)
+counts as replied when the ack arrived; the row labels say which replies came that way. Goals are
+judged on the median over rounds; min–max in brackets where there are rounds.
+``--only saturation,startup`` runs the sections whose names start with those words.
 """
 
 from __future__ import annotations
@@ -96,18 +98,31 @@ def ack_rows(n: int, rss_commands: int) -> list[Row]:
         res = r[cmd]
         assert isinstance(res, ack.Result)
         p50, p99, mx = res.q(0.5) * 1000, res.q(0.99) * 1000, max(res.lat) * 1000
-        rows.append((f"ack {label}, req/s ({res.requests:,} requests)", f"{res.rps:,.0f}", f"{bolt.rps:,.0f}",
-                     f"{res.rps / bolt.rps:.2f}", "≥ 0.80", ok(res.rps / bolt.rps >= 0.8)))
-        rows.append((f"ack {label}, p50 / p99 / max ms", f"{p50:.0f} / {p99:.0f} / {mx:.0f}",
+        body = ("answered in the ack body" if res.in_ack == res.requests else
+                f"{res.in_ack:,} answered in the ack body" if res.in_ack else "")
+        # Issue 15: ≥ 0.80× the minimal Bolt applies to `help` (answered in the ack body); the
+        # others' goal is their ack p99 (next row).
+        if cmd == "help":
+            ratio = res.rps / bolt.rps
+            rows.append((f"ack {label}, req/s ({res.requests:,} requests{', ' + body if body else ''})",
+                         f"{res.rps:,.0f}", f"{bolt.rps:,.0f}", f"{ratio:.2f}", "≥ 0.80, in the ack body",
+                         ok(ratio >= 0.8 and res.in_ack == res.requests)))
+        else:
+            rows.append((f"ack {label}, req/s ({res.requests:,} requests)", f"{res.rps:,.0f}", f"{bolt.rps:,.0f}",
+                         f"{res.rps / bolt.rps:.2f}", "", ""))
+        limit = 300 if cmd == "post" else 100
+        refused = f", {res.errors} not 200" if res.errors else ""
+        rows.append((f"ack {label}, p50 / p99 / max ms{refused}", f"{p50:.0f} / {p99:.0f} / {mx:.0f}",
                      f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} / {max(bolt.lat) * 1000:.0f}",
-                     f"{p99 / (bolt.q(0.99) * 1000):.1f} (p99)", "p99 ≤ 300, max ≤ 3000",
-                     ok(p99 <= 300 and mx <= 3000)))
-        if res.reply:
-            rp50, rp99 = res.q(0.5, res.reply) * 1000, res.q(0.99, res.reply) * 1000
-            rows.append((f"reply reaches Slack stand-in {label}, p50 / p99 ms", f"{rp50:.0f} / {rp99:.0f}",
-                         f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} (Bolt ack)",
-                         f"{rp99 / (bolt.q(0.99) * 1000):.1f} (p99)",
-                         f"{res.errors} missing" if res.errors else "", ok(None if not res.errors else False)))
+                     f"{p99 / (bolt.q(0.99) * 1000):.1f} (p99)", f"p99 ≤ {limit}, max ≤ 3,000",
+                     ok(p99 <= limit and mx <= 3000 and not res.errors)))
+        rp50, rp99 = res.q(0.5, res.reply) * 1000, res.q(0.99, res.reply) * 1000
+        how = f"{body}: reply = ack" if res.in_ack == res.requests else (
+            f"{body}, the rest via response_url" if res.in_ack else "via response_url")
+        rows.append((f"reply reaches Slack stand-in {label}, {how}, p50 / p99 ms", f"{rp50:.0f} / {rp99:.0f}",
+                     f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} (Bolt ack)",
+                     f"{rp99 / (bolt.q(0.99) * 1000):.1f} (p99)",
+                     f"{res.missing} missing" if res.missing else "", ok(None if not res.missing else False)))
     rows.append(("RSS idle, MB", f"{r['rss_idle']:.0f}", f"{r['bolt_rss_idle']:.0f} (minimal Bolt)",
                  f"{float(r['rss_idle']) / float(r['bolt_rss_idle']):.2f}", "", ""))  # type: ignore[arg-type]
     rows.append((f"RSS after {r['rss_commands']:,} commands, MB", f"{r['rss_after']:.0f}",
@@ -216,13 +231,14 @@ def open_loop_rows(rates: list[int], seconds: float) -> list[Row]:
         how = ", ".join(f"{n} × {k}" for k, n in sorted(res.statuses.items()))
         note = f"; {res.missing} replies missing, {res.failed} not acked ({how})" if bad else ""
         label = (f"request → reply, open loop {res.rate}/s mixed help/move/pipeline ({res.sent:,} in {seconds:.0f} s; "
-                 f"sender ≤ {res.lag * 1000:.0f} ms late{note}), p50 / p99 ms")
+                 f"{res.how()}; sender ≤ {res.lag * 1000:.0f} ms late{note}), p50 / p99 ms")
         if res.rate != floor.rate:
             rows.append((label, f"{p50:,.0f} / {p99:,.0f}", "", "", "", ""))
             continue
         floor_bad = f"; {floor.missing} missing, {floor.failed} not acked" if floor.missing + floor.failed else ""
         rows.append((label, f"{p50:,.0f} / {p99:,.0f}",
-                     f"{f50:,.0f} / {f99:,.0f} (work floor, sender ≤ {floor.lag * 1000:.0f} ms late{floor_bad})",
+                     f"{f50:,.0f} / {f99:,.0f} (work floor at {floor.rate}/s; {floor.how()}; "
+                     f"sender ≤ {floor.lag * 1000:.0f} ms late{floor_bad})",
                      f"{p99 / f99:.1f} (p99)", "p99 ≤ 300", ok(p99 <= 300 and not bad)))
         by = " / ".join(f"{load.q(res.lat.get(c, []), 0.99) * 1000:,.0f}" for c in ("help", "move", "pipeline"))
         fby = " / ".join(f"{load.q(floor.lat.get(c, []), 0.99) * 1000:,.0f}" for c in ("help", "move", "pipeline"))

@@ -3,11 +3,18 @@
 Each server runs in its own process (as in production); the clients and the Web API stand-in
 (FakeSlack, which also receives the replies posted to ``response_url``) run in this one. Every
 request carries its own ``response_url``, so the time until its reply reaches "Slack" is known.
+
+A request answered in its ack body (200 with a JSON message body: ``text`` or ``blocks``, which
+Slack shows as the reply with no ``response_url`` post) counts as replied when that ack arrived:
+request → reply = request → ack. This is read from each response, not from the command's name, so
+a server that answers the same command with an empty ack and a ``response_url`` post (the work
+floor's ``help``) is still measured at the post.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -34,10 +41,12 @@ class Result:
     seconds: float
     lat: list[float]
     reply: list[float]
-    errors: int
+    errors: int  # acks that were not 200
     #: When the first request went out, and when the last reply arrived (time.monotonic()).
     started: float = 0.0
     last_reply: float = 0.0
+    missing: int = 0  # replies awaited that never arrived (in the ack body or at response_url)
+    in_ack: int = 0  # requests answered in the ack body itself
 
     @property
     def rps(self) -> float:
@@ -100,6 +109,18 @@ def signed_headers(verifier: SignatureVerifier, body: str) -> dict[str, str]:
             "Content-Type": "application/x-www-form-urlencoded"}
 
 
+def answered_in_ack(status: int, data: bytes) -> bool:
+    """Whether an ack is itself the reply: 200 with a JSON message body (``text`` or ``blocks``),
+    which Slack shows to the user with no ``response_url`` post."""
+    if status != 200 or not data.lstrip().startswith(b"{"):
+        return False
+    try:
+        msg = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(msg, dict) and bool(msg.get("text") or msg.get("blocks"))
+
+
 def command_body(slack: FakeSlack, text: str, user: str = "UMGR") -> tuple[str, str]:
     url = slack.response_url()
     return urlencode({"team_id": "T0001", "channel_id": "CJOBS", "user_id": user, "command": "/hiring",
@@ -107,10 +128,13 @@ def command_body(slack: FakeSlack, text: str, user: str = "UMGR") -> tuple[str, 
 
 
 async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies: bool) -> Result:
-    """Send every command with CONCURRENCY clients; latency = request sent → ack received."""
+    """Send every command with CONCURRENCY clients; latency = request sent → ack received. With
+    ``replies``, also request sent → reply: the ack itself when it carries the message, else the
+    post to ``response_url`` arriving at FakeSlack."""
     verifier = SignatureVerifier(SECRET)
     bodies = [command_body(slack, t) for t in texts]
     sent: dict[str, float] = {}
+    in_ack: dict[str, float] = {}  # response_url → when its ack, carrying the reply, arrived
     lat: list[float] = []
     errors = 0
     queue = iter(bodies)
@@ -124,27 +148,30 @@ async def load(name: str, port: int, slack: FakeSlack, texts: list[str], replies
                 t0 = time.monotonic()
                 sent[rurl] = t0
                 async with http.post(url, data=body, headers=headers) as r:
-                    await r.read()
+                    data = await r.read()
+                    t1 = time.monotonic()
                     if r.status != 200:
                         errors += 1
-                lat.append(time.monotonic() - t0)
+                lat.append(t1 - t0)
+                if replies and answered_in_ack(r.status, data):
+                    in_ack[rurl] = t1
 
         started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         seconds = time.monotonic() - started
-    reply: list[float] = []
-    if replies:
-        deadline = time.monotonic() + 60
-        while True:
-            got = {c.args.get("response_url"): c.at for c in slack.of("response_url")}
-            if all(u in got for u in sent) or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.05)
-        reply = [got[u] - t for u, t in sent.items() if u in got]
-        errors += len(sent) - len(reply)
-        last = max((got[u] for u in sent if u in got), default=0.0)
-        return Result(name, len(texts), seconds, lat, reply, errors, started, last)
-    return Result(name, len(texts), seconds, lat, reply, errors, started)
+    if not replies:
+        return Result(name, len(texts), seconds, lat, [], errors, started)
+    deadline = time.monotonic() + 60
+    awaited = [u for u in sent if u not in in_ack]
+    while True:
+        got = {c.args.get("response_url"): c.at for c in slack.of("response_url")}
+        if all(u in got for u in awaited) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    at = {**{u: got[u] for u in awaited if u in got}, **in_ack}
+    reply = [at[u] - t for u, t in sent.items() if u in at]
+    return Result(name, len(texts), seconds, lat, reply, errors, started, max(at.values(), default=0.0),
+                  missing=len(sent) - len(reply), in_ack=len(in_ack))
 
 
 def posting_data(title: str) -> str:

@@ -1,7 +1,11 @@
 """Under load, hirebot against the work floor (``bench/servers.py work``: a minimal Bolt app doing
 the same writes with raw aiosqlite and one shared HTTP session), each server in its own process,
 the clients and the Web API stand-in (FakeSlack, which receives every ``response_url`` post) in
-this one. A request is *completed* when its reply has arrived at FakeSlack.
+this one. A request is *completed* when its reply has arrived at FakeSlack, or, when the ack
+itself carries the reply (200 with a JSON message body: ``text`` or ``blocks``; hirebot's ``help``
+and usage errors), when that ack arrived: request → reply = request → ack. Read from each response,
+not from the command's name: the work floor answers ``help`` with an empty ack and a
+``response_url`` post, and is measured at the post.
 
 - **Saturation, closed loop**: 50 signed clients, each sending its next command as soon as the
   previous one is acknowledged (as Slack does: nobody waits for a reply before the next click), so
@@ -33,6 +37,7 @@ from bench.ack import (
     ROOT,
     SECRET,
     Result,
+    answered_in_ack,
     command_body,
     free_port,
     load,
@@ -128,7 +133,7 @@ async def saturation(n: int, rounds: int) -> dict[str, dict[str, dict[str, Sprea
                             figures["rps"].values.append(res.completed_rps)
                             figures["p50"].values.append(res.q(0.5, res.reply) * 1000)
                             figures["p99"].values.append(res.q(0.99, res.reply) * 1000)
-                            figures["missing"].values.append(res.errors)
+                            figures["missing"].values.append(res.missing)
                             await asyncio.sleep(0.5)  # let the other server's leftovers settle
     finally:
         await slack.stop()
@@ -140,6 +145,8 @@ class Open:
     rate: int
     sent: int
     lat: dict[str, list[float]]  # command → request → reply, s
+    counts: dict[str, int]  # command → requests sent
+    in_ack: dict[str, int]  # command → requests answered in the ack body (reply = ack)
     missing: int  # replies that never arrived
     failed: int  # requests not acknowledged with 200
     statuses: dict[str, int]  # how the others were answered: status code, or the client's error
@@ -147,6 +154,20 @@ class Open:
 
     def all(self) -> list[float]:
         return [x for v in self.lat.values() for x in v]
+
+    def how(self) -> str:
+        """How the replies came: e.g. "help in the ack body, move/pipeline via response_url"."""
+        body, url, mixed = [], [], []
+        for name in sorted(self.counts):
+            n, k = self.counts[name], self.in_ack.get(name, 0)
+            if k == n:
+                body.append(name)
+            elif k == 0:
+                url.append(name)
+            else:
+                mixed.append(f"{name} {k:,} of {n:,} in the ack body")
+        return ", ".join([*([f"{'/'.join(body)} in the ack body"] if body else []), *mixed,
+                          *([f"{'/'.join(url)} via response_url"] if url else [])])
 
 
 class Replies:
@@ -183,14 +204,17 @@ async def open_loop(port: int, slack: FakeSlack, rate: int, seconds: float, text
     verifier = SignatureVerifier(SECRET)
     url = f"http://127.0.0.1:{port}/slack/events"
     sent: dict[str, tuple[str, float]] = {}
+    acked: dict[str, float] = {}  # response_url → when its ack arrived carrying the reply
     statuses: collections.Counter[str] = collections.Counter()
     lag = 0.0
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2000)) as http:
-        async def one(body: str) -> None:
+        async def one(body: str, rurl: str) -> None:
             try:
                 async with http.post(url, data=body, headers=signed_headers(verifier, body)) as r:
-                    await r.read()
+                    data = await r.read()
+                    if answered_in_ack(r.status, data):
+                        acked[rurl] = time.monotonic()
                     statuses[str(r.status)] += 1
             except aiohttp.ClientError as exc:
                 statuses[type(exc).__name__] += 1
@@ -208,16 +232,21 @@ async def open_loop(port: int, slack: FakeSlack, rate: int, seconds: float, text
             name, text = texts()
             body, rurl = command_body(slack, text)
             sent[rurl] = (name, time.monotonic())
-            tasks.append(asyncio.create_task(one(body)))
+            tasks.append(asyncio.create_task(one(body, rurl)))
         await asyncio.gather(*tasks)
-    await replies.wait(list(sent), 60)
+    await replies.wait([u for u in sent if u not in acked], 60)
+    arrived = {**replies.at, **acked}  # answered in the ack body: replied when the ack arrived
     lat: dict[str, list[float]] = {}
+    counts: collections.Counter[str] = collections.Counter()
+    in_ack: collections.Counter[str] = collections.Counter()
     for rurl, (name, t0) in sent.items():
-        if rurl in replies.at:
-            lat.setdefault(name, []).append(replies.at[rurl] - t0)
-    missing = sum(1 for u in sent if u not in replies.at)
+        counts[name] += 1
+        in_ack[name] += rurl in acked
+        if rurl in arrived:
+            lat.setdefault(name, []).append(arrived[rurl] - t0)
+    missing = sum(1 for u in sent if u not in arrived)
     failed = total - statuses.pop("200", 0)
-    return Open(rate, total, lat, missing, failed, dict(statuses), lag)
+    return Open(rate, total, lat, dict(counts), dict(in_ack), missing, failed, dict(statuses), lag)
 
 
 async def open_loops(rates: list[int], seconds: float, floor_rate: int = 300) -> dict[str, list[Open]]:
