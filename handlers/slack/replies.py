@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck
@@ -64,6 +64,9 @@ class AppContext:
     outbox: SlackOutbox
     scheduler: Scheduler
     cards: SlackCards
+    #: Help replies already rendered, by topic: help is the most frequent command and its words
+    #: change only with the templates (kept empty when templates reload on every edit).
+    help_replies: dict[str | None, Reply] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ words
     def error_words(self, err: HiringError) -> tuple[str, str | None]:

@@ -39,6 +39,17 @@ def suggest(name: str) -> str | None:
 def _help(ctx: AppContext, rest: str) -> Reply:
     toks = args.tokens(rest)
     topic = toks[0].lower() if toks else None
+    if topic is not None and topic not in SUBS:
+        return _render_help(ctx, topic)  # an unknown topic: any text, so not kept
+    cached = ctx.help_replies.get(topic)
+    if cached is None:
+        cached = _render_help(ctx, topic)
+        if not ctx.renderer.env.auto_reload:
+            ctx.help_replies[topic] = cached
+    return cached
+
+
+def _render_help(ctx: AppContext, topic: str | None) -> Reply:
     if topic and topic in SUBS:
         return ctx.rendered("help.j2", text=f"/hiring {topic}", topic=SUBS[topic], groups=[], unknown=None,
                             suggestion=None)
