@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
@@ -37,3 +38,10 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. Many tests spend their time waiting (on a subprocess,
+    a socket, a Retry-After) rather than computing, so a second worker per core fills those waits
+    (2 cores: 48 s with 2 workers, 40 s with 4)."""
+    return 2 * (os.cpu_count() or 1)

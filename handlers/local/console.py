@@ -51,6 +51,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import ids
 from bot.config import Config
 from bot.errors import HiringError
+from bot.parser_pool import ParserPool
 from bot.worktime import parse_when, zone
 from handlers.app import build_app, open_services
 from handlers.local.fake_slack import Call, FakeSlack
@@ -480,6 +481,9 @@ class Console:
                         templates_dir=self.config.templates_dir, sweep_minutes=self.config.sweep_minutes,
                         escalate_after=self.config.escalate_after)
         services = await open_services(config, clock=self.clock)
+        # One person pastes at a time here: one parsing worker, not one per core (each is a
+        # Python interpreter with the gazetteer loaded).
+        services.parser = parser = ParserPool(workers=1)
         store, self.hiring = services.store, services.hiring
         app, self.ctx = build_app(config, services)
         self.handled = Handled(app)
@@ -501,6 +505,7 @@ class Console:
                         break
         finally:
             self._save_clock()
+            parser.close()
             await self.ctx.hiring.changes.drained()
             await self.ctx.scheduler.stop()
             await runner.cleanup()
