@@ -79,11 +79,7 @@ class Changes:
         try:
             while opening_id in self._latest:
                 op = self._latest.pop(opening_id)
-                for listener in self._opening:
-                    try:
-                        await listener(op)
-                    except Exception:
-                        log.exception("a subscriber failed after %s changed", op.ref)
+                await _tell([listener(op) for listener in self._opening], op.ref)
         finally:
             self._drawing.discard(opening_id)
 
@@ -91,10 +87,15 @@ class Changes:
         try:
             while self._schedule_again:
                 self._schedule_again = False
-                for listener in self._schedule:
-                    try:
-                        await listener()
-                    except Exception:
-                        log.exception("a subscriber failed after the schedule changed")
+                await _tell([listener() for listener in self._schedule], "schedule")
         finally:
             self._rearming = False
+
+
+async def _tell(calls: list[Awaitable[None]], changed: str) -> None:
+    """Run each subscriber's call in turn; one that fails is logged and the others still run."""
+    for call in calls:
+        try:
+            await call
+        except Exception:
+            log.exception("a subscriber failed after a change to %s", changed)
