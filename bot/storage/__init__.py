@@ -1,13 +1,16 @@
-"""The one module that owns SQL: schema, migrations and every query.
+"""The one package that owns SQL: every query here, the schema's history in ``migrations/``.
 
-SQLite through aiosqlite, in WAL mode with a busy timeout, so a kill -9 loses nothing that was
-committed and readers never block the writer. The schema is versioned with ``PRAGMA
-user_version``; :data:`MIGRATIONS` are applied in order at start-up, each in its own
-transaction. Ids come from ``AUTOINCREMENT`` so a deleted row's id is never handed out again.
+One set of queries for two backends (see :mod:`bot.storage.drivers`): SQLite (the default: one
+file, nothing to run; WAL mode with a busy timeout, so a kill -9 loses nothing committed and
+readers never block the writer) and PostgreSQL (``HIREBOT_DATABASE_URL``, for several replicas).
+The schema is migrated with Alembic at start-up (:mod:`bot.storage.schema`). Ids are never
+handed out twice (SQLite's ``AUTOINCREMENT``, PostgreSQL's identity columns).
 
 Every command of the bot runs inside one :meth:`Store.transaction`, so a failure half-way
-leaves nothing half-written. One connection serves the process; an asyncio lock serialises
-transactions on it, which for a team-sized workload is simpler and faster than a pool.
+leaves nothing half-written. Write transactions are serialised: on SQLite by its one writer
+(one connection per process, in turns), on PostgreSQL by an advisory lock all replicas take, so
+the domain's read-check-write rules hold the same way on both. Reads (:meth:`Store.reading`) are
+snapshots; on PostgreSQL they run side by side on a pool.
 """
 
 from __future__ import annotations
@@ -25,212 +28,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.clock import iso
+
+from . import schema
+from .drivers import Driver, database_url, driver_for, make_engine
+from .schema import legacy_scripts
 
 #: What an erased name or e-mail becomes wherever it was mentioned.
 FORGOTTEN = "[forgotten]"
 
-MIGRATIONS: list[str] = [
-    # 1: openings, their hiring teams, applications with an audited stage history, notes.
-    """
-    CREATE TABLE openings (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        title TEXT NOT NULL,
-        data TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'filled', 'cancelled')),
-        channel_id TEXT,
-        message_ts TEXT,
-        permalink TEXT,
-        private_channel INTEGER NOT NULL DEFAULT 0,
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        closed_at TEXT
-    );
-    CREATE INDEX openings_message ON openings (channel_id, message_ts);
-    CREATE TABLE opening_members (
-        opening_id INTEGER NOT NULL REFERENCES openings (id),
-        user_id TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('manager', 'recruiter', 'interviewer')),
-        added_by TEXT NOT NULL,
-        added_at TEXT NOT NULL,
-        PRIMARY KEY (opening_id, user_id)
-    );
-    CREATE TABLE applications (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        opening_id INTEGER NOT NULL REFERENCES openings (id),
-        candidate_name TEXT,
-        email TEXT,
-        source TEXT,
-        referrer TEXT,
-        stage TEXT NOT NULL,
-        stage_since TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        forgotten_at TEXT
-    );
-    CREATE INDEX applications_opening ON applications (opening_id, stage);
-    CREATE TABLE stage_moves (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        application_id INTEGER NOT NULL REFERENCES applications (id),
-        from_stage TEXT,
-        to_stage TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        reason TEXT,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX stage_moves_app ON stage_moves (application_id, id);
-    CREATE TABLE notes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        opening_id INTEGER NOT NULL REFERENCES openings (id),
-        application_id INTEGER REFERENCES applications (id),
-        author TEXT NOT NULL,
-        text TEXT NOT NULL,
-        source TEXT NOT NULL,
-        slack_ts TEXT,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX notes_subject ON notes (opening_id, application_id);
-    CREATE TABLE drafts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id TEXT NOT NULL,
-        channel_id TEXT,
-        data TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        used_at TEXT
-    );
-    CREATE TABLE processed_events (
-        event_key TEXT PRIMARY KEY,
-        at TEXT NOT NULL
-    );
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        detail TEXT,
-        at TEXT NOT NULL
-    );
-    """,
-    # 2: follow-ups: SLA limits, people's notification settings, reminders, digest subscriptions,
-    # and the delivery log whose unique keys make every scheduled message go out at most once.
-    """
-    CREATE TABLE sla_limits (
-        opening_id INTEGER NOT NULL,
-        stage TEXT NOT NULL,
-        days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 60),
-        set_by TEXT NOT NULL,
-        set_at TEXT NOT NULL,
-        PRIMARY KEY (opening_id, stage)
-    );
-    CREATE TABLE user_prefs (
-        user_id TEXT PRIMARY KEY,
-        notify TEXT NOT NULL DEFAULT 'on' CHECK (notify IN ('on', 'off', 'digest-only')),
-        work_start TEXT,
-        work_end TEXT,
-        work_days TEXT,
-        tz TEXT,
-        tz_checked_at TEXT
-    );
-    CREATE TABLE reminders (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id TEXT NOT NULL,
-        opening_id INTEGER REFERENCES openings (id),
-        application_id INTEGER REFERENCES applications (id),
-        stage TEXT,
-        text TEXT,
-        asked_for TEXT NOT NULL,
-        due_at TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'cancelled', 'dropped')),
-        attempts INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        done_at TEXT
-    );
-    CREATE INDEX reminders_due ON reminders (status, due_at);
-    CREATE INDEX reminders_user ON reminders (user_id, status);
-    CREATE INDEX reminders_application ON reminders (application_id, status);
-    CREATE TABLE sla_state (
-        application_id INTEGER PRIMARY KEY REFERENCES applications (id),
-        stage TEXT NOT NULL,
-        snoozed_until TEXT,
-        acked_at TEXT,
-        last_nudged_on TEXT,
-        ignored INTEGER NOT NULL DEFAULT 0,
-        escalated_at TEXT
-    );
-    CREATE TABLE nudge_batches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id TEXT NOT NULL,
-        items TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE digest_subscriptions (
-        channel_id TEXT PRIMARY KEY,
-        weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
-        at TEXT NOT NULL,
-        tz TEXT NOT NULL,
-        scope TEXT NOT NULL DEFAULT 'channel' CHECK (scope IN ('channel', 'all')),
-        private_channel INTEGER NOT NULL DEFAULT 0,
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE deliveries (
-        key TEXT PRIMARY KEY,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX stage_moves_at ON stage_moves (at);
-    """,
-    # 3: publishing is one workflow. A draft points at the opening it created, a claim stops a
-    # double click from posting two cards, and an opening whose card could not be posted keeps
-    # the reason, so posting again retries instead of failing for good.
-    """
-    ALTER TABLE drafts ADD COLUMN opening_id INTEGER REFERENCES openings (id);
-    ALTER TABLE drafts ADD COLUMN claimed_at TEXT;
-    ALTER TABLE openings ADD COLUMN post_error TEXT
-    """,
-    # 4: the durable inbox. A command is written here before Slack is acknowledged, so an
-    # acknowledged command survives a crash; ``applied_at`` is set in the same transaction as the
-    # command's own write (see Store.claiming), ``answered_at`` once its reply went out. An exact
-    # replay (the same request: trigger id, response URL and content) finds its row by request_key.
-    """
-    CREATE TABLE inbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL CHECK (kind IN ('command', 'action')),
-        request_key TEXT UNIQUE,
-        trigger_id TEXT,
-        response_url TEXT,
-        user_id TEXT NOT NULL,
-        channel_id TEXT,
-        team_id TEXT,
-        enterprise_id TEXT,
-        text TEXT NOT NULL DEFAULT '',
-        payload TEXT,
-        received_at TEXT NOT NULL,
-        applied_at TEXT,
-        answered_at TEXT,
-        outcome TEXT
-    );
-    CREATE INDEX inbox_unanswered ON inbox (answered_at, id)
-    """,
-    # 5: the active applications (an open stage, not forgotten) by opening, stage and the moment
-    # they entered it. The SLA sweep, the digest and App Home read them in pages along this index
-    # (see Store.active_pages), so a page is a short range of it whatever the table's size, and
-    # the "entered at or before" test of each row is answered from the index alone. And stage
-    # counts (every list, card and digest total) skip forgotten applications from the index
-    # alone too: counting 2,000 openings' 100,000 applications took 61 ms visiting each row for
-    # forgotten_at, 11 ms from the index (sqlite3, in one run on this machine).
-    """
-    CREATE INDEX applications_active ON applications (opening_id, stage, stage_since)
-        WHERE forgotten_at IS NULL AND stage IN ('applied', 'screen', 'interview', 'offer');
-    DROP INDEX applications_opening;
-    CREATE INDEX applications_opening ON applications (opening_id, stage, forgotten_at)
-    """,
-]
+#: Each schema revision's script as SQLite runs it, oldest first (the Alembic revisions in
+#: ``migrations/versions``; ``PRAGMA user_version`` n means the first n are applied).
+MIGRATIONS: list[str] = legacy_scripts()
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    """SQLite caps bound parameters per statement; long id lists go in slices."""
+    """Both backends cap bound parameters per statement; long id lists go in slices."""
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
@@ -252,23 +67,42 @@ _PAGE_END = (f"SELECT a.opening_id, a.stage, a.stage_since, a.id FROM applicatio
 #: SQLite can index it (an automatic index needs the join's affinities to agree).
 _ENTERED_BY = ("CASE a.stage WHEN 'applied' THEN scope.applied WHEN 'screen' THEN scope.screen "
                "WHEN 'interview' THEN scope.interview ELSE scope.offer END")
-_PAGE = f"""
+#: The JSON list arrives as one text parameter, unpacked by each dialect's JSON table function;
+#: SQLite's CROSS JOIN keeps the planner from reordering (scope first), PostgreSQL has no such need.
+_PAGE_SOURCE = {"sqlite": ("json_each(?)", "CROSS JOIN"),
+                "postgresql": ("jsonb_array_elements(CAST(? AS jsonb))", "JOIN")}
+_PAGE = """
 WITH scope (id, applied, screen, interview, offer, quiet_from, quiet_to, nudge, escalate) AS MATERIALIZED (
     SELECT CAST(value ->> 0 AS INTEGER), value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-           value ->> 6, value ->> 7, value ->> 8 FROM json_each(?))
+           value ->> 6, CAST(value ->> 7 AS INTEGER), CAST(value ->> 8 AS INTEGER) FROM {source})
 SELECT a.*, s.stage AS state_stage, s.snoozed_until AS state_snoozed_until, s.acked_at AS state_acked_at,
        s.last_nudged_on AS state_last_nudged_on, s.ignored AS state_ignored, s.escalated_at AS state_escalated_at
-FROM applications a CROSS JOIN scope ON scope.id = a.opening_id
+FROM applications a {join} scope ON scope.id = a.opening_id
 LEFT JOIN sla_state s ON s.application_id = a.id AND s.stage = a.stage
-WHERE {_ACTIVE} AND {_KEY} > (?, ?, ?, ?) AND {_KEY} <= (?, ?, ?, ?) AND a.stage_since <= {_ENTERED_BY}
-  AND (? OR (
-    (s.acked_at IS NULL OR s.acked_at <= {_ENTERED_BY})
+WHERE {active} AND {key} > (?, ?, ?, ?) AND {key} <= (?, ?, ?, ?) AND a.stage_since <= {entered_by}
+  AND (? = 1 OR (
+    (s.acked_at IS NULL OR s.acked_at <= {entered_by})
     AND (s.snoozed_until IS NULL OR s.snoozed_until <= ?)
-    AND ((scope.nudge AND (s.last_nudged_on IS NULL
-                           OR s.last_nudged_on NOT BETWEEN scope.quiet_from AND scope.quiet_to))
-         OR (scope.escalate AND s.ignored >= ? AND COALESCE(s.escalated_at, '') = ''))))
+    AND ((scope.nudge = 1 AND (s.last_nudged_on IS NULL
+                               OR s.last_nudged_on NOT BETWEEN scope.quiet_from AND scope.quiet_to))
+         OR (scope.escalate = 1 AND s.ignored >= ? AND COALESCE(s.escalated_at, '') = ''))))
 ORDER BY a.opening_id, a.stage, a.stage_since, a.id
 """
+_PAGES = {dialect: _PAGE.format(source=source, join=join, active=_ACTIVE, key=_KEY, entered_by=_ENTERED_BY)
+          for dialect, (source, join) in _PAGE_SOURCE.items()}
+
+#: Reading the schema (a forget scrubs every text column; a join lists a table's columns).
+_TEXT_COLUMNS = {
+    "sqlite": "SELECT m.name AS t, c.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) c "
+              "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != 'alembic_version' "
+              "AND upper(c.type) LIKE '%TEXT%' ORDER BY m.name, c.cid",
+    "postgresql": "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
+                  "WHERE table_schema = current_schema() AND table_name != 'alembic_version' "
+                  "AND data_type = 'text' ORDER BY table_name, ordinal_position"}
+_TABLE_COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+    "postgresql": "SELECT column_name AS name FROM information_schema.columns "
+                  "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,32 +156,46 @@ class Tx:
     Every query is a named method here; the generic helpers (``_one``, ``_all``, ``_run``…) are
     private so SQL cannot leak into the services. Tests may use them to inspect the database."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Driver, dialect: str) -> None:
         self._db = db
+        #: "sqlite" or "postgresql": the few queries that differ pick their text by it.
+        self.dialect = dialect
+        #: Rows this transaction wrote so far (what SQLite's ``total_changes`` said before): the
+        #: inbox claim marks a command applied only in a transaction that changed something.
+        self.changes = 0
 
-    # One round trip to the database thread each: aiosqlite runs every call in its thread and
-    # hands the result back through the event loop (~tens of µs), so ``async with execute()``
-    # followed by a fetch and the cursor's close was three of them per statement.
+    @property
+    def _skip_locked(self) -> str:
+        """Appended to a claim's SELECT: other replicas' claims in progress are passed over."""
+        return " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+
+    # Each is one round trip: one thread hop on aiosqlite, one message exchange on asyncpg.
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
-        rows = await self._db.execute_fetchall(sql, tuple(params))
-        for row in rows:
-            return dict(row)
-        return None
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self._db.execute_fetchall(sql, tuple(params))]
+        rows = await self._db.fetch(sql, tuple(params))
+        if rows and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):  # … RETURNING
+            self.changes += len(rows)
+        return rows
 
     async def _run(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute a write; return the number of rows it changed."""
-        # The statement is complete (and reset) when execute returns: no fetch, no close hop.
-        return (await self._db.execute(sql, tuple(params))).rowcount
+        changed = await self._db.run(sql, tuple(params))
+        self.changes += changed
+        return changed
+
+    async def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One write statement for many parameter sets (one round trip on either backend)."""
+        self.changes += await self._db.many(sql, [tuple(r) for r in rows])
 
     async def _insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Execute an INSERT; return the new row's id."""
-        rowid = (await self._db.execute(sql, tuple(params))).lastrowid
-        if rowid is None:
+        row = await self._one(sql + " RETURNING id", params)
+        if row is None:
             raise RuntimeError("INSERT produced no row")
-        return rowid
+        return int(row["id"])
 
     # ------------------------------------------------------------------ openings
     async def insert_opening(self, title: str, data: dict[str, Any], created_by: str, channel_id: str | None,
@@ -412,7 +260,7 @@ class Tx:
         on an opening needs both (permissions, and the counts its card shows)."""
         rows = await self._all(
             "SELECT 0 AS part, user_id AS k, role AS v, added_at AS at FROM opening_members WHERE opening_id = ? "
-            "UNION ALL SELECT 1, stage, COUNT(*), NULL FROM applications "
+            "UNION ALL SELECT 1, stage, CAST(COUNT(*) AS TEXT), NULL FROM applications "
             "WHERE opening_id = ? AND forgotten_at IS NULL GROUP BY stage ORDER BY part, at, k",
             (opening_id, opening_id))
         members = [{"user_id": r["k"], "role": r["v"]} for r in rows if r["part"] == 0]
@@ -450,9 +298,10 @@ class Tx:
     async def _columns(self, table: str) -> tuple[str, ...]:
         """A table's columns as migrated (the same for every database this code opens: each is
         migrated on open), read once per process."""
-        if table not in _COLUMNS:
-            _COLUMNS[table] = tuple(r["name"] for r in await self._all(f"PRAGMA table_info({table})"))
-        return _COLUMNS[table]
+        key = f"{self.dialect}:{table}"
+        if key not in _COLUMNS:
+            _COLUMNS[key] = tuple(r["name"] for r in await self._all(_TABLE_COLUMNS[self.dialect], (table,)))
+        return _COLUMNS[key]
 
     async def applications(self, opening_id: int) -> list[dict[str, Any]]:
         """The opening's applications a pipeline shows: forgotten ones have left it."""
@@ -464,7 +313,7 @@ class Tx:
         stage and counts the rest): one query, however many candidates the opening has."""
         return await self._all(
             "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY stage_since, id) AS nth "
-            "FROM applications WHERE opening_id = ? AND forgotten_at IS NULL) WHERE nth <= ? "
+            "FROM applications WHERE opening_id = ? AND forgotten_at IS NULL) AS ranked WHERE nth <= ? "
             "ORDER BY stage_since, id", (opening_id, first))
 
     async def same_person(self, name: str, email: str | None) -> list[dict[str, Any]]:
@@ -507,18 +356,19 @@ class Tx:
 
     async def _scrub(self, secret: str) -> None:
         """Replace ``secret`` (case-insensitively) in every TEXT column of every table."""
-        tables = [r["name"] for r in await self._all(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         needle = re.compile(re.escape(secret), re.I)
-        for table in tables:
-            columns = [c["name"] for c in await self._all(f"PRAGMA table_info({table})")
-                       if "TEXT" in str(c["type"]).upper()]
-            for column in columns:
-                hits = await self._all(f"SELECT rowid AS rid, {column} AS v FROM {table} "
-                                       f"WHERE instr(lower({column}), lower(?)) > 0", (secret,))
-                for hit in hits:
-                    await self._run(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
-                                    (needle.sub(FORGOTTEN, hit["v"]), hit["rid"]))
+        for column in await self._all(_TEXT_COLUMNS[self.dialect]):
+            table, name = column["t"], column["c"]
+            if self.dialect == "postgresql":
+                # Python's re.escape is also a literal in PostgreSQL's regular expressions.
+                await self._run(f'UPDATE "{table}" SET "{name}" = regexp_replace("{name}", ?, ?, \'gi\') '
+                                f'WHERE strpos(lower("{name}"), lower(?)) > 0', (needle.pattern, FORGOTTEN, secret))
+                continue
+            hits = await self._all(f'SELECT rowid AS rid, "{name}" AS v FROM "{table}" '
+                                   f'WHERE instr(lower("{name}"), lower(?)) > 0', (secret,))
+            for hit in hits:
+                await self._run(f'UPDATE "{table}" SET "{name}" = ? WHERE rowid = ?',
+                                (needle.sub(FORGOTTEN, hit["v"]), hit["rid"]))
 
     # ------------------------------------------------------------------ notes
     async def insert_note(self, opening_id: int, application_id: int | None, author: str, text: str, source: str,
@@ -566,8 +416,8 @@ class Tx:
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """Record an event key; False if it was seen before (Slack retries)."""
-        return bool(await self._run("INSERT OR IGNORE INTO processed_events (event_key, at) VALUES (?, ?)",
-                                   (event_key, iso(now))))
+        return bool(await self._run("INSERT INTO processed_events (event_key, at) VALUES (?, ?) "
+                                   "ON CONFLICT (event_key) DO NOTHING", (event_key, iso(now))))
 
     async def audit(self, actor: str, action: str, subject: str, detail: str | None, now: datetime) -> None:
         await self._run("INSERT INTO audit (actor, action, subject, detail, at) VALUES (?, ?, ?, ?, ?)",
@@ -621,10 +471,8 @@ class Tx:
         """The position ``size`` active applications after ``after`` in ``applications_active``
         (None when fewer are left): where a page of :meth:`active_page` ends. Read from the
         index alone, so a page costs ``size`` index entries however few of its rows match."""
-        row = await self._db.execute_fetchall(_PAGE_END, (*after, size - 1))
-        for r in row:
-            return (r[0], r[1], r[2], r[3])
-        return None
+        r = await self._one(_PAGE_END, (*after, size - 1))
+        return None if r is None else (r["opening_id"], r["stage"], r["stage_since"], r["id"])
 
     async def active_page(self, scopes: str, after: tuple[int, str, str, int], upto: tuple[int, str, str, int],
                           sweep: Sweep | None) -> list[dict[str, Any]]:
@@ -632,8 +480,8 @@ class Tx:
         of the openings in ``scopes`` (a JSON list of :meth:`Scope.row`), each with its follow-up
         state for the stage it is in (``state_*`` columns, NULL when there is none)."""
         now = iso(sweep.now) if sweep else ""
-        return await self._all(_PAGE, (scopes, *after, *upto, int(sweep is None), now,
-                                       sweep.escalate_after if sweep else 0))
+        return await self._all(_PAGES[self.dialect], (scopes, *after, *upto, int(sweep is None), now,
+                                                      sweep.escalate_after if sweep else 0))
 
     async def openings_for_digest(self, channel_id: str | None, since: datetime) -> list[dict[str, Any]]:
         """Open openings, plus ones closed since ``since``; those posted in ``channel_id`` when given.
@@ -728,15 +576,16 @@ class Tx:
         if row and row["stage"] == stage:
             current.update({c: row[c] for c in cols})
         current.update(fields)
-        await self._run("INSERT OR REPLACE INTO sla_state (application_id, stage, snoozed_until, acked_at, "
-                       "last_nudged_on, ignored, escalated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [application_id, stage, *(current[c] for c in cols)])
+        await self._run("INSERT INTO sla_state (application_id, stage, snoozed_until, acked_at, last_nudged_on, "
+                        "ignored, escalated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (application_id) DO UPDATE "
+                        "SET " + ", ".join(f"{c} = excluded.{c}" for c in ["stage", *cols]),
+                        [application_id, stage, *(current[c] for c in cols)])
 
     async def mark_nudged(self, items: list[tuple[int, str]], today: str) -> None:
         """Nudged today about each (application, stage): one more ignored nudge if the state was
         about that stage, else a clean slate for it (as :meth:`put_sla_state` does), in one
         statement for the lot instead of a read and a write per item."""
-        await self._db.executemany(
+        await self._many(
             "INSERT INTO sla_state (application_id, stage, last_nudged_on, ignored) VALUES (?, ?, ?, 1) "
             "ON CONFLICT (application_id) DO UPDATE SET " + _same_stage_or_clean(
                 last_nudged_on="excluded.last_nudged_on",
@@ -746,7 +595,7 @@ class Tx:
     async def mark_escalated(self, items: list[tuple[int, str]], now: datetime) -> None:
         """The recruiters were told about each (application, stage); the rest of its state is kept
         if it was about that stage, else starts clean (as :meth:`put_sla_state` does)."""
-        await self._db.executemany(
+        await self._many(
             "INSERT INTO sla_state (application_id, stage, escalated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (application_id) DO UPDATE SET " + _same_stage_or_clean(escalated_at="excluded.escalated_at"),
             [(app, stage, iso(now)) for app, stage in items])
@@ -780,7 +629,8 @@ class Tx:
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         """Record that ``key`` went out; False if it already had (so the caller must not send again)."""
-        return bool(await self._run("INSERT OR IGNORE INTO deliveries (key, at) VALUES (?, ?)", (key, iso(now))))
+        return bool(await self._run("INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                                   (key, iso(now))))
 
     async def delivered(self, key: str) -> bool:
         return await self._one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
@@ -792,13 +642,13 @@ class Tx:
                            now: datetime) -> int | None:
         """Write down a received command; None when ``request_key`` is already there (an exact
         replay of a signed request)."""
-        cur = await self._db.execute(
+        row = await self._one(
             "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
             "enterprise_id, text, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (request_key) DO NOTHING",
+            "ON CONFLICT (request_key) DO NOTHING RETURNING id",
             (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
              json.dumps(payload) if payload is not None else None, iso(now)))
-        return cur.lastrowid if cur.rowcount == 1 else None
+        return None if row is None else int(row["id"])
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
@@ -889,24 +739,34 @@ class _Turns:
 
 
 class Store:
-    """Owns the connection; hands out transactions one at a time."""
+    """Owns the engine; hands out transactions (writes one at a time, see the module's docstring)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._db: aiosqlite.Connection | None = None
+    def __init__(self, target: str | Path) -> None:
+        """``target``: a SQLite file path (``HIREBOT_DB``) or a database URL (``HIREBOT_DATABASE_URL``:
+        ``postgresql+asyncpg://…`` or ``sqlite+aiosqlite:///…``)."""
+        self.url = database_url(target)
+        #: "sqlite" or "postgresql".
+        self.dialect = self.url.get_backend_name()
+        #: The SQLite file (for backups and ``hirebot status``); "" on PostgreSQL.
+        self.path = (self.url.database or ":memory:") if self.dialect == "sqlite" else ""
+        self._engine: AsyncEngine | None = None
+        #: SQLite: the one connection every transaction of this process runs on, in turns.
+        self._conn: AsyncConnection | None = None
+        self._driver: Driver | None = None
         self._lock = _Turns()
 
+    def describe(self) -> str:
+        """Where the data lives, without a password (for logs and ``hirebot status``)."""
+        return self.path if self.dialect == "sqlite" else self.url.render_as_string(hide_password=True)
+
     async def open(self) -> Store:
-        if self.path != ":memory:":
+        if self.dialect == "sqlite" and self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute("PRAGMA synchronous = NORMAL")
-        await db.execute("PRAGMA busy_timeout = 5000")
-        await db.execute("PRAGMA foreign_keys = ON")
-        self._db = db
+        self._engine = make_engine(self.url)
         try:
+            if self.dialect == "sqlite":
+                self._conn = await self._engine.connect()
+                self._driver = await driver_for(self._conn)
             await self.migrate()
         except BaseException:
             await self.close()  # a refused or failed migration must not leak the connection
@@ -914,30 +774,41 @@ class Store:
         return self
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+            self._driver = None
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
 
     async def migrate(self) -> int:
-        """Apply pending migrations; return the schema version now in force."""
-        assert self._db is not None
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        version = int(row[0]) if row else 0
-        if version > len(MIGRATIONS):
-            raise RuntimeError(f"database schema v{version} is newer than this hirebot (v{len(MIGRATIONS)})")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            async with self._lock.turn():
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in filter(str.strip, script.split(";")):
-                        await self._db.execute(statement)
-                    await self._db.execute(f"PRAGMA user_version = {number}")
-                    await self._db.execute("COMMIT")
-                except BaseException:
-                    await self._db.execute("ROLLBACK")
-                    raise
-        return len(MIGRATIONS)
+        """Apply pending schema revisions; return how many are in force (see :mod:`bot.storage.schema`)."""
+        async with self._connection(write=True) as conn:
+            return await conn.run_sync(schema.upgrade)
+
+    @asynccontextmanager
+    async def _connection(self, *, write: bool, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection for one transaction. SQLite: the process's one connection, in turns.
+        PostgreSQL: one from the pool; writers still take turns here (``urgent`` ones first), so
+        a burst waits in this queue rather than holding every pooled connection at the lock."""
+        if self._engine is None:
+            raise RuntimeError("store is not open")
+        if self._conn is not None:
+            async with self._lock.turn(urgent):
+                yield self._conn
+            return
+        if not write:
+            async with self._engine.connect() as conn:
+                yield conn
+            return
+        async with self._lock.turn(urgent), self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _driver_for(self, *, write: bool, urgent: bool = False) -> AsyncIterator[Driver]:
+        async with self._connection(write=write, urgent=urgent) as conn:
+            yield self._driver if self._driver is not None else await driver_for(conn)
 
     @asynccontextmanager
     async def transaction(self, *, urgent: bool = False, cache: bool = False) -> AsyncIterator[Tx]:
@@ -947,48 +818,45 @@ class Store:
         row applied, just before its COMMIT: the command's effect and "applied" become durable
         together or not at all, so a restart neither loses an acknowledged command nor applies it
         twice. A row already applied makes the transaction roll back (:class:`AlreadyApplied`)."""
-        if self._db is None:
-            raise RuntimeError("store is not open")
-        async with self._lock.turn(urgent):
-            await self._db.execute("BEGIN IMMEDIATE")
-            before = self._db.total_changes
+        async with self._driver_for(write=True, urgent=urgent) as db:
+            await db.begin(write=True)
+            tx = Tx(db, self.dialect)
             # A cache write (a Slack time zone looked up on the way) is not the command's effect.
             claim = None if cache else _CLAIM.get()
             marked = False
             try:
-                yield Tx(self._db)
-                if claim is not None and claim.wants(self._db.total_changes != before):
-                    if not await Tx(self._db).mark_inbox_applied(claim.inbox_id, claim.clock()):
+                yield tx
+                if claim is not None and claim.wants(tx.changes > 0):
+                    if not await tx.mark_inbox_applied(claim.inbox_id, claim.clock()):
                         raise AlreadyApplied(f"inbox row {claim.inbox_id} was already applied")
                     marked = True
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await db.rollback()
                 raise
             else:
-                await self._db.execute("COMMIT")
+                await db.commit()
                 if marked and claim is not None:
                     claim.applied = True
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
-        """A read-only transaction: one consistent snapshot, without SQLite's write lock (WAL
-        readers never block the writer, in this process or another). Still one turn on the
-        connection, so keep it short: long work reads in pages (:meth:`active_pages`) and
-        computes between them. Writing in it is a programming error and is rolled back."""
-        if self._db is None:
-            raise RuntimeError("store is not open")
-        async with self._lock.turn():
-            await self._db.execute("BEGIN DEFERRED")
-            before = self._db.total_changes
+        """A read-only transaction: one consistent snapshot, without the write lock (WAL readers
+        never block the writer, in this process or another; PostgreSQL reads run side by side).
+        On SQLite still one turn on the connection, so keep it short: long work reads in pages
+        (:meth:`active_pages`) and computes between them. Writing in it is a programming error
+        and is rolled back."""
+        async with self._driver_for(write=False) as db:
+            await db.begin(write=False)
+            tx = Tx(db, self.dialect)
             try:
-                yield Tx(self._db)
-                if self._db.total_changes != before:
+                yield tx
+                if tx.changes:
                     raise RuntimeError("a read transaction wrote to the database")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await db.rollback()
                 raise
             else:
-                await self._db.execute("COMMIT")
+                await db.commit()
 
     async def active_pages(self, scopes: Mapping[int, Scope], sweep: Sweep | None = None,
                            size: int = 1000) -> AsyncIterator[list[dict[str, Any]]]:
@@ -1038,10 +906,10 @@ class Store:
 
     async def ping(self) -> bool:
         """True when the database answers (for /healthz)."""
-        if self._db is None:
+        if self._engine is None:
             return False
         try:
-            async with self._db.execute("SELECT 1") as cur:
-                return (await cur.fetchone()) is not None
+            async with self.reading() as tx:
+                return await tx._one("SELECT 1 AS x") is not None
         except Exception:
             return False
