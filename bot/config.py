@@ -27,6 +27,9 @@ class Config:
     app_token: str = ""
     api_url: str = SLACK_API_DEFAULT
     db_path: str = "hirebot.db"
+    #: ``HIREBOT_DATABASE_URL``: a SQLAlchemy URL (``postgresql+asyncpg://…`` for several replicas);
+    #: when unset, the SQLite file ``db_path`` (``HIREBOT_DB``).
+    database_url: str | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
     tz: str = "UTC"
     port: int = 3000
@@ -66,6 +69,7 @@ class Config:
             app_token=env.get("SLACK_APP_TOKEN", ""),
             api_url=api_url,
             db_path=env.get("HIREBOT_DB") or "hirebot.db",
+            database_url=_database_url(env.get("HIREBOT_DATABASE_URL")),
             admins=frozenset(a.strip() for a in env.get("HIREBOT_ADMINS", "").split(",") if a.strip()),
             tz=tz,
             port=int(port_raw),
@@ -73,6 +77,21 @@ class Config:
             escalate_after=escalate,
             sweep_minutes=sweep,
         )
+
+    @property
+    def database(self) -> str:
+        """What :class:`bot.storage.Store` opens: the URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def sqlite_file(self) -> str | None:
+        """The SQLite file in use (backups copy it), or None on PostgreSQL."""
+        if not self.database_url:
+            return self.db_path
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        return (url.database or ":memory:") if url.get_backend_name() == "sqlite" else None
 
     def with_(self, **changes: object) -> Config:
         """A copy with some settings changed (the console and tests point Slack elsewhere)."""
@@ -96,3 +115,21 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, lo: int, hi: i
     if not raw.isdigit() or not lo <= int(raw) <= hi:
         raise ConfigError(f"{name}={raw!r} must be a whole number from {lo} to {hi}")
     return int(raw)
+
+
+def _database_url(raw: str | None) -> str | None:
+    """HIREBOT_DATABASE_URL, checked enough that a typo stops start-up with its name in the message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(raw).get_backend_name()
+    except ArgumentError:
+        raise ConfigError("HIREBOT_DATABASE_URL is not a database URL (try postgresql+asyncpg://user:password@host/db)"
+                          ) from None
+    if backend not in ("postgresql", "sqlite"):
+        raise ConfigError(f"HIREBOT_DATABASE_URL: {backend!r} is not supported (use postgresql or sqlite)")
+    return raw

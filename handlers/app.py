@@ -134,7 +134,7 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     """Check every template, then open the database (migrating it), before serving anything."""
     renderer = Renderer(config.templates_dir)
     renderer.check()
-    store = await Store(config.db_path).open()
+    store = await Store(config.database).open()
     hiring = Hiring(store, admins=config.admins, clock=clock or utcnow)
     followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after)
     return Services(store, hiring, followups, Digests(hiring, followups), renderer)

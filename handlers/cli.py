@@ -170,7 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config.require("SLACK_BOT_TOKEN", *(["SLACK_APP_TOKEN"] if args.socket else ["SLACK_SIGNING_SECRET"]))
     except ConfigError as exc:
         return _fail(str(exc))
-    if problem := _missing_db_dir(config.db_path):
+    if config.sqlite_file and (problem := _missing_db_dir(config.sqlite_file)):
         return _fail(problem)
     _quiet_bolt()
 
@@ -221,7 +221,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     try:
         # The console's own database, never HIREBOT_DB: a trial (and its clock, moved by
         # :advance) must not write into a deployment's data. --db names another file.
-        config = _config().with_(db_path=args.db or DEFAULT_DB)
+        config = _config().with_(db_path=args.db or DEFAULT_DB, database_url=None)
         if problem := _missing_db_dir(config.db_path):  # --db in a typo'd directory: say so, create nothing
             return _fail(problem)
         _quiet_bolt()
@@ -261,7 +261,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     try:
         config = _config()
-        if problem := _missing_db_dir(config.db_path):
+        if config.sqlite_file and (problem := _missing_db_dir(config.sqlite_file)):
             return _fail(problem)
         lines = asyncio.run(render())
     except (ConfigError, TemplateError) as exc:
@@ -271,8 +271,16 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _db_path() -> str:
-    """HIREBOT_DB (environment or .env), without requiring any Slack setting."""
-    return _config().db_path
+    """The SQLite file (HIREBOT_DB, or a sqlite HIREBOT_DATABASE_URL), without requiring any Slack
+    setting. Backups, restores and ``db status`` read the file itself; on PostgreSQL they say to use
+    PostgreSQL's own tools."""
+    from bot.config import ConfigError
+
+    file = _config().sqlite_file
+    if file is None:
+        raise ConfigError("HIREBOT_DATABASE_URL is PostgreSQL: back it up and restore it with pg_dump and "
+                          "pg_restore; `hirebot db migrate` and `hirebot run` migrate it")
+    return file
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -316,12 +324,32 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_postgres() -> int:
+    """``db migrate`` on PostgreSQL: apply the missing revisions (as every replica does at start-up)."""
+    import asyncio
+
+    from bot.storage import Store
+    from bot.storage.schema import revisions
+
+    store = Store(_config().database)
+
+    async def migrate() -> None:
+        await store.open()
+        await store.close()
+
+    asyncio.run(migrate())
+    print(f"{store.describe()}: schema v{len(revisions())}, up to date")
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     """``db status``: where the database is, its schema version, sizes, rows; ``db migrate``."""
     from bot.config import ConfigError
     from bot.storage.backup import SCHEMA_VERSION, schema_version, status
 
     try:
+        if args.action == "migrate" and _config().sqlite_file is None:
+            return _migrate_postgres()
         db = _db_path()
         # ``db migrate`` is how a new database is made on purpose, so it may create the directory
         # (and says so); ``db status`` only looks, and a directory that is not there is a typo.

@@ -16,6 +16,8 @@ from bot.storage.backup import SCHEMA_VERSION, backup
 
 from .test_cli import hirebot
 
+#: Backups copy a SQLite file; on PostgreSQL that is pg_dump's job (README, "Scaling out").
+pytestmark = pytest.mark.sqlite_only
 
 def run(db: Path, *args: str) -> tuple[int, str, str]:
     r = hirebot(*args, env={"HIREBOT_DB": str(db)})

@@ -67,7 +67,9 @@ def test_digest_print_renders_from_the_database_offline(tmp_path: object) -> Non
 
     asyncio.run(seed())
     asyncio.run(seed_sub())
-    env = {"HIREBOT_DB": db}
+    from tests import databases
+
+    env = asyncio.run(databases.env_for(db))
     public = hirebot("digest", "--print", "--channel", "CJOBS", env=env)
     assert public.returncode == 0, public.stderr
     assert "Hiring this week" in public.stdout and "OP-1" in public.stdout and "Candidate CJOBS" not in public.stdout

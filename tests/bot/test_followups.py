@@ -274,9 +274,11 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
     from collections import Counter
     from datetime import datetime
 
+    from tests import databases
     from tests.crash import kill_9_when
 
     db, log = tmp_path / "k.db", tmp_path / "sent.log"
+    target = asyncio.run(databases.target(db))
     child = textwrap.dedent(f"""
         import asyncio, os
         from datetime import datetime, timedelta, timezone
@@ -299,7 +301,7 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
             async def send_digest(self, due, digest): pass
 
         async def main():
-            store = await Store({str(db)!r}).open()
+            store = await Store({target!r}).open()
             hiring = Hiring(store)
             async with store.transaction() as tx:  # an opening as publishing leaves it
                 oid = await tx.insert_opening("Nurse", {{}}, "UMGR", "C1", False, datetime.now(timezone.utc))

@@ -14,6 +14,7 @@ import pytest
 from bot.clock import utcnow
 from bot.inbox import KEEP, REPLY_WINDOW, Inbox, InboxItem, Received
 from bot.storage import AlreadyApplied, Store
+from tests import databases
 from tests.crash import kill_9_when
 
 from .conftest import World
@@ -129,7 +130,7 @@ async def test_a_task_spawned_by_the_command_does_not_claim_it(world: World) -> 
     assert (await row(world, item.id))["applied_at"] is None
 
 
-def _child(db: Path, marker: Path, body: str) -> str:
+def _child(db: str, marker: Path, body: str) -> str:
     """A child process: record one command, run ``body`` under its claim, never answer it."""
     head = textwrap.dedent(f"""
         import asyncio, pathlib
@@ -138,7 +139,7 @@ def _child(db: Path, marker: Path, body: str) -> str:
         from bot.storage import Store
 
         async def main():
-            store = await Store({str(db)!r}).open()
+            store = await Store({db!r}).open()
             hiring, inbox = Hiring(store), Inbox(store)
             item = await inbox.record(Received("command", "UMGR", "CJOBS", text="note APP-1 kept once",
                                                response_url="https://hooks.slack.test/commands/9",
@@ -155,7 +156,7 @@ async def test_a_crash_after_the_domain_commit_is_confirmed_once_and_not_applied
     await seeded(world)
     marker = tmp_path / "committed"
     # The note commits (and with it "applied"); the process dies before its reply is marked.
-    script = _child(world.path, marker, """
+    script = _child(await databases.target(world.path), marker, """
         await hiring.note_application(1, "UMGR", "kept once")
         marker.write_text("x")
     """)
@@ -176,7 +177,7 @@ async def test_a_crash_before_the_domain_commit_is_applied_exactly_once(world: W
     await seeded(world)
     marker = tmp_path / "writing"
     # Killed inside the command's write transaction: the note is written but never committed.
-    script = _child(world.path, marker, """
+    script = _child(await databases.target(world.path), marker, """
         async with store.transaction() as tx:
             await tx.insert_note(1, 1, "UMGR", "kept once", "command", None, hiring.clock())
             marker.write_text("x")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.errors import BadInput, Forbidden, NotFound
+from tests import databases
 
 from .conftest import World
 
@@ -15,20 +14,15 @@ NAME, EMAIL = "Zelda Quartermain", "zelda.q@example.org"
 
 def mentions(path: str, *secrets: str) -> list[str]:
     """Every (table.column) whose text still holds one of ``secrets``, case-insensitively."""
-    db = sqlite3.connect(path)
     found = []
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                       "AND name NOT LIKE 'sqlite_%'")]
-    for table in tables:
-        for col in db.execute(f"PRAGMA table_info({table})"):
-            if "TEXT" not in str(col[2]).upper():
-                continue
-            for secret in secrets:
-                n = db.execute(f"SELECT COUNT(*) FROM {table} WHERE instr(lower({col[1]}), lower(?)) > 0",
-                               (secret,)).fetchone()[0]
-                if n:
-                    found.append(f"{table}.{col[1]}")
-    db.close()
+    for table, column in databases.text_columns(path):
+        for secret in secrets:
+            n = databases.query(path, f'SELECT COUNT(*) FROM "{table}" WHERE strpos(lower("{column}"), lower(?)) > 0'
+                                if databases.BACKEND == "postgresql" else
+                                f'SELECT COUNT(*) FROM "{table}" WHERE instr(lower("{column}"), lower(?)) > 0',
+                                secret)[0][0]
+            if n:
+                found.append(f"{table}.{column}")
     return found
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -144,11 +143,9 @@ async def ack_body(resp: aiohttp.ClientResponse) -> dict[str, Any] | None:
 
 def inbox_rows(db_path: str) -> int:
     """How many requests the inbox holds, read from the file as another process would."""
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    try:
-        return int(con.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
-    finally:
-        con.close()
+    from tests import databases
+
+    return int(databases.query(db_path, "SELECT COUNT(*) FROM inbox")[0][0])
 
 
 def blocks_text(args: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.local.fake_slack import FakeSlack
+from tests import databases
 
 from .conftest import blocks_text
 from .test_run_process import _free_port
@@ -116,6 +117,7 @@ async def hirebot_run(slack: FakeSlack, db: Path, *args: str, start_within: floa
                       **env: str) -> AsyncIterator[Running]:
     """Start ``hirebot run`` (stderr collected line by line); stop it with SIGTERM on exit."""
     port = _free_port()
+    env = {**await databases.env_for(db), **env}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", *args,
                                                 env=hirebot_env(db, slack, port, **env), cwd=ROOT,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)

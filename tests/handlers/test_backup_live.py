@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.handlers.running import ROOT
 
 from .conftest import Bot, blocks_text
@@ -42,6 +44,7 @@ async def hirebot(*args: str, db: Path | str) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.sqlite_only
 async def test_backup_during_a_write_burst_then_restore_into_a_fresh_directory(bot: Bot, tmp_path: Path) -> None:
     op = await post_opening(bot)
     stop = asyncio.Event()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.storage import Store
 from handlers.local.fake_slack import FakeSlack
+from tests import databases
 
 from .conftest import blocks_text
 from .running import SECRET, hirebot_run
@@ -68,14 +68,10 @@ def burst(slack: FakeSlack, op: int) -> list[Sent]:
 
 def effects(db: Path, sent: list[Sent]) -> dict[str, int]:
     """marker → how many times its effect is in the database."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        queries = {"add": "SELECT COUNT(*) FROM applications WHERE candidate_name = ?",
-                   "note": "SELECT COUNT(*) FROM notes WHERE text = ?",
-                   "move": "SELECT COUNT(*) FROM stage_moves WHERE reason = ?"}
-        return {s.marker: int(con.execute(queries[s.kind], (s.marker,)).fetchone()[0]) for s in sent}
-    finally:
-        con.close()
+    queries = {"add": "SELECT COUNT(*) FROM applications WHERE candidate_name = ?",
+               "note": "SELECT COUNT(*) FROM notes WHERE text = ?",
+               "move": "SELECT COUNT(*) FROM stage_moves WHERE reason = ?"}
+    return {s.marker: int(databases.query(db, queries[s.kind], s.marker)[0][0]) for s in sent}
 
 
 def replies(slack: FakeSlack) -> dict[str, list[str]]:
