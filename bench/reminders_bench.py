@@ -53,17 +53,20 @@ class Recorder:
         self.sent: dict[int, datetime] = {}
         self.changed = asyncio.Event()
 
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: Any) -> bool:
+        if not await still_ours():
+            return False
         now = datetime.now(UTC)
         for r in reminders:
             self.sent[r.id] = now
         self.changed.set()
+        return True
 
-    async def send_nudges(self, batch: Any) -> None:
-        return None
+    async def send_nudges(self, batch: Any, still_ours: Any) -> bool:
+        return False
 
-    async def send_digest(self, due: Any, digest: Any) -> None:
-        return None
+    async def send_digest(self, due: Any, digest: Any, still_ours: Any) -> bool:
+        return False
 
 
 class TimedSlackOutbox:
@@ -74,18 +77,20 @@ class TimedSlackOutbox:
         self.sent: dict[int, datetime] = {}
         self.changed = asyncio.Event()
 
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
-        await self.inner.send_reminders(user, reminders)
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: Any) -> bool:
+        if not await self.inner.send_reminders(user, reminders, still_ours):
+            return False
         now = datetime.now(UTC)
         for r in reminders:
             self.sent[r.id] = now
         self.changed.set()
+        return True
 
-    async def send_nudges(self, batch: Any) -> None:
-        await self.inner.send_nudges(batch)
+    async def send_nudges(self, batch: Any, still_ours: Any) -> bool:
+        return bool(await self.inner.send_nudges(batch, still_ours))
 
-    async def send_digest(self, due: Any, digest: Any) -> None:
-        await self.inner.send_digest(due, digest)
+    async def send_digest(self, due: Any, digest: Any, still_ours: Any) -> bool:
+        return bool(await self.inner.send_digest(due, digest, still_ours))
 
 
 async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list[tuple[int, datetime]]:

@@ -103,15 +103,18 @@ class Outbox:
         self.batches = 0
         self.items = 0
 
-    async def send_reminders(self, user: str, reminders: list[Any]) -> None:
-        return None
+    async def send_reminders(self, user: str, reminders: list[Any], still_ours: Any) -> bool:
+        return False
 
-    async def send_nudges(self, batch: Any) -> None:
+    async def send_nudges(self, batch: Any, still_ours: Any) -> bool:
+        if not await still_ours():
+            return False
         self.batches += 1
         self.items += len(getattr(batch, "items", ()))
+        return True
 
-    async def send_digest(self, due: Any, digest: Any) -> None:
-        return None
+    async def send_digest(self, due: Any, digest: Any, still_ours: Any) -> bool:
+        return False
 
 
 @dataclass

@@ -8,12 +8,19 @@ line naming it, which the CLI prints before exiting.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+def default_replica_id() -> str:
+    """``<hostname>:<pid>``: unique among live processes, new at every start (so claims a killed
+    process held wait for their lease to end; a fixed ``HIREBOT_REPLICA_ID`` takes them back at once)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +47,12 @@ class Config:
     sweep_minutes: int = 10
     #: Seconds between two messages to one channel (Slack allows about one per second).
     send_interval: float = 1.0
+    #: This process among the replicas sharing the database: the holder named on its claims.
+    #: Unique among running replicas; one restarted under the same id takes back its old claims.
+    replica_id: str = field(default_factory=default_replica_id)
+    #: How long a claim on scheduled work lasts (one send, Slack's retries included) before
+    #: another replica may take the work over.
+    lease_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> Config:
@@ -60,6 +73,7 @@ class Config:
             raise ConfigError(f"HIREBOT_PORT={port_raw!r} is not a port number")
         escalate = _int_setting(env, "HIREBOT_ESCALATE_AFTER", 3, 1, 50)
         sweep = _int_setting(env, "HIREBOT_SWEEP_MINUTES", 10, 1, 1440)
+        lease = _int_setting(env, "HIREBOT_LEASE_SECONDS", 60, 1, 86400)
         api_url = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
         if not api_url.endswith("/"):
             api_url += "/"
@@ -76,6 +90,8 @@ class Config:
             templates_dir=env.get("HIREBOT_TEMPLATES") or None,
             escalate_after=escalate,
             sweep_minutes=sweep,
+            replica_id=(env.get("HIREBOT_REPLICA_ID") or "").strip() or default_replica_id(),
+            lease_seconds=lease,
         )
 
     @property

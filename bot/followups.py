@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .clock import Clock
 from .hiring import Hiring
+from .leases import Leases, Replica
 from .people import People, Person
 from .ports import Directory
 from .reminders import Reminder, Reminders
@@ -20,10 +21,13 @@ from .sla import DEFAULT_SLA, NudgeBatch, NudgeItem, Sla
 
 class Followups:
     def __init__(self, hiring: Hiring, default_tz: str = "UTC", escalate_after: int = 3,
-                 directory: Directory | None = None) -> None:
+                 directory: Directory | None = None, replica: Replica | None = None) -> None:
         self.hiring = hiring
+        #: This process among the replicas sharing the database, and its claims on scheduled work.
+        self.replica = replica or Replica()
+        self.leases = Leases(hiring.store, self.replica)
         self.people = People(hiring, default_tz, directory)
-        self.reminders = Reminders(hiring, self.people)
+        self.reminders = Reminders(hiring, self.people, self.replica)
         self.sla = Sla(hiring, self.people, escalate_after)
 
     @property

@@ -6,6 +6,7 @@ a workflow such as publishing can be tested with a card port that fails.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,6 +16,11 @@ from .parsing import ParsedPosting
 if TYPE_CHECKING:
     from .digests import Digest, DueDigest
     from .followups import NudgeBatch, Reminder
+
+#: A sender's check right before it posts a claimed job (see :mod:`bot.leases`): True while the
+#: job is still this replica's (its claim renewed) and its delivery not recorded; False means
+#: "do not send: another replica has it, or it went out already".
+StillOurs = Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +70,15 @@ class Directory(Protocol):
 
 
 class Outbox(Protocol):
-    """Scheduled messages out: raise to keep the work pending (it is retried later)."""
+    """Scheduled messages out: raise to keep the work pending (it is retried later).
 
-    async def send_nudges(self, batch: NudgeBatch) -> None: ...
+    Each job is claimed by this replica (:mod:`bot.leases`) and comes with ``still_ours``: the
+    sender awaits it right before the final ``chat.postMessage`` (after opening the DM, after
+    waiting for the channel's pace) and, when it answers False, posts nothing and returns False
+    (another replica has taken the job over, or it went out already). True: it was posted."""
 
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None: ...
+    async def send_nudges(self, batch: NudgeBatch, still_ours: StillOurs) -> bool: ...
 
-    async def send_digest(self, due: DueDigest, digest: Digest) -> None: ...
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: StillOurs) -> bool: ...
+
+    async def send_digest(self, due: DueDigest, digest: Digest, still_ours: StillOurs) -> bool: ...

@@ -3,6 +3,9 @@
 A reminder is dropped when it stops applying (the candidate moved, was forgotten, the opening
 closed): eagerly in the transaction of that change, and again when it falls due. Delivery
 records a unique key in the same transaction that marks it sent, so a restart repeats nothing.
+
+With several replicas, the run that finds a reminder due claims it (:mod:`bot.leases`): the
+others skip it while the claim lasts, and marking it sent or failed acts only under its claim.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from . import ids, stages
 from .clock import Clock, iso
 from .errors import BadInput, NotFound
 from .hiring import Hiring
+from .leases import Replica, new_token
 from .people import People
 from .storage import Tx
 from .worktime import parse_when
@@ -44,6 +48,8 @@ class Reminder:
     attempts: int = 0
     #: It fell due while its person was off work and waited for the start of their working day.
     held: bool = False
+    #: The claim this replica holds on it while sending (set by :meth:`Reminders.due_reminders`).
+    token: str = ""
 
     @property
     def key(self) -> str:
@@ -51,10 +57,11 @@ class Reminder:
 
 
 class Reminders:
-    def __init__(self, hiring: Hiring, people: People) -> None:
+    def __init__(self, hiring: Hiring, people: People, replica: Replica | None = None) -> None:
         self.hiring = hiring
         self.store = hiring.store
         self.people = people
+        self.replica = replica or Replica()
 
     @property
     def clock(self) -> Clock:
@@ -135,25 +142,28 @@ class Reminders:
         await self.hiring.changes.schedule_changed()
 
     async def due_reminders(self, limit: int = 500) -> list[Reminder]:
-        """Reminders due now. Ones that no longer apply are dropped here, in the same pass.
+        """Reminders due now, claimed for this replica (one lease): due ones another replica holds
+        are left to it. Ones that no longer apply are dropped here, in the same pass.
 
         One that fell due in its person's working hours but is still unsent after they ended
         (the clock jumped, hirebot was down) waits for the start of their next working period,
         so everything that piled up arrives there together in one DM. (``remind`` only ever
         sets due times inside working hours.)"""
         now = self.clock()
+        token, replica = new_token(), self.replica
         out = []
         async with self.store.transaction() as tx:
             who = self.people.lookup(await tx.all_prefs())
-            for row in await tx.due_reminders(now, limit):
+            for row in await tx.claim_due_reminders(now, replica.now(), replica.id, token, replica.until(), limit):
                 person = who(row["user_id"])
                 if not person.is_working(now) and person.is_working(datetime.fromisoformat(row["due_at"])):
-                    await tx.retry_reminder(row["id"], person.hours.next_working_moment(now, person.tz))
+                    await tx.retry_claimed_reminder(row["id"], token, person.hours.next_working_moment(now, person.tz))
                     continue
                 try:
                     reminder = await self._reminder(tx, row)
                     reminder.held = reminder.due_at > reminder.asked_for and not person.is_working(
                         reminder.due_at - timedelta(seconds=1))  # due at the very start of a working period
+                    reminder.token = token
                     out.append(reminder)
                 except NotFound as gone:
                     log.info("dropping reminder %s: %s", row["id"], gone)
@@ -161,19 +171,47 @@ class Reminders:
         return out
 
     async def next_reminder_due(self) -> datetime | None:
-        async with self.store.transaction() as tx:
-            due = await tx.next_reminder_due()
+        """When the next reminder this replica could claim falls due (held ones are not)."""
+        async with self.store.reading() as tx:
+            due = await tx.next_unclaimed_reminder_due(self.replica.now())
         return datetime.fromisoformat(due) if due else None
 
-    async def mark_reminder_sent(self, reminder: Reminder) -> bool:
-        """Record the delivery and finish the reminder together; False if it had gone out already."""
-        async with self.store.transaction() as tx:
-            if not await tx.record_delivery(reminder.key, self.clock()):
-                return False
-            return await tx.finish_reminder(reminder.id, "sent", self.clock())
+    async def next_lease_end(self) -> datetime | None:
+        """When the first claim held on a pending reminder runs out (on the replica's clock)."""
+        async with self.store.reading() as tx:
+            until = await tx.next_reminder_lease_end(self.replica.now())
+        return datetime.fromisoformat(until) if until else None
 
-    async def reminder_failed(self, reminder: Reminder) -> datetime:
+    async def still_ours(self, reminders: list[Reminder]) -> bool:
+        """The fence before a reminder DM goes out: every one of them still claimed by us (the
+        claims renewed for one more lease) and none recorded as delivered."""
+        if not reminders:
+            return False
+        async with self.store.transaction() as tx:
+            renewed = 0
+            for token in {r.token for r in reminders}:
+                renewed += await tx.renew_reminder_claims([r.id for r in reminders if r.token == token], token,
+                                                          self.replica.until())
+            return renewed == len(reminders) and not await tx.any_delivered([r.key for r in reminders])
+
+    async def release(self, reminders: list[Reminder]) -> None:
+        """Give back the claims still ours (the DM did not go out), for any replica to send at once."""
+        async with self.store.transaction() as tx:
+            for token in {r.token for r in reminders}:
+                await tx.release_reminder_claims([r.id for r in reminders if r.token == token], token)
+
+    async def mark_reminder_sent(self, reminder: Reminder) -> bool:
+        """Finish the reminder and record its delivery together, under our claim; False if the
+        claim is not ours any more or it had gone out already."""
+        async with self.store.transaction() as tx:
+            if not await tx.finish_claimed_reminder(reminder.id, reminder.token, "sent", self.clock()):
+                return False
+            return await tx.record_delivery(reminder.key, self.clock())
+
+    async def reminder_failed(self, reminder: Reminder) -> datetime | None:
+        """Try again later (and give the claim back); None if the claim is not ours any more."""
         retry = self.clock() + RETRY_LATER * (1 << min(reminder.attempts, 5))
         async with self.store.transaction() as tx:
-            await tx.retry_reminder(reminder.id, retry)
+            if not await tx.retry_claimed_reminder(reminder.id, reminder.token, retry):
+                return None
         return retry

@@ -17,6 +17,14 @@ database (a reminder is always sent, a digest only if less than 24 h late).
 Every run first does everything due "now" by the domain clock, so a start after downtime
 catches up, and the console's ``:advance 3d`` works by calling :meth:`Scheduler.tick`.
 
+Several replicas may run this on one database: each job is claimed there first (see
+:mod:`bot.leases`), so each goes out from one of them. Due reminders are claimed by the run
+that finds them; one replica at a time sweeps (the ``sweep`` lease); each due digest is held
+under its delivery key while it is built and posted. Work another replica holds is skipped; the
+reminder job also wakes when the first claim on a reminder runs out, so a replica that froze
+mid-send loses it to the others within a lease. At start a replica frees the claims its id
+still holds from before a crash or restart.
+
 Catching up after downtime can take long (33 s with 100,000 applications and nudges due), so
 ``hirebot run`` starts the scheduler with ``catch_up=False``, listens, and then runs
 :meth:`Scheduler.catch_up` in the background; :attr:`Scheduler.caught_up` says when a whole run
@@ -29,6 +37,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -36,6 +45,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .digests import Digests
 from .followups import Followups, Reminder
+from .leases import SWEEP
 from .ports import Outbox
 
 log = logging.getLogger("hirebot.scheduler")
@@ -74,6 +84,8 @@ class Scheduler:
         for it (``hirebot run`` listens first)."""
         self._stopped = False
         self.caught_up = False
+        if await self.followups.leases.drop_mine():
+            log.info("freed the claims %s held before it started", self.followups.replica.id)
         if not self.aps.running:
             self.aps.start()
         self.aps.add_job(self._wake, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
@@ -144,11 +156,15 @@ class Scheduler:
         """Arm the reminder job for ``due`` (just read from the database) and each digest's job."""
         if self._stopped or not self.aps.running:
             return
-        if due is None:
+        wake = [self._real(due)] if due is not None else []
+        lease_end = await self.followups.reminders.next_lease_end()
+        if lease_end is not None:  # due reminders another replica holds: ours if its claim runs out
+            wake.append(datetime.now(UTC) + max(timedelta(0), lease_end - self.followups.replica.clock())
+                        + timedelta(milliseconds=10))
+        if not wake:
             self._remove("reminders")
         else:
-            self.aps.add_job(self._wake, DateTrigger(run_date=self._real(due)), id="reminders",
-                             replace_existing=True)
+            self.aps.add_job(self._wake, DateTrigger(run_date=min(wake)), id="reminders", replace_existing=True)
         now = self.clock()
         subs = await self.digests.subscriptions()
         wanted = {f"digest:{s.channel_id}" for s in subs}
@@ -173,8 +189,9 @@ class Scheduler:
 
     # ------------------------------------------------------------------ the work
     async def _send_reminders(self) -> None:
+        reminders = self.followups.reminders
         while True:
-            due = await self.followups.reminders.due_reminders()
+            due = await reminders.due_reminders()  # claimed for this replica
             if not due:
                 return
             by_user: dict[str, list[Reminder]] = {}
@@ -183,39 +200,64 @@ class Scheduler:
             progressed = False
             for user, items in by_user.items():
                 try:
-                    await self.outbox.send_reminders(user, items)
+                    posted = await self.outbox.send_reminders(user, items, partial(reminders.still_ours, items))
                 except Exception:
                     log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
                     for r in items:
-                        await self.followups.reminders.reminder_failed(r)
+                        await reminders.reminder_failed(r)
+                    continue
+                if not posted:
+                    log.warning("did not DM %d reminder(s) to %s: another replica took them over", len(items), user)
+                    await reminders.release(items)
                     continue
                 for r in items:
-                    if await self.followups.reminders.mark_reminder_sent(r):
+                    if await reminders.mark_reminder_sent(r):
                         self.sent["reminders"] += 1
                 progressed = True
             if not progressed:
                 return
 
     async def _sweep(self) -> None:
-        await self.followups.people.refresh_team_timezones()
-        for batch in await self.followups.sla.sweep():
-            try:
-                await self.outbox.send_nudges(batch)
-            except Exception:
-                log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
-                              len(batch.items), batch.user_id)
-                continue
-            if await self.followups.sla.mark_nudged(batch):
-                self.sent["nudges"] += 1
+        lease = await self.followups.leases.take(SWEEP)
+        if lease is None:
+            log.debug("another replica is sweeping")
+            return
+        try:
+            await self.followups.people.refresh_team_timezones()
+            for batch in await self.followups.sla.sweep():
+                try:
+                    posted = await self.outbox.send_nudges(batch, lease.fence(batch.key))
+                except Exception:
+                    log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
+                                  len(batch.items), batch.user_id)
+                    continue
+                if not posted:
+                    log.warning("stopped sweeping: another replica took the sweep over")
+                    return
+                if await self.followups.sla.mark_nudged(batch):
+                    self.sent["nudges"] += 1
+        finally:
+            await lease.release()
 
     async def _send_digests(self) -> None:
         for due in await self.digests.due():
-            sub = due.subscription
-            digest = await self.digests.build(sub.channel_id, sub.private_channel, sub.scope)
+            lease = await self.followups.leases.take(due.key)
+            if lease is None:
+                continue  # another replica is posting it
             try:
-                await self.outbox.send_digest(due, digest)
-            except Exception:
-                log.exception("could not post the digest to %s; the next sweep retries", sub.channel_id)
-                continue
-            if await self.digests.mark_sent(due):
-                self.sent["digests"] += 1
+                if not await lease.still_ours(due.key):
+                    continue  # posted since due() looked
+                sub = due.subscription
+                digest = await self.digests.build(sub.channel_id, sub.private_channel, sub.scope)
+                try:
+                    posted = await self.outbox.send_digest(due, digest, lease.fence(due.key))
+                except Exception:
+                    log.exception("could not post the digest to %s; the next sweep retries", sub.channel_id)
+                    continue
+                if not posted:
+                    log.warning("did not post the digest to %s: another replica took it over", sub.channel_id)
+                    continue
+                if await self.digests.mark_sent(due):
+                    self.sent["digests"] += 1
+            finally:
+                await lease.release()

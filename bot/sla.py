@@ -85,6 +85,11 @@ class NudgeBatch:
     items: list[NudgeItem] = field(default_factory=list)
     created_at: str = ""
 
+    @property
+    def key(self) -> str:
+        """Its delivery key: recorded once the DM went out."""
+        return f"nudge:{self.id}"
+
 
 class Sla:
     def __init__(self, hiring: Hiring, people: People, escalate_after: int = 3) -> None:
@@ -286,7 +291,7 @@ class Sla:
             chunk = batch.items[start:start + MARK_CHUNK]
             async with self.store.transaction() as tx:
                 if start == 0:
-                    if not await tx.record_delivery(f"nudge:{batch.id}", now):
+                    if not await tx.record_delivery(batch.key, now):
                         return False
                     today = self.people.resolve(batch.user_id, await tx.prefs(batch.user_id)).local_date(now)
                 await tx.mark_escalated([(i.application_id, i.stage) for i in chunk if i.kind == "escalation"], now)

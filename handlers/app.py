@@ -30,6 +30,7 @@ from bot.config import Config
 from bot.digests import Digests
 from bot.followups import Followups
 from bot.hiring import Hiring
+from bot.leases import Replica
 from bot.parser_pool import ParserPool
 from bot.ports import Parser
 from bot.publishing import Publishing
@@ -136,5 +137,6 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     renderer.check()
     store = await Store(config.database).open()
     hiring = Hiring(store, admins=config.admins, clock=clock or utcnow)
-    followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after)
+    replica = Replica(config.replica_id, timedelta(seconds=config.lease_seconds))
+    followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after, replica=replica)
     return Services(store, hiring, followups, Digests(hiring, followups), renderer)

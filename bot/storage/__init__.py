@@ -670,6 +670,122 @@ class Tx:
         return await self._run("DELETE FROM inbox WHERE answered_at IS NOT NULL AND answered_at < ?",
                               (iso(answered_before),))
 
+    # ---- leases
+    # Claims on scheduled work, for several replicas on one database (bot/leases.py). Lease
+    # times (``now``, ``until``) are bot.clock.iso_us text, compared only with each other.
+    async def take_lease(self, key: str, holder: str, token: str, now: str, until: str) -> bool:
+        """Take ``key`` if nobody holds it or its lease ended before ``now``."""
+        row = await self._one(
+            "INSERT INTO leases (key, holder, token, lease_until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, token = excluded.token, "
+            "lease_until = excluded.lease_until WHERE leases.lease_until < ? RETURNING token",
+            (key, holder, token, until, now))
+        return row is not None and row["token"] == token
+
+    async def renew_lease(self, key: str, token: str, until: str) -> bool:
+        """Extend a lease still held under ``token`` (even if it ran out: nobody took it since)."""
+        return bool(await self._run("UPDATE leases SET lease_until = ? WHERE key = ? AND token = ?",
+                                    (until, key, token)))
+
+    async def release_lease(self, key: str, token: str) -> bool:
+        return bool(await self._run("DELETE FROM leases WHERE key = ? AND token = ?", (key, token)))
+
+    async def any_delivered(self, keys: list[str]) -> bool:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            if await self._one(f"SELECT key FROM deliveries WHERE key IN ({marks}) LIMIT 1", chunk):
+                return True
+        return False
+
+    async def claim_due_reminders(self, due_by: datetime, now: str, holder: str, token: str, until: str,
+                                  limit: int) -> list[dict[str, Any]]:
+        """Pending reminders due by ``due_by`` that nobody holds (never claimed, released, or their
+        lease ended before ``now``), first due first, claimed under ``token`` until ``until``."""
+        rows = await self._all(
+            "SELECT * FROM reminders WHERE status = 'pending' AND due_at <= ? "
+            "AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at, id LIMIT ?" + self._skip_locked,
+            (iso(due_by), now, limit))
+        for chunk in _chunks([r["id"] for r in rows]):
+            await self._run(f"UPDATE reminders SET claimed_by = ?, claim_token = ?, lease_until = ? "
+                            f"WHERE id IN ({', '.join('?' * len(chunk))})", (holder, token, until, *chunk))
+        for r in rows:
+            r.update(claimed_by=holder, claim_token=token, lease_until=until)
+        return rows
+
+    async def renew_reminder_claims(self, reminder_ids: list[int], token: str, until: str) -> int:
+        """Extend the claims still held under ``token`` on pending reminders; how many were."""
+        renewed = 0
+        for chunk in _chunks(reminder_ids):
+            renewed += await self._run(
+                f"UPDATE reminders SET lease_until = ? WHERE claim_token = ? AND status = 'pending' "
+                f"AND id IN ({', '.join('?' * len(chunk))})", (until, token, *chunk))
+        return renewed
+
+    async def finish_claimed_reminder(self, reminder_id: int, token: str, status: str, now: datetime) -> bool:
+        return bool(await self._run(
+            "UPDATE reminders SET status = ?, done_at = ?, claimed_by = NULL, claim_token = NULL, lease_until = NULL "
+            "WHERE id = ? AND claim_token = ? AND status = 'pending'", (status, iso(now), reminder_id, token)))
+
+    async def retry_claimed_reminder(self, reminder_id: int, token: str, due_at: datetime) -> bool:
+        return bool(await self._run(
+            "UPDATE reminders SET attempts = attempts + 1, due_at = ?, claimed_by = NULL, claim_token = NULL, "
+            "lease_until = NULL WHERE id = ? AND claim_token = ? AND status = 'pending'",
+            (iso(due_at), reminder_id, token)))
+
+    async def release_reminder_claims(self, reminder_ids: list[int], token: str) -> int:
+        released = 0
+        for chunk in _chunks(reminder_ids):
+            released += await self._run(
+                f"UPDATE reminders SET claimed_by = NULL, claim_token = NULL, lease_until = NULL "
+                f"WHERE claim_token = ? AND id IN ({', '.join('?' * len(chunk))})", (token, *chunk))
+        return released
+
+    async def next_unclaimed_reminder_due(self, now: str) -> str | None:
+        """The earliest due time among pending reminders nobody holds at ``now``."""
+        row = await self._one("SELECT MIN(due_at) AS due FROM reminders WHERE status = 'pending' "
+                              "AND (lease_until IS NULL OR lease_until < ?)", (now,))
+        return row["due"] if row else None
+
+    async def next_reminder_lease_end(self, now: str) -> str | None:
+        """When the first claim held on a pending reminder at ``now`` runs out."""
+        row = await self._one("SELECT MIN(lease_until) AS until FROM reminders WHERE status = 'pending' "
+                              "AND lease_until >= ?", (now,))
+        return row["until"] if row else None
+
+    async def drop_claims_of(self, holder: str) -> int:
+        """Free everything ``holder`` holds: at its start, what it held in an earlier life."""
+        dropped = await self._run("DELETE FROM leases WHERE holder = ?", (holder,))
+        dropped += await self._run("UPDATE reminders SET claimed_by = NULL, claim_token = NULL, lease_until = NULL "
+                                   "WHERE claimed_by = ? AND status = 'pending'", (holder,))
+        dropped += await self._run("UPDATE channel_pacing SET holder = NULL, token = NULL, lease_until = NULL "
+                                   "WHERE holder = ?", (holder,))
+        return dropped
+
+    async def take_channel(self, channel_id: str, holder: str, token: str, now: str, until: str) -> str | None:
+        """Take a channel to post to it; its ``next_at`` ('' for a first message), or None while
+        another replica holds it."""
+        row = await self._one(
+            "INSERT INTO channel_pacing (channel_id, next_at, holder, token, lease_until) VALUES (?, '', ?, ?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET holder = excluded.holder, token = excluded.token, "
+            "lease_until = excluded.lease_until "
+            "WHERE channel_pacing.lease_until IS NULL OR channel_pacing.lease_until < ? RETURNING next_at, token",
+            (channel_id, holder, token, until, now))
+        return row["next_at"] if row is not None and row["token"] == token else None
+
+    async def leave_channel(self, channel_id: str, token: str, next_at: str | None) -> None:
+        """Give a channel back; ``next_at`` (when something was posted) moves its next moment
+        later, never earlier. The right-hand sides all read the row as it was."""
+        later, params = "", [token, token, token, channel_id]
+        if next_at is not None:
+            later, params = "next_at = CASE WHEN next_at > ? THEN next_at ELSE ? END, ", [next_at, next_at, *params]
+        await self._run(
+            f"UPDATE channel_pacing SET {later}"
+            "holder = CASE WHEN token = ? THEN NULL ELSE holder END, "
+            "lease_until = CASE WHEN token = ? THEN NULL ELSE lease_until END, "
+            "token = CASE WHEN token = ? THEN NULL ELSE token END "
+            "WHERE channel_id = ?", params)
+
 
 class AlreadyApplied(RuntimeError):
     """A second write transaction tried to apply an inbox row that is already applied."""

@@ -2,16 +2,17 @@
 
 The adapter between :mod:`bot.scheduler` (which decides what goes out) and Slack. It renders
 from templates, paces posts to about one message per second per channel (Slack's rule for
-chat.postMessage), lets slack_sdk retry 429s after ``Retry-After``, and retries other transient
-failures with exponential backoff. A send that still fails raises, so the scheduler keeps the
-work pending and logs it: nothing is silently dropped.
+chat.postMessage) across every replica, through :class:`bot.leases.ChannelPacing`, lets slack_sdk
+retry 429s after ``Retry-After``, and retries other transient failures with exponential backoff.
+A send that still fails raises, so the scheduler keeps the work pending and logs it: nothing is
+silently dropped. Right before the chat.postMessage of a scheduled job it asks the domain whether
+the job is still this replica's (``still_ours``) and posts nothing if not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import stages
 from bot.digests import Digest, DueDigest
 from bot.followups import Followups, NudgeBatch, Reminder
+from bot.leases import ChannelPacing
+from bot.ports import StillOurs
 from handlers.slack.render import Renderer
 
 log = logging.getLogger("hirebot.outbox")
@@ -44,15 +47,15 @@ def digest_blocks(renderer: Renderer, digest: Digest, tz: str, *, schedule: str 
 
 class SlackOutbox:
     def __init__(self, client: AsyncWebClient, renderer: Renderer, followups: Followups, *,
-                 per_channel_interval: float = 1.0, attempts: int = 4, backoff: float = 1.0) -> None:
+                 per_channel_interval: float = 1.0, attempts: int = 4, backoff: float = 1.0,
+                 pacing: ChannelPacing | None = None) -> None:
         self.client = client
         self.renderer = renderer
         self.followups = followups
         self.interval = per_channel_interval
         self.attempts = attempts
         self.backoff = backoff
-        self._last: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.pacing = pacing or ChannelPacing(followups.hiring.store, followups.replica)
         self._dm_channels: dict[str, str] = {}
 
     # ------------------------------------------------------------------ Directory
@@ -61,19 +64,19 @@ class SlackOutbox:
         return (resp.get("user") or {}).get("tz")
 
     # ------------------------------------------------------------------ Outbox
-    async def send_nudges(self, batch: NudgeBatch) -> None:
+    async def send_nudges(self, batch: NudgeBatch, still_ours: StillOurs) -> bool:
         blocks = nudge_blocks(self.renderer, batch)
-        await self.dm(batch.user_id, self._words("nudge_text", batch=batch), blocks)
+        return await self.dm(batch.user_id, self._words("nudge_text", batch=batch), blocks, still_ours)
 
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: StillOurs) -> bool:
         person = await self.followups.people.person(user)
         blocks = self.renderer.blocks("reminder_dm.j2", reminders=reminders, tz=person.tz_name)
-        await self.dm(user, self._words("reminder_text", reminders=reminders), blocks)
+        return await self.dm(user, self._words("reminder_text", reminders=reminders), blocks, still_ours)
 
-    async def send_digest(self, due: DueDigest, digest: Digest) -> None:
+    async def send_digest(self, due: DueDigest, digest: Digest, still_ours: StillOurs) -> bool:
         sub = due.subscription
         blocks = digest_blocks(self.renderer, digest, sub.tz, schedule=sub.describe())
-        await self.post(sub.channel_id, self._words("digest_text", digest=digest), blocks)
+        return await self.post(sub.channel_id, self._words("digest_text", digest=digest), blocks, still_ours)
 
     def _words(self, code: str, **params: Any) -> str:
         """A notification's plain-text line (what Slack shows in alerts), from replies/messages.j2."""
@@ -83,23 +86,23 @@ class SlackOutbox:
         return found[0]
 
     # ------------------------------------------------------------------ sending
-    async def dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    async def dm(self, user: str, text: str, blocks: list[dict[str, Any]], still_ours: StillOurs | None = None) -> bool:
         if user not in self._dm_channels:
             opened = await self._call(lambda: self.client.conversations_open(users=user), f"DM {user}")
             self._dm_channels[user] = opened["channel"]["id"]
-        await self.post(self._dm_channels[user], text, blocks)
+        return await self.post(self._dm_channels[user], text, blocks, still_ours)
 
-    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        async with lock:  # about one message per second per channel
-            wait = self._last.get(channel, 0.0) + self.interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                await self._call(lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks,
-                                                                      unfurl_links=False), channel)
-            finally:
-                self._last[channel] = time.monotonic()
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]],
+                   still_ours: StillOurs | None = None) -> bool:
+        """Post when the channel's pace allows (about one message per second, across replicas);
+        False, and nothing posted, when ``still_ours`` says the job is not ours any more."""
+        async with self.pacing.turn(channel, self.interval) as turn:
+            if still_ours is not None and not await still_ours():
+                turn.posted = False
+                return False
+            await self._call(lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+                                                                  unfurl_links=False), channel)
+        return True
 
     async def _call(self, send: Any, where: str) -> Any:
         """Retry transient failures with exponential backoff (429s are retried inside slack_sdk)."""

@@ -15,8 +15,9 @@ from bot.digests import Digest, Digests, DueDigest
 from bot.errors import DeliveryFailed
 from bot.followups import Followups, NudgeBatch, Reminder
 from bot.hiring import Hiring
+from bot.leases import Replica
 from bot.model import Opening
-from bot.ports import PostedCard
+from bot.ports import PostedCard, StillOurs
 from bot.publishing import Publishing
 from bot.scheduler import Scheduler
 from bot.storage import Store
@@ -25,32 +26,50 @@ from tests.clock import Clock
 
 @dataclass
 class RecordingOutbox:
-    """Outbox that records messages; ``fail`` makes the next N sends raise (Slack down)."""
+    """Outbox that records messages; ``fail`` makes the next N sends raise (Slack down). Like the
+    Slack one, it asks ``still_ours`` right before "posting" and records nothing when told no
+    (``fenced`` counts those)."""
 
     nudges: list[NudgeBatch] = field(default_factory=list)
     reminders: list[tuple[str, list[Reminder]]] = field(default_factory=list)
     digests: list[tuple[DueDigest, Digest]] = field(default_factory=list)
     fail: int = 0
     sent_at: list[tuple[int, datetime]] = field(default_factory=list)
+    fenced: int = 0
 
     def _maybe_fail(self) -> None:
         if self.fail > 0:
             self.fail -= 1
             raise ConnectionError("slack is down")
 
-    async def send_nudges(self, batch: NudgeBatch) -> None:
-        self._maybe_fail()
-        self.nudges.append(batch)
+    async def _ours(self, still_ours: StillOurs) -> bool:
+        if await still_ours():
+            return True
+        self.fenced += 1
+        return False
 
-    async def send_reminders(self, user: str, reminders: list[Reminder]) -> None:
+    async def send_nudges(self, batch: NudgeBatch, still_ours: StillOurs) -> bool:
         self._maybe_fail()
+        if not await self._ours(still_ours):
+            return False
+        self.nudges.append(batch)
+        return True
+
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: StillOurs) -> bool:
+        self._maybe_fail()
+        if not await self._ours(still_ours):
+            return False
         self.reminders.append((user, reminders))
         now = datetime.now(UTC)
         self.sent_at.extend((r.id, now) for r in reminders)
+        return True
 
-    async def send_digest(self, due: DueDigest, digest: Digest) -> None:
+    async def send_digest(self, due: DueDigest, digest: Digest, still_ours: StillOurs) -> bool:
         self._maybe_fail()
+        if not await self._ours(still_ours):
+            return False
         self.digests.append((due, digest))
+        return True
 
 
 @dataclass
@@ -110,17 +129,18 @@ class World:
         """Stop everything and open the same database file again, as after a crash or deploy."""
         await self.scheduler.stop()
         await self.store.close()
-        fresh = await make_world(self.path, self.clock, self.outbox, cards=self.cards)
+        fresh = await make_world(self.path, self.clock, self.outbox, cards=self.cards,
+                                 replica=self.followups.replica)
         self.__dict__.update(fresh.__dict__)
         return self
 
 
 async def make_world(path: Path, clock: Clock, outbox: RecordingOutbox | None = None,
                      admins: frozenset[str] = frozenset({"UADMIN"}), tz: str = "UTC",
-                     cards: RecordingCards | None = None) -> World:
+                     cards: RecordingCards | None = None, replica: Replica | None = None) -> World:
     store = await Store(path).open()
     hiring = Hiring(store, admins=admins, clock=clock)
-    followups = Followups(hiring, default_tz=tz, escalate_after=2)
+    followups = Followups(hiring, default_tz=tz, escalate_after=2, replica=replica)
     digests = Digests(hiring, followups)
     outbox = outbox or RecordingOutbox()
     scheduler = Scheduler(followups, digests, outbox)

@@ -285,20 +285,24 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
         from bot.digests import Digests
         from bot.followups import Followups
         from bot.hiring import Hiring
+        from bot.leases import Replica
         from bot.scheduler import Scheduler
         from bot.clock import iso
         from bot.storage import Store
 
         class FileOutbox:
-            async def send_reminders(self, user, reminders):
+            async def send_reminders(self, user, reminders, still_ours):
+                if not await still_ours():
+                    return False
                 with open({str(log)!r}, "a") as fh:
                     for r in reminders:
                         fh.write(f"{{r.id}}\\n")
                     fh.flush()
                     os.fsync(fh.fileno())
                 await asyncio.sleep(0.005)
-            async def send_nudges(self, batch): pass
-            async def send_digest(self, due, digest): pass
+                return True
+            async def send_nudges(self, batch, still_ours): return False
+            async def send_digest(self, due, digest, still_ours): return False
 
         async def main():
             store = await Store({target!r}).open()
@@ -310,7 +314,7 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
             async with store.transaction() as tx:
                 for i in range(200):
                     await tx.insert_reminder(f"U{{i}}", op.id, None, None, None, now, now, now)
-            followups = Followups(hiring)
+            followups = Followups(hiring, replica=Replica("replica-1"))  # restarted below under its id
             await Scheduler(followups, Digests(hiring, followups), FileOutbox()).start()
             await asyncio.sleep(60)
         asyncio.run(main())
@@ -320,9 +324,11 @@ def test_kill_9_while_sending_loses_no_reminder_and_repeats_at_most_the_one_in_f
     assert 50 <= before < 200, "killed mid-way"
 
     async def finish() -> None:
+        from bot.leases import Replica
         from tests.bot.conftest import Clock, make_world
 
-        world = await make_world(db, Clock(datetime.now(UTC)))
+        # The same replica id: at start it takes back the claims the killed process held.
+        world = await make_world(db, Clock(datetime.now(UTC)), replica=Replica("replica-1"))
         await world.scheduler.start()
         with open(log, "a") as fh:  # noqa: ASYNC230 - a few lines in a child process, no loop to block
             for _, rs in world.outbox.reminders:

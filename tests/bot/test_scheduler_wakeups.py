@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.digests import Digest, DueDigest
+from bot.ports import StillOurs
 from tests.clock import Clock
 
 from .conftest import RecordingOutbox, make_world
@@ -19,10 +20,10 @@ class SlowDigestOutbox(RecordingOutbox):
         super().__init__()
         self.digesting = asyncio.Event()
 
-    async def send_digest(self, due: DueDigest, digest: Digest) -> None:
+    async def send_digest(self, due: DueDigest, digest: Digest, still_ours: StillOurs) -> bool:
         self.digesting.set()
         await asyncio.sleep(0.5)
-        await super().send_digest(due, digest)
+        return await super().send_digest(due, digest, still_ours)
 
 
 async def test_a_reminder_set_while_a_run_is_busy_is_sent_without_waiting_for_the_sweep(tmp_path: Path) -> None:

@@ -262,6 +262,26 @@ async def test_posts_to_one_channel_are_paced(bot: Bot) -> None:
     await asyncio.wait_for(asyncio.gather(outbox.post("CONE", "x", []), outbox.post("CTWO", "y", [])), 30)
 
 
+async def test_a_scheduled_send_no_longer_ours_opens_the_dm_but_posts_nothing(bot: Bot) -> None:
+    """The fence goes between conversations.open and chat.postMessage: a replica whose job was
+    taken over (``still_ours`` says no) posts nothing; the next send, still ours, posts."""
+    outbox = bot.ctx.outbox
+    asked: list[str] = []
+
+    def answer(ours: bool) -> Any:
+        async def still_ours() -> bool:
+            asked.append(bot.slack.calls[-1].method if bot.slack.calls else "")
+            return ours
+        return still_ours
+
+    mark = bot.mark()
+    assert not await outbox.dm("UFENCE", "taken over", [], answer(False))
+    assert await outbox.dm("UFENCE", "still ours", [], answer(True))
+    calls = [c for c in bot.slack.calls[mark:] if c.method in {"conversations.open", "chat.postMessage"}]
+    assert [c.method for c in calls] == ["conversations.open", "chat.postMessage"]
+    assert calls[1].args["text"] == "still ours" and asked[0] == "conversations.open"
+
+
 def _config(tmp_path: Path, templates: Path) -> Config:
     return Config.from_env({"HIREBOT_DB": str(tmp_path / "t.db"), "HIREBOT_TEMPLATES": str(templates)})
 
