@@ -3,7 +3,9 @@
 The Dockerfile is parsed and held to its promises (slim base, non-root user, the database on a
 volume, a curl-free HEALTHCHECK against /healthz, no secrets), its HEALTHCHECK command is run
 against a real ``hirebot run``, compose.yaml is read as YAML, and the systemd unit goes
-through ``systemd-analyze verify`` where that exists.
+through ``systemd-analyze verify`` where that exists. compose.scale.yaml (replicas on PostgreSQL)
+and its nginx.scale.conf are checked against each other, and where nginx is installed the config
+is tested with ``nginx -t`` and run in front of stand-in replicas.
 """
 
 from __future__ import annotations
