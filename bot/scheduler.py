@@ -57,8 +57,15 @@ MAX_ROUNDS = 5
 
 class Scheduler:
     def __init__(self, followups: Followups, digests: Digests, outbox: Outbox,
-                 clock: Callable[[], datetime] | None = None, sweep_every: timedelta = timedelta(minutes=10)) -> None:
+                 clock: Callable[[], datetime] | None = None, sweep_every: timedelta = timedelta(minutes=10),
+                 watch_every: timedelta | None = None) -> None:
+        """``watch_every``: how often to re-read the schedule from the database, for replicas
+        sharing it. Another replica's new reminder or digest subscription re-arms that replica
+        only; without this poll, the others would learn of it at their next sweep, so a reminder
+        set on a replica that then died could go out a whole sweep late. None (one process)
+        relies on the change notices alone."""
         self.followups = followups
+        self.watch_every = watch_every
         self.digests = digests
         self.outbox = outbox
         self.clock = clock or followups.clock
@@ -90,6 +97,9 @@ class Scheduler:
             self.aps.start()
         self.aps.add_job(self._wake, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
                          replace_existing=True)
+        if self.watch_every is not None:
+            self.aps.add_job(self.rearm, IntervalTrigger(seconds=self.watch_every.total_seconds()), id="watch",
+                             replace_existing=True)
         if catch_up:
             await self.catch_up()
 

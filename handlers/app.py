@@ -67,6 +67,11 @@ def make_client(config: Config) -> AsyncWebClient:
     return client
 
 
+#: On a shared database (PostgreSQL), how often each replica re-reads when the next reminder and
+#: digests are due: a schedule changed on another replica reaches this one within this long.
+SCHEDULE_POLL = timedelta(seconds=10)
+
+
 def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]:
     app = AsyncApp(
         client=make_client(config),
@@ -77,7 +82,8 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
                          per_channel_interval=config.send_interval)
     services.followups.people.directory = outbox
     scheduler = Scheduler(services.followups, services.digests, outbox,
-                          sweep_every=timedelta(minutes=config.sweep_minutes))
+                          sweep_every=timedelta(minutes=config.sweep_minutes),
+                          watch_every=None if config.sqlite_file else SCHEDULE_POLL)
     # The two copies kept outside the database follow every committed change: cards (subscribed
     # by Publishing) and the scheduler's wake-ups.
     services.hiring.changes.on_schedule_changed(scheduler.rearm)

@@ -46,6 +46,9 @@ class FakeSlack:
         self.rate_limit_next: dict[str, int] = {}
         #: method → errors to answer with, one per call (e.g. ["internal_error"]), then success.
         self.fail_next: dict[str, list[str]] = {}
+        #: Method → events: the next call of that method is recorded as ``<method>:held`` and
+        #: answered only once its event is set (a request in flight when its sender froze).
+        self.hold_next: dict[str, list[asyncio.Event]] = {}
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -130,6 +133,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return web.json_response({"ok": False, "error": "not_authed"})
+        if self.hold_next.get(method):
+            release = self.hold_next[method].pop(0)
+            self._record(f"{method}:held", args)
+            await release.wait()  # answered normally once released (a caller frozen meanwhile)
         if self.fail_next.get(method):
             error = self.fail_next[method].pop(0)
             self._record(f"{method}:{error}", args)
