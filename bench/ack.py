@@ -189,12 +189,13 @@ async def seed(path: Path, moves: int) -> None:
     """OP-1 with 200 candidates (for pipeline); OP-2 with one candidate per move request."""
     from datetime import UTC, datetime
 
+    from bench.seeding import Seed
     from bot.storage import Store
 
     store = await Store(path).open()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     async with store.transaction() as tx:
-        db = tx._db
+        db = Seed(tx)
         for op in (1, 2):
             await db.execute("INSERT INTO openings (id, title, data, channel_id, message_ts, created_by, created_at) "
                              "VALUES (?, ?, ?, 'CJOBS', ?, 'UMGR', ?)",

@@ -19,6 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.seeding import Seed
 from bot import stages
 from bot.clock import iso
 from bot.digests import Digests
@@ -34,7 +35,7 @@ async def seed(path: Path, openings: int, applications: int) -> None:
     store = await Store(path).open()
     now = datetime.now(UTC)
     async with store.transaction() as tx:
-        db = tx._db
+        db = Seed(tx)
         await db.executemany(
             "INSERT INTO openings (title, data, channel_id, message_ts, permalink, created_by, created_at) "
             "VALUES (?, '{}', 'CJOBS', ?, ?, 'UMGR', ?)",

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ack import posting_data
+from bench.seeding import Seed
 from bot import stages
 from bot.clock import iso
 from bot.storage import Store
@@ -69,7 +70,7 @@ async def seed(path: Path, applications: int, managers: int = MANAGERS) -> int:
     start, end = working_now(now)
     data = posting_data("Opening")
     async with store.transaction() as tx:
-        db = tx._db
+        db = Seed(tx)
         await db.executemany(
             "INSERT INTO openings (title, data, channel_id, message_ts, permalink, created_by, created_at) "
             "VALUES (?, ?, 'CJOBS', ?, ?, 'UADMIN', ?)",
