@@ -203,12 +203,14 @@ async def run(applications: int, idle: float = 2.0) -> dict[str, Any]:
     from bot.config import Config
     from bot.scheduler import Scheduler
     from handlers.app import open_services
+    from handlers.transports import settle_heap
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sla.db"
         managers = await seed(path, applications)
         raw = await asyncio.to_thread(raw_read, path)
         services = await open_services(Config.from_env({"HIREBOT_DB": str(path)}, dotenv=None))
+        settle_heap()  # as `hirebot run` does once it has built the app
         outbox = Outbox()
         scheduler = Scheduler(services.followups, services.digests, outbox)
         try:

@@ -180,11 +180,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         from slack_sdk.errors import SlackApiError
 
         from handlers.app import build_app, open_services
-        from handlers.transports import serve
+        from handlers.transports import serve, settle_heap
 
         await _check_token(config)
         services = await open_services(config)
         app, ctx = build_app(config, services)
+        settle_heap()
         # SIGTERM (systemctl stop, docker stop) and SIGINT end the serving, so the finally runs: the
         # scheduler finishes a run in progress and the database is closed cleanly. Installed before
         # listening: a stop during the catch-up is a clean stop too.

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from handlers.slack.replies import AppContext
+
+def settle_heap() -> None:
+    """Once the app is built, before serving: move everything alive now (modules, templates, the
+    app) out of the garbage collector's reach for good (``gc.freeze``). A full collection walks
+    every tracked object; with ~100,000 of them from start-up, one took 70-80 ms in the middle of
+    an SLA sweep over 20,000 candidates, the longest the event loop was blocked. They live as long
+    as the process anyway; what requests and sweeps create is still collected as before."""
+    gc.collect()
+    gc.freeze()
+
 
 log = logging.getLogger("hirebot")
 #: Slack sends at most a few KB; a body larger than this is not Slack.
