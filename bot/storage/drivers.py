@@ -85,8 +85,9 @@ class Driver(Protocol):
     async def rollback(self) -> None: ...
 
 
-class SqliteDriver:
-    """aiosqlite: one thread hop per statement (``execute_fetchall``)."""
+class _Shared:
+    """What both drivers do the same way: compile, run one statement for many rows, end a transaction
+    (aiosqlite's and asyncpg's connections both have ``execute`` and ``executemany``)."""
 
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         self._db = connection
@@ -95,6 +96,23 @@ class SqliteDriver:
     def _compiled(self, sql: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
         driver_sql, order = statement(sql, self._dialect)
         return driver_sql, tuple(args[i] for i in order)
+
+    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        driver_sql, order = statement(sql, self._dialect)
+        batch = [tuple(r[i] for i in order) for r in rows]
+        if batch:
+            await self._db.executemany(driver_sql, batch)
+        return len(batch)
+
+    async def commit(self) -> None:
+        await self._db.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._db.execute("ROLLBACK")
+
+
+class SqliteDriver(_Shared):
+    """aiosqlite: one thread hop per statement (``execute_fetchall``)."""
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         rows = await self._db.execute_fetchall(*self._compiled(sql, args))
@@ -104,37 +122,16 @@ class SqliteDriver:
         # The statement is complete (and reset) when execute returns: no fetch, no close hop.
         return int((await self._db.execute(*self._compiled(sql, args))).rowcount)
 
-    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        driver_sql, order = statement(sql, self._dialect)
-        batch = [tuple(r[i] for i in order) for r in rows]
-        if batch:
-            await self._db.executemany(driver_sql, batch)
-        return len(batch)
-
     async def begin(self, write: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock upgrading a read lock.
         await self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-
-    async def commit(self) -> None:
-        await self._db.execute("COMMIT")
-
-    async def rollback(self) -> None:
-        await self._db.execute("ROLLBACK")
 
 
 _STATUS_COUNT = re.compile(r"(\d+)$")
 
 
-class PostgresDriver:
+class PostgresDriver(_Shared):
     """asyncpg: prepared statements from its per-connection cache, one round trip each."""
-
-    def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self._db = connection
-        self._dialect = dialect
-
-    def _compiled(self, sql: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-        driver_sql, order = statement(sql, self._dialect)
-        return driver_sql, tuple(args[i] for i in order)
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         driver_sql, bound = self._compiled(sql, args)
@@ -146,25 +143,12 @@ class PostgresDriver:
         found = _STATUS_COUNT.search(status or "")
         return int(found.group(1)) if found else 0
 
-    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        driver_sql, order = statement(sql, self._dialect)
-        batch = [tuple(r[i] for i in order) for r in rows]
-        if batch:
-            await self._db.executemany(driver_sql, batch)
-        return len(batch)
-
     async def begin(self, write: bool) -> None:
         if write:
             await self._db.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             await self._db.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         else:
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-
-    async def commit(self) -> None:
-        await self._db.execute("COMMIT")
-
-    async def rollback(self) -> None:
-        await self._db.execute("ROLLBACK")
 
 
 def make_engine(url: URL) -> AsyncEngine:
