@@ -37,6 +37,11 @@ class Config:
     sweep_minutes: int = 10
     #: Seconds between two messages to one channel (Slack allows about one per second).
     send_interval: float = 1.0
+    #: This process among the replicas sharing the database (HIREBOT_REPLICA_ID); a replica
+    #: restarted under the same id takes back at once what it held.
+    replica_id: str = field(default_factory=lambda: default_replica_id())
+    #: Seconds a replica holds work it stopped renewing (it died) before another takes it over.
+    lease_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env") -> Config:
@@ -57,6 +62,7 @@ class Config:
             raise ConfigError(f"HIREBOT_PORT={port_raw!r} is not a port number")
         escalate = _int_setting(env, "HIREBOT_ESCALATE_AFTER", 3, 1, 50)
         sweep = _int_setting(env, "HIREBOT_SWEEP_MINUTES", 10, 1, 1440)
+        lease = _int_setting(env, "HIREBOT_LEASE_SECONDS", 60, 1, 3600)
         api_url = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
         if not api_url.endswith("/"):
             api_url += "/"
@@ -72,6 +78,8 @@ class Config:
             templates_dir=env.get("HIREBOT_TEMPLATES") or None,
             escalate_after=escalate,
             sweep_minutes=sweep,
+            replica_id=(env.get("HIREBOT_REPLICA_ID") or "").strip() or default_replica_id(),
+            lease_seconds=lease,
         )
 
     def with_(self, **changes: object) -> Config:
@@ -87,6 +95,13 @@ class Config:
         for name in names:
             if not values.get(name):
                 raise ConfigError(f"{name} is not set (export it or put it in .env)")
+
+
+def default_replica_id() -> str:
+    """``<hostname>:<pid>``: unique among live processes, new at every start."""
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
