@@ -115,7 +115,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
     finishes what it started and the scheduler its run in progress (it checks for the stop between
     its parts); the caller then closes the database."""
     inbox = durable(ctx)
-    # Taken before serving, so the resume never touches a command this process is handling live.
+    # Taken before serving, so the resume never touches a command this process is handling live;
+    # from then on its leases are renewed, and rows of replicas that died are taken over.
     resume_inbox = await inbox.backlog()
     await ctx.scheduler.start(catch_up=False)  # wake-ups from now on; what was missed: after listening
     installed = ops.of(app)
@@ -126,6 +127,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
     socket: AsyncSocketModeHandler | None = None
     resumed: asyncio.Task[None] | None = None
     caught_up: asyncio.Task[None] | None = None
+    leases_done = asyncio.Event()
+    leases = asyncio.create_task(_logged(inbox.keep_up(app.client, leases_done)))
     try:
         runner = await serve_http(app, store, port, host, slack=app_token is None)
         if app_token is not None:
@@ -155,6 +158,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
             await runner.cleanup()
         if resumed is not None:
             await resumed
+        leases_done.set()  # after the resume and the listener: what they hold was renewed until they ended
+        await leases
         await ctx.hiring.changes.drained()  # cards and wake-ups follow the last changes first
         await ctx.scheduler.stop()
         if caught_up is not None:
