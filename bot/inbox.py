@@ -218,21 +218,23 @@ class Inbox:
             row = await tx.inbox_item(inbox_id)
         return InboxItem.from_row(row) if row else None
 
-    async def backlog(self) -> list[InboxItem]:
+    async def backlog(self, gone: Callable[[str], bool] = lambda holder: False) -> list[InboxItem]:
         """What this replica resumes at start: acknowledged, not answered, and held under its own
-        id (this replica before a restart) or held by another whose lease ran out. Taken (held by
-        this replica from now on) *before* serving requests, so the resume never touches a
-        command this process, or another live replica, is handling."""
-        return await self._take(mine=True, limit=10_000)
+        id (this replica before a restart), by a holder ``gone`` says is known dead, or by another
+        whose lease ran out. Taken (held by this replica from now on) *before* serving requests,
+        so the resume never touches a command this process, or another live replica, is handling."""
+        async with self.store.transaction() as tx:
+            dead = [h for h in await tx.inbox_holders() if h != self.holder and gone(h)]
+        return await self._take(mine=True, limit=10_000, dead=dead)
 
     async def take_expired(self, limit: int = 100) -> list[InboxItem]:
         """Take over rows whose holder stopped renewing them (a replica that died), oldest first."""
         return await self._take(mine=False, limit=limit)
 
-    async def _take(self, *, mine: bool, limit: int) -> list[InboxItem]:
+    async def _take(self, *, mine: bool, limit: int, dead: list[str] | None = None) -> list[InboxItem]:
         now = self.clock()
         async with self.store.transaction(urgent=True) as tx:
-            rows = await tx.take_inbox(self.holder, now, now + self.lease, mine=mine, limit=limit)
+            rows = await tx.take_inbox(self.holder, now, now + self.lease, mine=mine, limit=limit, dead=dead)
         self._held.update(r["id"] for r in rows)
         return [InboxItem.from_row(r) for r in rows]
 
@@ -292,12 +294,8 @@ class Inbox:
         return done
 
     async def prune(self) -> int:
-        """Forget answered rows older than :data:`KEEP`, and Slack event and trigger ids older than
-        :data:`SEEN_KEEP` (see :meth:`forget_seen`)."""
         async with self.store.transaction() as tx:
-            pruned = await tx.prune_inbox(self.clock() - KEEP)
-        await self.forget_seen()
-        return pruned
+            return await tx.prune_inbox(self.clock() - KEEP)
 
     async def forget_seen(self, keep: timedelta = SEEN_KEEP) -> int:
         """Prune de-duplication keys (``processed_events``) older than ``keep``, never younger than
@@ -309,11 +307,12 @@ class Inbox:
                       claims: Callable[[InboxItem], bool] = lambda item: True,
                       prune_every: timedelta = timedelta(hours=1)) -> None:
         """While the replica runs, every :attr:`every` seconds: renew what it holds, and take over
-        and finish (as a resume does) rows whose holder died. Returns once ``stopping`` is set and
+        and finish (as a resume does) rows whose holder died; from the first round on, every ``prune_every``,
+        prune answered rows and old de-duplication keys. Returns once ``stopping`` is set and
         what it took over is finished (renewing until then)."""
         loop = asyncio.get_running_loop()
         taking: asyncio.Task[Resumed] | None = None
-        next_prune = loop.time() + prune_every.total_seconds()
+        next_prune = loop.time()  # at the first round, then every ``prune_every``
         while True:
             if stopping.is_set() and (taking is None or taking.done()):
                 break
@@ -334,6 +333,7 @@ class Inbox:
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + prune_every.total_seconds()
                     await self.prune()
+                    await self.forget_seen()
             except Exception:  # the next round tries again; a lease lapses only after several
                 log.exception("inbox lease upkeep failed")
         if taking is not None:

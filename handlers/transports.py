@@ -158,12 +158,12 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
             await runner.cleanup()
         if resumed is not None:
             await resumed
-        leases_done.set()  # after the resume and the listener: what they hold was renewed until they ended
-        await leases
         await ctx.hiring.changes.drained()  # cards and wake-ups follow the last changes first
         await ctx.scheduler.stop()
         if caught_up is not None:
             await caught_up  # over: stop() waited for its run, or it saw the stop before it began
+        leases_done.set()  # last: what the listener and the resume held was renewed until they ended
+        await leases
 
 
 async def _logged(work: Awaitable[object]) -> None:

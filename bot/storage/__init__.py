@@ -846,16 +846,19 @@ class Tx:
     # (a replica id) while ``lease_until`` is ahead; the holder renews it while processing. Leases
     # are compared as text in :func:`lease_moment`'s fixed-width form.
     async def take_inbox(self, holder: str, now: datetime, until: datetime, *, mine: bool,
-                         limit: int = 100) -> list[dict[str, Any]]:
+                         limit: int = 100, dead: list[str] | None = None) -> list[dict[str, Any]]:
         """Claim unanswered rows whose lease ran out (and, with ``mine``, those already held by
-        ``holder``: a replica restarted under its id), oldest first, for ``holder`` until ``until``.
-        Each is claimed by a conditional UPDATE, so of replicas racing for a row exactly one
-        gets it back (PostgreSQL re-checks the WHERE on the row a concurrent claim just updated)."""
-        at, owner = lease_moment(now), holder if mine else None
+        ``holder``, a replica restarted under its id, or by a holder in ``dead``), oldest first,
+        for ``holder`` until ``until``. Each is claimed by a conditional UPDATE, so of replicas
+        racing for a row exactly one gets it (PostgreSQL re-checks the WHERE on the row a
+        concurrent claim just updated)."""
+        at = lease_moment(now)
+        owners = [holder, *(dead or [])] if mine else []
+        held = f" OR holder IN ({', '.join('?' * len(owners))})" if owners else ""
         if mine:
             candidates = await self._all(
-                "SELECT id FROM inbox WHERE answered_at IS NULL AND (lease_until < ? OR holder = ?) "
-                "ORDER BY id LIMIT ?", (at, holder, limit))
+                f"SELECT id FROM inbox WHERE answered_at IS NULL AND (lease_until < ?{held}) ORDER BY id LIMIT ?",
+                (at, *owners, limit))
         else:  # along inbox_leases: a short range read, however many rows are held
             candidates = await self._all(
                 "SELECT id FROM inbox WHERE answered_at IS NULL AND lease_until < ? ORDER BY lease_until, id "
@@ -864,10 +867,15 @@ class Tx:
         for c in sorted(r["id"] for r in candidates):
             row = await self._one(
                 "UPDATE inbox SET holder = ?, lease_until = ? WHERE id = ? AND answered_at IS NULL "
-                "AND (lease_until < ? OR holder = ?) RETURNING *", (holder, lease_moment(until), c, at, owner))
+                f"AND (lease_until < ?{held}) RETURNING *", (holder, lease_moment(until), c, at, *owners))
             if row is not None:
                 taken.append(row)
         return taken
+
+    async def inbox_holders(self) -> list[str]:
+        """The replicas holding unanswered rows (at start, to see which of them are known dead)."""
+        rows = await self._all("SELECT DISTINCT holder FROM inbox WHERE answered_at IS NULL AND holder IS NOT NULL")
+        return [str(r["holder"]) for r in rows]
 
     async def renew_inbox(self, holder: str, ids: list[int], until: datetime) -> set[int]:
         """Extend ``holder``'s lease on unanswered rows ``ids``; the ids it still holds (a row

@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import gone_from_this_host
 from bot.errors import HiringError
 from bot.hiring import Hiring
 from bot.inbox import Inbox, InboxItem, Received, Resumed
@@ -171,7 +172,7 @@ class Durable:
     # ------------------------------------------------------------------ after a restart
     async def backlog(self) -> Callable[[AsyncWebClient], Awaitable[Resumed]]:
         """Take the backlog now (before serving); the returned function resumes it (after)."""
-        items = await self.inbox.backlog()
+        items = await self.inbox.backlog(gone=gone_from_this_host)
 
         async def resume(client: AsyncWebClient) -> Resumed:
             return await self.inbox.resume(items, lambda item, fresh: self._process(item, fresh, client),

@@ -7,6 +7,7 @@ lock, or PostgreSQL's row locks, decide between them)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -158,6 +159,29 @@ async def test_seen_keys_are_kept_an_hour_at_least(world: World) -> None:
     assert await inbox.forget_seen(keep=timedelta(0)) == 1
     assert not await world.hiring.first_time("Ev-recent")
     world.clock.advance(days=1)
-    assert await inbox.prune() == 0 and await inbox.forget_seen() == 0  # prune forgot the day-old keys
+    assert await inbox.forget_seen() == 1
     assert await world.hiring.first_time("Ev-recent"), "forgotten after a day"
     assert SEEN_AT_LEAST == timedelta(hours=1)
+
+
+async def test_a_default_id_of_a_process_gone_from_this_host_is_taken_back_at_once(world: World,
+                                                                                   other: Store) -> None:
+    """With the default replica id (host:pid, new at every start), a restarted single replica finds
+    its predecessor's rows held by a pid no longer running here: it takes them at once."""
+    import socket
+    import sys
+
+    from bot.config import gone_from_this_host
+
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await child.wait()  # reaped: its pid runs nothing now
+    done = str(child.pid)
+    dead = f"{socket.gethostname()}:{done}"
+    alive = f"{socket.gethostname()}:{os.getppid()}"
+    assert gone_from_this_host(dead) and not gone_from_this_host(alive)
+    assert not gone_from_this_host(f"elsewhere:{done}") and not gone_from_this_host("web-1")
+    before = await replica(world.store, world, dead).record(command("note APP-1 before the crash", 1))
+    running = await replica(world.store, world, alive).record(command("note APP-1 elsewhere", 2))
+    assert before and running
+    taken = await replica(other, world, f"{socket.gethostname()}:{os.getpid()}").backlog(gone=gone_from_this_host)
+    assert [i.id for i in taken] == [before.id]
