@@ -8,8 +8,11 @@ id, and replica r1 is killed for good: r0 takes its own rows back at once, and r
 over by a live replica once r1's lease (HIREBOT_LEASE_SECONDS=3) runs out.
 
 The guarantee is test_durability's, across replicas: every acknowledged command's effect is in the
-database exactly once and it is answered; exactly once, except a reply that had reached Slack when
-its replica was killed, which may be followed by one "done before I restarted" confirmation. Every
+database exactly once and it is answered; exactly once, except a command of a killed replica whose
+reply left just before the kill, which may be followed by one "done before I restarted" confirmation
+(from whichever replica finished the row). (Which replies had left at the kill is not told apart from
+one still in the socket when the process died: the test allows the one confirmation for any command
+of a killed replica.) Every
 Slack event is acted on once. The barrier before counting: every effect and reply has appeared, no
 inbox row is left unanswered, and then every replica is stopped (nothing can happen after that).
 
@@ -242,7 +245,6 @@ class Kill:
     replica: int
     acks: int  # its acknowledged commands when it was killed
     in_flight: int  # of those, not answered yet at that moment
-    replied: set[str]  # response URLs that had a reply when it was killed
 
 
 async def test_three_replicas_one_killed_and_restarted_one_killed_for_good(slack: FakeSlack, tmp_path: Path) -> None:
@@ -267,10 +269,8 @@ async def test_three_replicas_one_killed_and_restarted_one_killed_for_good(slack
         return len(acked(i)) - len(answered(i))
 
     async def kill(i: int) -> None:
-        acks, busy = len(acked(i)), in_flight(i)
+        kills.append(Kill(i, len(acked(i)), in_flight(i)))
         await pool[i].kill()
-        await asyncio.sleep(0)  # a reply it sent just before dying is recorded by now (same loop)
-        kills.append(Kill(i, acks, busy, set(replies(slack))))
 
     async def chaos() -> None:
         """r0: killed once it has answered some of its commands while more are acknowledged (in
@@ -335,10 +335,9 @@ async def test_three_replicas_one_killed_and_restarted_one_killed_for_good(slack
     for s in mine:
         first, *more = got[s.response_url]
         assert words[s.kind] in first or "before I restarted" in first, (s.text, first)
-        if more:  # its reply was out when its replica died, before the row was marked answered
-            killed = next(k for k in kills if k.replica == s.replica)
-            assert s.response_url in killed.replied and len(more) == 1 and "before I restarted" in more[0], (
-                s.text, got[s.response_url])
+        if more:  # its replica died after the reply left, before the row was marked answered
+            assert s.replica in {k.replica for k in kills}, ("answered twice by a replica never killed", s.text)
+            assert len(more) == 1 and "before I restarted" in more[0], (s.text, got[s.response_url])
 
 
 async def seed_reminders(db: Database, users: int) -> list[str]:
