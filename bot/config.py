@@ -124,6 +124,22 @@ class Config:
                 raise ConfigError(f"{name} is not set (export it or put it in .env)")
 
 
+def gone_from_this_host(replica_id: str) -> bool:
+    """Whether ``replica_id`` is a default id (see :func:`default_replica_id`) of a process on this
+    host that is no longer running: a restarted ``hirebot run`` with the default id then takes back
+    at once what its previous process held, instead of waiting for the lease to run out."""
+    host, _, pid = replica_id.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # running, as someone else
+        return False
+    return False
+
+
 def _int_setting(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = (env.get(name) or "").strip()
     if not raw:

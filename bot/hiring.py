@@ -21,7 +21,7 @@ from typing import Any
 from . import ids, stages
 from .changes import Changes
 from .clock import Clock, iso, utcnow
-from .errors import BadInput, Forbidden, InvalidMove, NotFound
+from .errors import BadInput, Forbidden, HiringError, InvalidMove, NotFound
 from .model import ROLES, Application, DefaultWorkingTime, Member, Opening, WorkingTime
 from .policy import MANAGING_ROLES, Policy
 from .ports import Membership
@@ -345,33 +345,50 @@ class Hiring:
             await tx.insert_note(op.id, app.id, user, text, source, slack_ts, self.clock())
             return op, app
 
-    async def thread_reply(self, channel_id: str, thread_ts: str, user: str, text: str, ts: str) -> str | None:
+    async def thread_reply(self, channel_id: str, thread_ts: str, user: str, text: str, ts: str,
+                           event_key: str | None = None) -> str | None:
         """Save a reply in a card's thread as a note. Returns the note's subject (``OP-3`` or
         ``APP-7`` when the reply starts with that id), or None if the thread is not under one of
-        our cards. Raises when the reply is under a card but will not be kept, so the author is
-        told why instead of believing it was saved: only the hiring team's replies are notes, and
-        an ``APP-`` id must be a candidate of that opening."""
+        our cards, or ``event_key`` was seen before (a Slack retry). Raises when the reply is under
+        a card but will not be kept, so the author is told why instead of believing it was saved:
+        only the hiring team's replies are notes, and an ``APP-`` id must be a candidate of that
+        opening.
+
+        ``event_key`` is recorded in the note's own transaction: a replica that dies after taking
+        the event leaves neither, so Slack's retry (to any replica) still saves it, once."""
+        refused: HiringError | None = None
         async with self.store.transaction() as tx:
-            row = await tx.opening_by_message(channel_id, thread_ts)
-            if row is None:
+            if event_key is not None and not await tx.first_time(event_key, self.clock()):
                 return None
-            op = await self.load_opening(tx, row["id"])
-            if self.role_of(op, user) is None:
-                raise Forbidden("thread_not_on_team", ref=op.ref, manager=op.manager)
-            m = re.match(r"^\s*(APP-?\d{1,9})\b[:\s-]*(.*)$", text or "", re.I | re.S)
-            if m:
-                ref = m.group(1).upper()
-                app_id = ids.parse_app(ref)
-                app_row = await tx.application(app_id) if app_id else None
-                if app_id is None or app_row is None or app_row["opening_id"] != op.id or app_row["forgotten_at"]:
-                    raise NotFound("thread_unknown_app", ref=ids.app(app_id) if app_id else ref, opening=op.ref)
-                body = m.group(2).strip() or text
-                self._fits(body)
-                await tx.insert_note(op.id, app_id, user, body, "thread", ts, self.clock())
-                return ids.app(app_id)
-            self._fits(text or "")
-            await tx.insert_note(op.id, None, user, text or "", "thread", ts, self.clock())
-            return op.ref
+            try:
+                return await self._thread_note(tx, channel_id, thread_ts, user, text, ts)
+            except HiringError as err:  # nothing written; the key is kept, so a retry is not told twice
+                refused = err
+        assert refused is not None
+        raise refused
+
+    async def _thread_note(self, tx: Tx, channel_id: str, thread_ts: str, user: str, text: str,
+                           ts: str) -> str | None:
+        row = await tx.opening_by_message(channel_id, thread_ts)
+        if row is None:
+            return None
+        op = await self.load_opening(tx, row["id"])
+        if self.role_of(op, user) is None:
+            raise Forbidden("thread_not_on_team", ref=op.ref, manager=op.manager)
+        m = re.match(r"^\s*(APP-?\d{1,9})\b[:\s-]*(.*)$", text or "", re.I | re.S)
+        if m:
+            ref = m.group(1).upper()
+            app_id = ids.parse_app(ref)
+            app_row = await tx.application(app_id) if app_id else None
+            if app_id is None or app_row is None or app_row["opening_id"] != op.id or app_row["forgotten_at"]:
+                raise NotFound("thread_unknown_app", ref=ids.app(app_id) if app_id else ref, opening=op.ref)
+            body = m.group(2).strip() or text
+            self._fits(body)
+            await tx.insert_note(op.id, app_id, user, body, "thread", ts, self.clock())
+            return ids.app(app_id)
+        self._fits(text or "")
+        await tx.insert_note(op.id, None, user, text or "", "thread", ts, self.clock())
+        return op.ref
 
     @staticmethod
     def _fits(reply: str) -> None:

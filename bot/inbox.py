@@ -19,6 +19,16 @@ pruned after :data:`KEEP`.
 
 The reply after a crash is at-least-once: a crash after the reply left but before ``answered`` was
 committed sends it again on restart. The effect is exactly-once.
+
+**Replicas.** Several processes may share the database. A row is *held* by the replica that
+recorded it (``holder``, its replica id) under a lease (``lease_until``) which that replica renews
+while the row is in its hands (:meth:`Inbox.renew`, every :attr:`Inbox.every` seconds). At start
+:meth:`Inbox.backlog` takes the rows held under this replica's own id at once (it was this process,
+before a restart) and those of others only once their lease ran out; while running,
+:meth:`Inbox.take_expired` takes over the rows of a replica that died. Every take is a conditional
+UPDATE, so exactly one replica gets a row; "applied" stays the guard against applying twice
+(:class:`~bot.storage.AlreadyApplied`: a replica that finds its row applied by another leaves the
+reply to that one).
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock, utcnow
-from .storage import Store
+from .storage import AlreadyApplied, Store
 
 log = logging.getLogger("hirebot.inbox")
 
@@ -44,6 +54,13 @@ REPLY_WINDOW = timedelta(minutes=30)
 #: Answered rows are kept this long (replays are refused while their row exists); unanswered
 #: rows older than this are not resumed any more.
 KEEP = timedelta(days=1)
+#: How long a replica holds a row it does not renew (HIREBOT_LEASE_SECONDS).
+LEASE = timedelta(seconds=60)
+#: Slack event ids and trigger ids are remembered this long (Slack retries an event for about an
+#: hour; a replayed request is refused after 5 minutes anyway)...
+SEEN_KEEP = timedelta(days=1)
+#: ... and never less than this, whatever a caller asks for.
+SEEN_AT_LEAST = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +128,14 @@ class Resumed:
 
 
 class Inbox:
-    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+    def __init__(self, store: Store, clock: Clock = utcnow, *, holder: str = "", lease: timedelta = LEASE) -> None:
         self.store = store
         self.clock = clock
+        #: This replica's id, written on the rows it holds; and how long it holds one unrenewed.
+        self.holder = holder
+        self.lease = lease
+        #: Rows this process holds and has not answered: renewed by :meth:`renew`.
+        self._held: set[int] = set()
         #: Records waiting for the next group commit (see :meth:`record`), and its writer.
         self._pending: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -147,7 +169,7 @@ class Inbox:
                     for r, at, _ in batch:
                         written.append(await tx.record_inbox(
                             r.kind, r.key(), r.trigger_id, r.response_url, r.user_id, r.channel_id, r.team_id,
-                            r.enterprise_id, r.text, r.payload, at))
+                            r.enterprise_id, r.text, r.payload, at, self.holder, self.clock() + self.lease))
             except BaseException as exc:  # nothing of the batch was kept: each request is refused
                 if not batch:  # failed before its turn (the store closed): so does everything pending
                     batch, self._pending = self._pending, []
@@ -157,6 +179,7 @@ class Inbox:
                 if not isinstance(exc, Exception):
                     raise
                 continue
+            self._held.update(i for i in written if i is not None)
             for (_, _, waiter), inbox_id in zip(batch, written, strict=True):
                 if not waiter.done():
                     waiter.set_result(inbox_id)
@@ -170,33 +193,78 @@ class Inbox:
     async def handle(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
         """Run ``work`` (the command and its reply), then mark the item answered. ``claim=False``
         for commands whose repetition is harmless (reads, scratch drafts): a restart re-runs them."""
-        if claim:
-            with self.applying(item):
+        try:
+            if claim:
+                with self.applying(item):
+                    await work()
+            else:
                 await work()
-        else:
-            await work()
+        except AlreadyApplied:
+            # Another replica took the row over (this one looked dead: its lease ran out) and
+            # applied it first: the reply is that replica's to send.
+            log.warning("inbox %d was applied by another replica; leaving its reply to that one", item.id)
+            self._held.discard(item.id)
+            return
         await self.answered(item.id, "replied")
 
     async def answered(self, inbox_id: int, outcome: str) -> None:
         # Urgent: until this commits, a crash makes the restart reply a second time.
         async with self.store.transaction(urgent=True) as tx:
             await tx.mark_inbox_answered(inbox_id, outcome, self.clock())
+        self._held.discard(inbox_id)
 
     async def item(self, inbox_id: int) -> InboxItem | None:
         async with self.store.transaction() as tx:
             row = await tx.inbox_item(inbox_id)
         return InboxItem.from_row(row) if row else None
 
-    async def backlog(self) -> list[InboxItem]:
-        """Everything acknowledged and not answered. Take it *before* serving requests, so the
-        resume never touches a command the new process is handling live."""
+    async def backlog(self, gone: Callable[[str], bool] = lambda holder: False) -> list[InboxItem]:
+        """What this replica resumes at start: acknowledged, not answered, and held under its own
+        id (this replica before a restart), by a holder ``gone`` says is known dead, or by another
+        whose lease ran out. Taken (held by this replica from now on) *before* serving requests,
+        so the resume never touches a command this process, or another live replica, is handling."""
         async with self.store.transaction() as tx:
-            return [InboxItem.from_row(r) for r in await tx.unanswered_inbox()]
+            dead = [h for h in await tx.inbox_holders() if h != self.holder and gone(h)]
+        return await self._take(mine=True, limit=10_000, dead=dead)
+
+    async def take_expired(self, limit: int = 100) -> list[InboxItem]:
+        """Take over rows whose holder stopped renewing them (a replica that died), oldest first."""
+        return await self._take(mine=False, limit=limit)
+
+    async def _take(self, *, mine: bool, limit: int, dead: list[str] | None = None) -> list[InboxItem]:
+        now = self.clock()
+        async with self.store.transaction(urgent=True) as tx:
+            rows = await tx.take_inbox(self.holder, now, now + self.lease, mine=mine, limit=limit, dead=dead)
+        self._held.update(r["id"] for r in rows)
+        return [InboxItem.from_row(r) for r in rows]
+
+    @property
+    def every(self) -> float:
+        """Seconds between two renewals (and looks for rows to take over): a quarter of the
+        lease, so a renewal can be late twice and still be in time."""
+        return max(self.lease.total_seconds() / 4, 0.05)
+
+    async def renew(self) -> None:
+        """Extend the lease on every row this process holds. A row no longer held (another
+        replica took it over after this one stalled) is let go: applying it is guarded."""
+        held = sorted(self._held)
+        if not held:
+            return
+        async with self.store.transaction(urgent=True) as tx:
+            kept = await tx.renew_inbox(self.holder, held, self.clock() + self.lease)
+        lost = [i for i in held if i not in kept and i in self._held]
+        if lost:
+            log.info("inbox rows %s are no longer held here (answered, or taken over by another replica)", lost)
+            self._held.difference_update(lost)
+
+    def held(self) -> set[int]:
+        return set(self._held)
 
     async def resume(self, backlog: list[InboxItem], process: Process, confirm: Confirm,
-                     claims: Callable[[InboxItem], bool] = lambda item: True) -> Resumed:
-        """Finish what a crash interrupted, oldest first; prune old answered rows. ``claims``
-        says whether an item's work is claimed (see :meth:`handle`)."""
+                     claims: Callable[[InboxItem], bool] = lambda item: True, *, prune: bool = True) -> Resumed:
+        """Finish what a crash interrupted, oldest first; prune old answered rows (unless
+        ``prune`` is False). ``claims`` says whether an item's work is claimed (see :meth:`handle`).
+        An item that fails stays held by this process (renewed, not retried) until its next start."""
         done = Resumed()
         now = self.clock()
         for item in backlog:
@@ -218,7 +286,8 @@ class Inbox:
             except Exception:  # left unanswered: the next start tries again
                 log.exception("could not resume inbox %d", item.id)
                 done.failed.append(item.id)
-        done.pruned = await self.prune()
+        if prune:
+            done.pruned = await self.prune()
         if backlog or done.pruned:
             log.info("inbox resumed: %d processed again, %d confirmed, %d expired, %d failed, %d pruned",
                      len(done.reprocessed), len(done.confirmed), len(done.expired), len(done.failed), done.pruned)
@@ -227,3 +296,45 @@ class Inbox:
     async def prune(self) -> int:
         async with self.store.transaction() as tx:
             return await tx.prune_inbox(self.clock() - KEEP)
+
+    async def forget_seen(self, keep: timedelta = SEEN_KEEP) -> int:
+        """Prune de-duplication keys (``processed_events``) older than ``keep``, never younger than
+        :data:`SEEN_AT_LEAST`: a retry within the hour must still find its key."""
+        async with self.store.transaction() as tx:
+            return await tx.prune_processed_events(self.clock() - max(keep, SEEN_AT_LEAST))
+
+    async def keep_up(self, process: Process, confirm: Confirm, stopping: asyncio.Event,
+                      claims: Callable[[InboxItem], bool] = lambda item: True,
+                      prune_every: timedelta = timedelta(hours=1)) -> None:
+        """While the replica runs, every :attr:`every` seconds: renew what it holds, and take over
+        and finish (as a resume does) rows whose holder died; from the first round on, every ``prune_every``,
+        prune answered rows and old de-duplication keys. Returns once ``stopping`` is set and
+        what it took over is finished (renewing until then)."""
+        loop = asyncio.get_running_loop()
+        taking: asyncio.Task[Resumed] | None = None
+        next_prune = loop.time()  # at the first round, then every ``prune_every``
+        while True:
+            if stopping.is_set() and (taking is None or taking.done()):
+                break
+            if stopping.is_set() and taking is not None:  # finishing what it took: renew meanwhile
+                await asyncio.wait({taking}, timeout=self.every)
+            else:
+                try:
+                    await asyncio.wait_for(stopping.wait(), self.every)
+                except TimeoutError:
+                    pass
+            try:
+                await self.renew()
+                if not stopping.is_set() and (taking is None or taking.done()):
+                    items = await self.take_expired()
+                    if items:
+                        log.info("taking over %d inbox rows whose replica stopped renewing them", len(items))
+                        taking = asyncio.create_task(self.resume(items, process, confirm, claims, prune=False))
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + prune_every.total_seconds()
+                    await self.prune()
+                    await self.forget_seen()
+            except Exception:  # the next round tries again; a lease lapses only after several
+                log.exception("inbox lease upkeep failed")
+        if taking is not None:
+            await taking

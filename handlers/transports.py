@@ -126,7 +126,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
     finishes what it started and the scheduler its run in progress (it checks for the stop between
     its parts); the caller then closes the database."""
     inbox = durable(ctx)
-    # Taken before serving, so the resume never touches a command this process is handling live.
+    # Taken before serving, so the resume never touches a command this process is handling live;
+    # from then on its leases are renewed, and rows of replicas that died are taken over.
     resume_inbox = await inbox.backlog()
     await ctx.scheduler.start(catch_up=False)  # wake-ups from now on; what was missed: after listening
     installed = ops.of(app)
@@ -137,6 +138,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
     socket: AsyncSocketModeHandler | None = None
     resumed: asyncio.Task[None] | None = None
     caught_up: asyncio.Task[None] | None = None
+    leases_done = asyncio.Event()
+    leases = asyncio.create_task(_logged(inbox.keep_up(app.client, leases_done)))
     try:
         runner = await serve_http(app, store, port, host, slack=app_token is None)
         if app_token is not None:
@@ -170,6 +173,8 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
         await ctx.scheduler.stop()
         if caught_up is not None:
             await caught_up  # over: stop() waited for its run, or it saw the stop before it began
+        leases_done.set()  # last: what the listener and the resume held was renewed until they ended
+        await leases
 
 
 async def _logged(work: Awaitable[object]) -> None:

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,12 @@ FORGOTTEN = "[forgotten]"
 #: Each schema revision's script as SQLite runs it, oldest first (the Alembic revisions in
 #: ``migrations/versions``; ``PRAGMA user_version`` n means the first n are applied).
 MIGRATIONS: list[str] = legacy_scripts()
+
+
+def lease_moment(dt: datetime) -> str:
+    """A lease's stored form: UTC to the millisecond, fixed width, so leases of a few seconds
+    compare as text (``iso`` keeps whole seconds)."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -416,6 +422,7 @@ class Tx:
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """Record an event key; False if it was seen before (Slack retries)."""
+        # ON CONFLICT: one statement, so two replicas given the same retry cannot both see "first".
         return bool(await self._run("INSERT INTO processed_events (event_key, at) VALUES (?, ?) "
                                    "ON CONFLICT (event_key) DO NOTHING", (event_key, iso(now))))
 
@@ -639,15 +646,16 @@ class Tx:
     async def record_inbox(self, kind: str, request_key: str | None, trigger_id: str | None,
                            response_url: str | None, user_id: str, channel_id: str | None, team_id: str | None,
                            enterprise_id: str | None, text: str, payload: dict[str, Any] | None,
-                           now: datetime) -> int | None:
-        """Write down a received command; None when ``request_key`` is already there (an exact
-        replay of a signed request)."""
+                           now: datetime, holder: str = "", lease_until: datetime | None = None) -> int | None:
+        """Write down a received command, held by ``holder`` until ``lease_until`` (see the
+        replicas section); None when ``request_key`` is already there (an exact replay)."""
         row = await self._one(
             "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
-            "enterprise_id, text, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (request_key) DO NOTHING RETURNING id",
+            "enterprise_id, text, payload, received_at, holder, lease_until) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
             (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
-             json.dumps(payload) if payload is not None else None, iso(now)))
+             json.dumps(payload) if payload is not None else None, iso(now), holder,
+             lease_moment(lease_until or now)))
         return None if row is None else int(row["id"])
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
@@ -785,6 +793,58 @@ class Tx:
             "lease_until = CASE WHEN token = ? THEN NULL ELSE lease_until END, "
             "token = CASE WHEN token = ? THEN NULL ELSE token END "
             "WHERE channel_id = ?", params)
+
+    # ---- replicas
+    # Several processes share the database. An unanswered inbox row belongs to its ``holder``
+    # (a replica id) while ``lease_until`` is ahead; the holder renews it while processing. Leases
+    # are compared as text in :func:`lease_moment`'s fixed-width form.
+    async def take_inbox(self, holder: str, now: datetime, until: datetime, *, mine: bool,
+                         limit: int = 100, dead: list[str] | None = None) -> list[dict[str, Any]]:
+        """Claim unanswered rows whose lease ran out (and, with ``mine``, those already held by
+        ``holder``, a replica restarted under its id, or by a holder in ``dead``), oldest first,
+        for ``holder`` until ``until``. Each is claimed by a conditional UPDATE, so of replicas
+        racing for a row exactly one gets it (PostgreSQL re-checks the WHERE on the row a
+        concurrent claim just updated)."""
+        at = lease_moment(now)
+        owners = [holder, *(dead or [])] if mine else []
+        held = f" OR holder IN ({', '.join('?' * len(owners))})" if owners else ""
+        if mine:
+            candidates = await self._all(
+                f"SELECT id FROM inbox WHERE answered_at IS NULL AND (lease_until < ?{held}) ORDER BY id LIMIT ?",
+                (at, *owners, limit))
+        else:  # along inbox_leases: a short range read, however many rows are held
+            candidates = await self._all(
+                "SELECT id FROM inbox WHERE answered_at IS NULL AND lease_until < ? ORDER BY lease_until, id "
+                "LIMIT ?", (at, limit))
+        taken: list[dict[str, Any]] = []
+        for c in sorted(r["id"] for r in candidates):
+            row = await self._one(
+                "UPDATE inbox SET holder = ?, lease_until = ? WHERE id = ? AND answered_at IS NULL "
+                f"AND (lease_until < ?{held}) RETURNING *", (holder, lease_moment(until), c, at, *owners))
+            if row is not None:
+                taken.append(row)
+        return taken
+
+    async def inbox_holders(self) -> list[str]:
+        """The replicas holding unanswered rows (at start, to see which of them are known dead)."""
+        rows = await self._all("SELECT DISTINCT holder FROM inbox WHERE answered_at IS NULL AND holder IS NOT NULL")
+        return [str(r["holder"]) for r in rows]
+
+    async def renew_inbox(self, holder: str, ids: list[int], until: datetime) -> set[int]:
+        """Extend ``holder``'s lease on unanswered rows ``ids``; the ids it still holds (a row
+        answered meanwhile, or taken over by another replica, is not among them)."""
+        kept: set[int] = set()
+        for chunk in _chunks(sorted(ids)):
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._all(
+                f"UPDATE inbox SET lease_until = ? WHERE holder = ? AND answered_at IS NULL AND id IN ({marks}) "
+                "RETURNING id", (lease_moment(until), holder, *chunk))
+            kept.update(int(r["id"]) for r in rows)
+        return kept
+
+    async def prune_processed_events(self, before: datetime) -> int:
+        """Forget event and trigger keys recorded before ``before`` (the caller keeps an hour at least)."""
+        return await self._run("DELETE FROM processed_events WHERE at < ?", (iso(before),))
 
 
 class AlreadyApplied(RuntimeError):

@@ -18,12 +18,14 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import gone_from_this_host
 from bot.errors import HiringError
 from bot.hiring import Hiring
 from bot.inbox import Inbox, InboxItem, Received, Resumed
@@ -72,7 +74,8 @@ class Durable:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.inbox = Inbox(ctx.hiring.store, clock=ctx.hiring.clock)
+        self.inbox = Inbox(ctx.hiring.store, clock=ctx.hiring.clock, holder=ctx.config.replica_id,
+                           lease=timedelta(seconds=ctx.config.lease_seconds))
         self.command: CommandRun | None = None
         self.command_claims: Callable[[str], bool] = lambda text: True
         self.actions: dict[str, ActionRun] = {}
@@ -169,13 +172,19 @@ class Durable:
     # ------------------------------------------------------------------ after a restart
     async def backlog(self) -> Callable[[AsyncWebClient], Awaitable[Resumed]]:
         """Take the backlog now (before serving); the returned function resumes it (after)."""
-        items = await self.inbox.backlog()
+        items = await self.inbox.backlog(gone=gone_from_this_host)
 
         async def resume(client: AsyncWebClient) -> Resumed:
             return await self.inbox.resume(items, lambda item, fresh: self._process(item, fresh, client),
                                            lambda item, fresh: self._confirm(item, fresh, client),
                                            claims=self._claims)
         return resume
+
+    async def keep_up(self, client: AsyncWebClient, stopping: asyncio.Event) -> None:
+        """Renew this replica's leases and take over what a dead replica held, until ``stopping``
+        (see :meth:`bot.inbox.Inbox.keep_up`)."""
+        await self.inbox.keep_up(lambda item, fresh: self._process(item, fresh, client),
+                                 lambda item, fresh: self._confirm(item, fresh, client), stopping, claims=self._claims)
 
     def _claims(self, item: InboxItem) -> bool:
         return item.received.kind != "command" or self.command_claims(item.received.text)

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BadInput, HiringError, InvalidMove
 from bot.inbox import InboxItem
+from bot.storage import AlreadyApplied
 from handlers.listeners.inbox import durable
 from handlers.slack.replies import AppContext, Reply, Respond
 
@@ -171,6 +172,8 @@ async def dispatch(cmd: Command, name: str) -> None:
         typed = isinstance(err, (BadInput, InvalidMove))
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,
                             err=err, usage=sub.usage if sub and typed else None)
+    except AlreadyApplied:
+        raise  # another replica applied it first and answers it (see bot/inbox.py)
     except Exception:  # the user gets a sentence, the log gets the trace
         log.exception("/hiring %s failed", name)
         await cmd.ctx.error(client=cmd.client, user=cmd.user, channel=cmd.channel, respond=cmd.respond,

@@ -22,14 +22,13 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         thread_ts, ts = event.get("thread_ts"), event.get("ts")
         if not thread_ts or thread_ts == ts or event.get("subtype") in _IGNORED_SUBTYPES or event.get("bot_id"):
             return
-        # Slack retries an event it thinks we missed; the event id makes the second one a no-op.
+        # Slack retries an event it thinks we missed, to any replica; the event id, recorded with
+        # the note in one transaction, makes the second one a no-op.
         key = str(body.get("event_id") or f"{event.get('channel')}:{ts}")
-        if not await ctx.hiring.first_time(key):
-            return
         channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
         try:
             subject = await ctx.hiring.thread_reply(channel, str(thread_ts), user, str(event.get("text") or ""),
-                                                    str(ts or ""))
+                                                    str(ts or ""), event_key=key)
         except HiringError as err:  # under our card but not kept: tell the author, only them
             message, hint = ctx.error_words(err)
             try:
