@@ -49,6 +49,10 @@ class FakeSlack:
         #: Method → events: the next call of that method is recorded as ``<method>:held`` and
         #: answered only once its event is set (a request in flight when its sender froze).
         self.hold_next: dict[str, list[asyncio.Event]] = {}
+        #: Cleared: replies to response URLs wait (unrecorded, unanswered) until it is set again,
+        #: so a test can have commands in flight at a moment of its choosing.
+        self.replies_open = asyncio.Event()
+        self.replies_open.set()
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -121,6 +125,7 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         args = await self._args(request)
         args["response_url"] = str(request.url)
+        await self.replies_open.wait()  # cleared: replies arrive but are not taken in yet
         self._record("response_url", args)
         return web.Response(text="ok")
 

@@ -272,15 +272,25 @@ async def test_three_replicas_one_killed_and_restarted_one_killed_for_good(slack
         kills.append(Kill(i, len(acked(i)), in_flight(i)))
         await pool[i].kill()
 
+    async def kill_in_flight(i: int) -> None:
+        """Hold every reply for a moment, so replica ``i`` surely has commands in flight when it dies
+        (left to timing, a quick replica often had none at the poll, and the burst ended first)."""
+        slack.replies_open.clear()
+        try:
+            await until(lambda: in_flight(i) >= 2, f"r{i} with commands in flight", 60)
+            await kill(i)
+        finally:
+            slack.replies_open.set()
+
     async def chaos() -> None:
         """r0: killed once it has answered some of its commands while more are acknowledged (in
         flight), and started again under its id; r1: killed later, never back."""
         nonlocal restarted
-        await until(lambda: len(answered(0)) >= 5 and len(acked(0)) >= 15 and in_flight(0) >= 2, "r0 busy", 60)
-        await kill(0)
+        await until(lambda: len(answered(0)) >= 5 and len(acked(0)) >= 15, "r0 busy", 60)
+        await kill_in_flight(0)
         restarted = asyncio.create_task(pool[0].start())
-        await until(lambda: len(acked(1)) >= 25 and in_flight(1) >= 2, "r1 busy", 60)
-        await kill(1)
+        await until(lambda: len(acked(1)) >= 25, "r1 busy", 60)
+        await kill_in_flight(1)
 
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
