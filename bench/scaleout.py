@@ -207,8 +207,12 @@ async def fleet(slack: FakeSlack, target: str, n: int, logdir: Path) -> AsyncIte
         for proc in procs:
             if proc.returncode is None:
                 proc.terminate()
-        for proc in procs:
-            await proc.wait()
+        for proc in procs:  # a replica drains what is due before it exits: not for long
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
 
 
 # ---------------------------------------------------------------------- commands
@@ -576,7 +580,7 @@ async def run(quick: bool, url: str | None = None) -> list[Row]:
                 configs = await commands(pg, cluster, seconds, rounds, tmp)
                 rows.extend(command_rows(configs, seconds, rounds))
                 # 3. reminders falling due, 1 then 3 replicas (each on its own new database)
-                lead, give_up = (10.0, 180.0) if quick else (15.0, 900.0)
+                lead, give_up = (10.0, 300.0) if quick else (15.0, 1800.0)
                 one = await reminders(await pg.new("rem1"), n_rem, 1, window, lead, tmp, give_up)
                 three = await reminders(await pg.new("rem3"), n_rem, 3, window, lead, tmp, give_up)
                 rows.extend(reminder_rows(three, one))
