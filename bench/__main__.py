@@ -19,6 +19,9 @@ between them is what compares across machines. Not run by CI (speed is not a tes
 | adding candidates through the domain | raw aiosqlite / sqlite3, same writes (bench/adds.py) |
 | start-up with 100,000 applications and nudges due | the minimal Bolt's start-up (bench/startup.py) |
 | SLA sweep at 100,000 overdue: time, loop block, transaction | raw SQL read; idle probes (bench/sla_bench.py) |
+| stage moves through the domain on PostgreSQL | the same on SQLite (bench/scaleout.py) |
+| commands acked/s and replies/s, 1–3 replicas on PostgreSQL | 1 process on SQLite; 1 replica on PostgreSQL |
+| 100,000 reminders falling due across 3 replicas: lateness, duplicates | the same on 1 replica |
 
 The work floor is a minimal Bolt app doing the same writes with raw aiosqlite and one shared
 HTTP session. A request answered in its ack body (200, a JSON body with ``text`` or ``blocks``)
@@ -312,10 +315,18 @@ def sweep_rows(applications: int) -> list[Row]:
     return rows
 
 
+def scaleout_rows(quick: bool, url: str | None) -> list[Row]:
+    from bench import scaleout
+
+    return asyncio.run(scaleout.run(quick, url))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller runs")
     ap.add_argument("--only", default="", help="comma-separated section names (or their starts) to run")
+    ap.add_argument("--postgres", default=None, metavar="URL",
+                    help="PostgreSQL server for scale-out (default: a throwaway cluster via .ci/postgres)")
     a = ap.parse_args()
     q = a.quick
     only = [o.strip() for o in a.only.split(",") if o.strip()]
@@ -332,6 +343,7 @@ def main() -> int:
         ("adds", lambda: add_rows(500 if q else 2000, 3)),
         ("startup", lambda: startup_rows(20_000 if q else 100_000, 1 if q else 3, 120 if q else 240)),
         ("sla-sweep", lambda: sweep_rows(20_000 if q else 100_000)),
+        ("scale-out", lambda: scaleout_rows(q, a.postgres)),
     ]
     if only:
         sections = [(name, fn) for name, fn in sections if any(name.startswith(o) for o in only)]

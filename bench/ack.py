@@ -185,29 +185,30 @@ def posting_data(title: str) -> str:
     return json.dumps({**data, "title": title})
 
 
-async def seed(path: Path, moves: int) -> None:
-    """OP-1 with 200 candidates (for pipeline); OP-2 with one candidate per move request."""
+async def seed(target: str | Path, moves: int) -> None:
+    """OP-1 with 200 candidates (for pipeline); OP-2 with one candidate per move request.
+    ``target``: a SQLite file path, or a database URL (``postgresql+asyncpg://…``: an empty database)."""
     from datetime import UTC, datetime
 
-    from bench.seeding import Seed
     from bot.storage import Store
 
-    store = await Store(path).open()
+    store = await Store(target).open()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     async with store.transaction() as tx:
-        db = Seed(tx)
         for op in (1, 2):
-            await db.execute("INSERT INTO openings (id, title, data, channel_id, message_ts, created_by, created_at) "
-                             "VALUES (?, ?, ?, 'CJOBS', ?, 'UMGR', ?)",
-                             (op, f"Opening {op}", posting_data(f"Opening {op}"), f"1700.{op}", now))
-            await db.execute("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
-                             "VALUES (?, 'UMGR', 'manager', 'UMGR', ?)", (op, now))
+            await tx._run("INSERT INTO openings (id, title, data, channel_id, message_ts, created_by, created_at) "
+                          "VALUES (?, ?, ?, 'CJOBS', ?, 'UMGR', ?)",
+                          (op, f"Opening {op}", posting_data(f"Opening {op}"), f"1700.{op}", now))
+            await tx._run("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+                          "VALUES (?, 'UMGR', 'manager', 'UMGR', ?)", (op, now))
+        if tx.dialect == "postgresql":  # ids given above: move the identity on past them
+            await tx._all("SELECT setval(pg_get_serial_sequence('openings', 'id'), 2) AS v")
         apps = [(1, f"Candidate {i}") for i in range(200)] + [(2, f"Mover {i}") for i in range(moves)]
-        await db.executemany("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
-                             "created_at) VALUES (?, ?, 'applied', ?, 'UMGR', ?)",
-                             [(o, n, now, now) for o, n in apps])
-        await db.execute("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
-                         "SELECT id, NULL, 'applied', 'UMGR', ? FROM applications", (now,))
+        await tx._many("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
+                       "created_at) VALUES (?, ?, 'applied', ?, 'UMGR', ?)",
+                       [(o, n, now, now) for o, n in apps])
+        await tx._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+                      "SELECT id, NULL, 'applied', 'UMGR', ? FROM applications", (now,))
     await store.close()
 
 

@@ -19,7 +19,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.seeding import Seed
 from bot import stages
 from bot.clock import iso
 from bot.digests import Digests
@@ -35,13 +34,12 @@ async def seed(path: Path, openings: int, applications: int) -> None:
     store = await Store(path).open()
     now = datetime.now(UTC)
     async with store.transaction() as tx:
-        db = Seed(tx)
-        await db.executemany(
+        await tx._many(
             "INSERT INTO openings (title, data, channel_id, message_ts, permalink, created_by, created_at) "
             "VALUES (?, '{}', 'CJOBS', ?, ?, 'UMGR', ?)",
             [(f"Opening {i}", f"17000.{i}", f"https://x.slack.test/archives/CJOBS/p{i}",
               iso(now - timedelta(days=rng.randint(0, 60)))) for i in range(openings)])
-        await db.executemany("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+        await tx._many("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
                              "VALUES (?, ?, ?, 'UMGR', ?)",
                              [(o, u, r, iso(now)) for o in range(1, openings + 1)
                               for u, r in (("UMGR", "manager"), (f"UREC{o % 7}", "recruiter"))])
@@ -51,9 +49,9 @@ async def seed(path: Path, openings: int, applications: int) -> None:
             since = now - timedelta(days=rng.uniform(0, 20))
             apps.append((rng.randint(1, openings), f"Candidate {a}", stage, iso(since), iso(since - timedelta(days=3))))
             moves.append((a, "applied", stage, iso(since)))
-        await db.executemany("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
+        await tx._many("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
                              "created_at) VALUES (?, ?, ?, ?, 'UMGR', ?)", apps)
-        await db.executemany("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+        await tx._many("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
                              "VALUES (?, ?, ?, 'UMGR', ?)", moves)
     await store.close()
 

@@ -17,11 +17,18 @@ from bench.ack import seed
 PATH = ["screen", "interview", "offer"]
 
 
-async def domain(db: Path, apps: list[int]) -> float:
+def movers(n: int, skip: int = 0) -> list[int]:
+    """Application ids of OP-2's candidates as :func:`bench.ack.seed` inserts them (after OP-1's 200)."""
+    return list(range(201 + skip, 201 + skip + n))
+
+
+async def domain(target: str | Path, apps: list[int]) -> float:
+    """Seconds for ``Hiring.move`` through ``apps`` along PATH; ``target``: a SQLite file or a database URL."""
     from bot.config import Config
     from handlers.app import open_services
 
-    services = await open_services(Config.from_env({"HIREBOT_DB": str(db)}, dotenv=None))
+    env = {"HIREBOT_DATABASE_URL": str(target)} if "://" in str(target) else {"HIREBOT_DB": str(target)}
+    services = await open_services(Config.from_env(env, dotenv=None))
     try:
         started = time.perf_counter()
         for stage in PATH:
@@ -82,9 +89,8 @@ async def run(n: int) -> dict[str, float]:
         a, b, c = Path(tmp) / "domain.db", Path(tmp) / "raw.db", Path(tmp) / "aio.db"
         for path in (a, b, c):
             await seed(path, n)
-        apps = list(range(201, 201 + n))
-        d = await domain(a, apps)
-        r = await asyncio.to_thread(raw, b, apps)
-        aio = await raw_aiosqlite(c, apps)
+        d = await domain(a, movers(n))
+        r = await asyncio.to_thread(raw, b, movers(n))
+        aio = await raw_aiosqlite(c, movers(n))
     moves = n * len(PATH)
     return {"domain": moves / d, "raw": moves / r, "aiosqlite": moves / aio, "moves": moves}

@@ -30,7 +30,6 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bench.seeding import Seed
 from bot.clock import iso
 from bot.digests import Digests
 from bot.followups import Followups, Reminder
@@ -110,7 +109,7 @@ async def seed(path: Path, pending: int, burst_at: datetime, burst: int) -> list
             due = now + timedelta(days=2, seconds=i * 25)  # spread over the next ~4 weeks
         rows.append((f"U{i:06d}", op.id, None, None, f"reminder {i}", iso(due), iso(due), iso(now)))
     async with store.transaction() as tx:
-        await Seed(tx).executemany(
+        await tx._many(
             "INSERT INTO reminders (user_id, opening_id, application_id, stage, text, asked_for, due_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         burst_rows = await tx._all("SELECT id, due_at FROM reminders WHERE id <= ?", (burst + 0,))
@@ -156,7 +155,7 @@ async def hirebot_run(path: Path, burst: list[tuple[int, datetime]], slack: bool
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
         inner = SlackOutbox(client, Renderer(), followups, per_channel_interval=1.0)
         async with store.transaction() as tx:  # time zones already known: no users.info per person
-            await Seed(tx).execute("INSERT INTO user_prefs (user_id, tz, tz_checked_at) SELECT DISTINCT user_id, "
+            await tx._run("INSERT INTO user_prefs (user_id, tz, tz_checked_at) SELECT DISTINCT user_id, "
                                  "'UTC', '2999-01-01T00:00:00+00:00' FROM reminders")
         outbox: Any = TimedSlackOutbox(inner)
     else:

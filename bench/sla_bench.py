@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.ack import posting_data
-from bench.seeding import Seed
 from bot import stages
 from bot.clock import iso
 from bot.storage import Store
@@ -70,13 +69,12 @@ async def seed(path: Path, applications: int, managers: int = MANAGERS) -> int:
     start, end = working_now(now)
     data = posting_data("Opening")
     async with store.transaction() as tx:
-        db = Seed(tx)
-        await db.executemany(
+        await tx._many(
             "INSERT INTO openings (title, data, channel_id, message_ts, permalink, created_by, created_at) "
             "VALUES (?, ?, 'CJOBS', ?, ?, 'UADMIN', ?)",
             [(f"Opening {i}", data, f"17000.{i}", f"https://x.slack.test/archives/CJOBS/p{i}",
               iso(now - timedelta(days=60))) for i in range(1, openings + 1)])
-        await db.executemany("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
+        await tx._many("INSERT INTO opening_members (opening_id, user_id, role, added_by, added_at) "
                              "VALUES (?, ?, ?, 'UADMIN', ?)",
                              [(o, u, r, iso(now)) for o in range(1, openings + 1)
                               for u, r in ((f"UM{o % managers:04d}", "manager"), (f"UR{o % 50:03d}", "recruiter"))])
@@ -85,12 +83,12 @@ async def seed(path: Path, applications: int, managers: int = MANAGERS) -> int:
             since = now - timedelta(days=rng.uniform(10, 40))  # past any limit, in working days too
             rows.append((a % openings + 1, f"Candidate {a}", rng.choice(stages.OPEN_STAGES), iso(since),
                          iso(since - timedelta(days=1))))
-        await db.executemany("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
+        await tx._many("INSERT INTO applications (opening_id, candidate_name, stage, stage_since, created_by, "
                              "created_at) VALUES (?, ?, ?, ?, 'UADMIN', ?)", rows)
-        await db.execute("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
+        await tx._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, at) "
                          "SELECT id, NULL, stage, 'UADMIN', stage_since FROM applications")
         people = [f"UM{m:04d}" for m in range(managers)] + [f"UR{r:03d}" for r in range(min(50, openings))]
-        await db.executemany("INSERT INTO user_prefs (user_id, notify, work_start, work_end, work_days, tz, "
+        await tx._many("INSERT INTO user_prefs (user_id, notify, work_start, work_end, work_days, tz, "
                              "tz_checked_at) VALUES (?, 'on', ?, ?, 'mon-sun', 'UTC', '2999-01-01T00:00:00+00:00')",
                              [(u, start, end) for u in people])
     await store.close()
