@@ -200,6 +200,17 @@ class Reminders:
             for token in {r.token for r in reminders}:
                 await tx.release_reminder_claims([r.id for r in reminders if r.token == token], token)
 
+    async def mark_sent(self, reminders: list[Reminder]) -> int:
+        """:meth:`mark_reminder_sent` for the reminders of one DM, in one transaction; how many were
+        still ours to finish."""
+        done = 0
+        async with self.store.transaction() as tx:
+            for r in reminders:
+                if await tx.finish_claimed_reminder(r.id, r.token, "sent", self.clock()) \
+                        and await tx.record_delivery(r.key, self.clock()):
+                    done += 1
+        return done
+
     async def mark_reminder_sent(self, reminder: Reminder) -> bool:
         """Finish the reminder and record its delivery together, under our claim; False if the
         claim is not ours any more or it had gone out already."""

@@ -199,33 +199,40 @@ class Scheduler:
 
     # ------------------------------------------------------------------ the work
     async def _send_reminders(self) -> None:
+        """Every reminder due, a claimed batch at a time, one DM after the other: a replica killed
+        mid-run repeats at most the one DM in flight. A stop ends the run between two DMs, and
+        what it claimed and did not send is given back at once (not after the lease)."""
         reminders = self.followups.reminders
-        while True:
+        while not self._stopped:
             due = await reminders.due_reminders()  # claimed for this replica
             if not due:
                 return
             by_user: dict[str, list[Reminder]] = {}
             for r in due:
                 by_user.setdefault(r.user_id, []).append(r)
-            progressed = False
-            for user, items in by_user.items():
-                try:
-                    posted = await self.outbox.send_reminders(user, items, partial(reminders.still_ours, items))
-                except Exception:
-                    log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
-                    for r in items:
-                        await reminders.reminder_failed(r)
-                    continue
-                if not posted:
-                    log.warning("did not DM %d reminder(s) to %s: another replica took them over", len(items), user)
-                    await reminders.release(items)
-                    continue
-                for r in items:
-                    if await reminders.mark_reminder_sent(r):
-                        self.sent["reminders"] += 1
-                progressed = True
-            if not progressed:
+            sent = [await self._dm_reminders(user, items) for user, items in by_user.items()]
+            if not any(sent):
                 return
+
+    async def _dm_reminders(self, user: str, items: list[Reminder]) -> bool:
+        """One person's due reminders in one DM; True when it went out."""
+        reminders = self.followups.reminders
+        if self._stopped:
+            await reminders.release(items)
+            return False
+        try:
+            posted = await self.outbox.send_reminders(user, items, partial(reminders.still_ours, items))
+        except Exception:
+            log.exception("could not DM %d reminder(s) to %s; will retry", len(items), user)
+            for r in items:
+                await reminders.reminder_failed(r)
+            return False
+        if not posted:
+            log.warning("did not DM %d reminder(s) to %s: another replica took them over", len(items), user)
+            await reminders.release(items)
+            return False
+        self.sent["reminders"] += await reminders.mark_sent(items)
+        return True
 
     async def _sweep(self) -> None:
         lease = await self.followups.leases.take(SWEEP)

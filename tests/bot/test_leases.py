@@ -246,3 +246,46 @@ def test_replica_settings() -> None:
     assert default.lease_seconds == 60 and default.replica_id.endswith(f":{os.getpid()}")
     with pytest.raises(ConfigError, match="HIREBOT_LEASE_SECONDS"):
         Config.from_env({"HIREBOT_LEASE_SECONDS": "0"})
+
+
+class SlowOutbox(RecordingOutbox):
+    """Each reminder DM waits for ``go`` (a Slack call taking its time); ``started`` counts them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def send_reminders(self, user: str, reminders: list[Reminder], still_ours: StillOurs) -> bool:
+        self.started.set()
+        await self.go.wait()
+        return await super().send_reminders(user, reminders, still_ours)
+
+
+async def test_a_stop_ends_a_long_reminder_run_after_the_dm_in_flight_and_gives_the_rest_back(
+        tmp_path: Path) -> None:
+    """Before: ``stop()`` (SIGTERM) waited until every due reminder had gone out, minutes with a
+    large backlog, and a replica asked to stop kept sending. Now the run ends after the DM in
+    flight, and the claims on the rest are released for any replica to send at once."""
+    outbox = SlowOutbox()
+    world = await make_world(tmp_path / "h.db", Clock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC)), outbox=outbox)
+    try:
+        op = await world.opening()
+        now = world.hiring.clock()
+        async with world.store.transaction() as tx:
+            for i in range(30):
+                await tx.insert_reminder(f"U{i}", op, None, None, f"r{i}", now, now, now)
+        run = asyncio.create_task(world.scheduler.start())  # the catch-up sends what is due
+        await outbox.started.wait()  # the first DM is in flight
+        stopping = asyncio.create_task(world.scheduler.stop())
+        await asyncio.sleep(0)  # stop() has said so before the DM completes
+        outbox.go.set()
+        await stopping
+        await run
+        assert len(outbox.reminders) == 1, "the DM in flight completes; no other starts"
+        async with world.store.reading() as tx:
+            rows = await tx._all("SELECT status, claimed_by FROM reminders ORDER BY id")
+        assert [r["status"] for r in rows].count("sent") == 1
+        assert all(r["claimed_by"] is None for r in rows), "nothing is left claimed by the stopped replica"
+    finally:
+        await world.store.close()
