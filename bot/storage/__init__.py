@@ -19,6 +19,7 @@ import asyncio
 import bisect
 import collections
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -35,6 +36,8 @@ from bot.clock import iso
 from . import schema
 from .drivers import Driver, database_url, driver_for, make_engine
 from .schema import legacy_scripts
+
+log = logging.getLogger("hirebot.storage")
 
 #: What an erased name or e-mail becomes wherever it was mentioned.
 FORGOTTEN = "[forgotten]"
@@ -927,6 +930,8 @@ class Store:
         self.path = (self.url.database or ":memory:") if self.dialect == "sqlite" else ""
         self._engine: AsyncEngine | None = None
         #: SQLite: the one connection every transaction of this process runs on, in turns.
+        #: PostgreSQL: the one this process's writes run on (they take turns anyway), kept open
+        #: between them; reads take connections from the pool. Reopened when it was lost.
         self._conn: AsyncConnection | None = None
         self._driver: Driver | None = None
         self._lock = _Turns()
@@ -970,21 +975,34 @@ class Store:
         a burst waits in this queue rather than holding every pooled connection at the lock."""
         if self._engine is None:
             raise RuntimeError("store is not open")
-        if self._conn is not None:
-            async with self._lock.turn(urgent):
-                yield self._conn
-            return
-        if not write:
+        if not write and self.dialect == "postgresql":
             async with self._engine.connect() as conn:
                 yield conn
             return
-        async with self._lock.turn(urgent), self._engine.connect() as conn:
-            yield conn
+        async with self._lock.turn(urgent):
+            if self._conn is None:  # PostgreSQL's writer, first used or lost before
+                self._conn = await self._engine.connect()
+                self._driver = await driver_for(self._conn)
+            try:
+                yield self._conn
+            except BaseException:
+                if self._driver is not None and not self._driver.alive():
+                    await self._drop_connection()  # the next transaction opens a new one
+                raise
+
+    async def _drop_connection(self) -> None:
+        conn, self._conn, self._driver = self._conn, None, None
+        if conn is not None:
+            try:
+                await conn.invalidate()
+                await conn.close()
+            except Exception:
+                log.warning("could not close a lost database connection", exc_info=True)
 
     @asynccontextmanager
     async def _driver_for(self, *, write: bool, urgent: bool = False) -> AsyncIterator[Driver]:
         async with self._connection(write=write, urgent=urgent) as conn:
-            yield self._driver if self._driver is not None else await driver_for(conn)
+            yield self._driver if conn is self._conn and self._driver is not None else await driver_for(conn)
 
     @asynccontextmanager
     async def transaction(self, *, urgent: bool = False, cache: bool = False) -> AsyncIterator[Tx]:

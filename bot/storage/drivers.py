@@ -72,6 +72,8 @@ class Driver(Protocol):
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]: ...
 
+    def alive(self) -> bool: ...
+
     async def run(self, sql: str, args: Sequence[Any]) -> int:
         """Execute a write; the number of rows it changed."""
         ...
@@ -92,6 +94,14 @@ class _Shared:
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         self._db = connection
         self._dialect = dialect
+        self._broken = False
+
+    def alive(self) -> bool:
+        """False once the connection is gone or could not end a transaction: do not reuse it."""
+        return not self._broken and not self._closed()
+
+    def _closed(self) -> bool:
+        return False
 
     def _compiled(self, sql: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
         driver_sql, order = statement(sql, self._dialect)
@@ -108,7 +118,12 @@ class _Shared:
         await self._db.execute("COMMIT")
 
     async def rollback(self) -> None:
-        await self._db.execute("ROLLBACK")
+        """Roll back; a connection that cannot (it was lost) is marked broken instead, so the
+        error that made the caller roll back is the one raised, and the connection is not reused."""
+        try:
+            await self._db.execute("ROLLBACK")
+        except Exception:
+            self._broken = True
 
 
 class SqliteDriver(_Shared):
@@ -133,6 +148,9 @@ _STATUS_COUNT = re.compile(r"(\d+)$")
 class PostgresDriver(_Shared):
     """asyncpg: prepared statements from its per-connection cache, one round trip each."""
 
+    def _closed(self) -> bool:
+        return bool(self._db.is_closed())
+
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         driver_sql, bound = self._compiled(sql, args)
         return [dict(r) for r in await self._db.fetch(driver_sql, *bound)]
@@ -144,9 +162,8 @@ class PostgresDriver(_Shared):
         return int(found.group(1)) if found else 0
 
     async def begin(self, write: bool) -> None:
-        if write:
-            await self._db.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            await self._db.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        if write:  # one round trip: a simple query may hold several statements
+            await self._db.execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         else:
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 

@@ -181,3 +181,28 @@ async def test_a_version_4_database_upgrades_in_place(tmp_path: Path) -> None:
     names = [r["candidate_name"] async for page in store.active_pages({1: Scope(("9999",) * 4)}) for r in page]
     assert sorted(names) == ["A", "B"]
     await store.close()
+
+
+async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_path: Path) -> None:
+    """PostgreSQL: the connection writes run on is kept between transactions. When the server ends
+    it (a restart, a failover, an idle timeout), the transaction on it fails and the next one
+    opens a new connection instead of failing for good."""
+    store = await Store(tmp_path / "h.db").open()
+    if store.dialect != "postgresql":
+        await store.close()
+        pytest.skip("SQLite has no server to lose")
+    try:
+        async with store.transaction() as tx:
+            pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
+        async with store.reading() as tx:  # another connection, from the pool
+            assert (await tx._one("SELECT pg_terminate_backend(?) AS ok", (pid,)))["ok"]
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a dead connection
+            async with store.transaction() as tx:
+                await tx.audit("U1", "lost", "x", None, datetime.now(UTC))
+        async with store.transaction() as tx:
+            await tx.audit("U1", "kept", "x", None, datetime.now(UTC))
+            assert (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"] != pid
+        async with store.reading() as tx:
+            assert [r["action"] for r in await tx.audit_for("x")] == ["kept"]
+    finally:
+        await store.close()
