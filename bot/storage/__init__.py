@@ -21,6 +21,7 @@ import collections
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -38,6 +39,9 @@ from .drivers import Driver, database_url, driver_for, make_engine
 from .schema import legacy_scripts
 
 log = logging.getLogger("hirebot.storage")
+
+#: Seconds PostgreSQL's kept write connection may sit unused before it is checked before use.
+WRITER_IDLE_CHECK = 60.0
 
 #: What an erased name or e-mail becomes wherever it was mentioned.
 FORGOTTEN = "[forgotten]"
@@ -934,6 +938,7 @@ class Store:
         #: between them; reads take connections from the pool. Reopened when it was lost.
         self._conn: AsyncConnection | None = None
         self._driver: Driver | None = None
+        self._used_at = 0.0
         self._lock = _Turns()
 
     def describe(self) -> str:
@@ -980,15 +985,31 @@ class Store:
                 yield conn
             return
         async with self._lock.turn(urgent):
+            if self._conn is not None and self.dialect == "postgresql" and not await self._writer_answers():
+                await self._drop_connection()
             if self._conn is None:  # PostgreSQL's writer, first used or lost before
                 self._conn = await self._engine.connect()
                 self._driver = await driver_for(self._conn)
+            self._used_at = time.monotonic()
             try:
                 yield self._conn
             except BaseException:
                 if self._driver is not None and not self._driver.alive():
                     await self._drop_connection()  # the next transaction opens a new one
                 raise
+
+    async def _writer_answers(self) -> bool:
+        """After a quiet spell, whether PostgreSQL's kept writer still answers (a server restart, a
+        failover or an idle timeout ends it unseen): a command then gets a new connection instead
+        of failing on the dead one. Busy, it is not asked: one round trip per minute at most."""
+        if time.monotonic() - self._used_at < WRITER_IDLE_CHECK or self._driver is None:
+            return True
+        try:
+            await self._driver.fetch("SELECT 1 AS x", ())
+            return True
+        except Exception:
+            log.warning("the database connection for writes was lost; opening a new one")
+            return False
 
     async def _drop_connection(self) -> None:
         conn, self._conn, self._driver = self._conn, None, None

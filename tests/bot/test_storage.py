@@ -183,7 +183,8 @@ async def test_a_version_4_database_upgrades_in_place(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_path: Path) -> None:
+async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: the connection writes run on is kept between transactions. When the server ends
     it (a restart, a failover, an idle timeout), the transaction on it fails and the next one
     opens a new connection instead of failing for good."""
@@ -195,7 +196,7 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
         async with store.transaction() as tx:
             pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
         async with store.reading() as tx:  # another connection, from the pool
-            assert (await tx._one("SELECT pg_terminate_backend(?) AS ok", (pid,)))["ok"]
+            assert (await tx._one("SELECT pg_terminate_backend(?, 5000) AS ok", (pid,)))["ok"]
         with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a dead connection
             async with store.transaction() as tx:
                 await tx.audit("U1", "lost", "x", None, datetime.now(UTC))
@@ -204,5 +205,18 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
             assert (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"] != pid
         async with store.reading() as tx:
             assert [r["action"] for r in await tx.audit_for("x")] == ["kept"]
+        # After a quiet spell the connection is asked first: a lost one is replaced before the
+        # transaction, which then succeeds (a command after a server restart overnight).
+        import bot.storage
+
+        monkeypatch.setattr(bot.storage, "WRITER_IDLE_CHECK", 0.0)
+        async with store.transaction() as tx:
+            pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
+        async with store.reading() as tx:
+            assert (await tx._one("SELECT pg_terminate_backend(?, 5000) AS ok", (pid,)))["ok"]
+        async with store.transaction() as tx:
+            await tx.audit("U1", "after a quiet spell", "x", None, datetime.now(UTC))
+        async with store.reading() as tx:
+            assert [r["action"] for r in await tx.audit_for("x")] == ["kept", "after a quiet spell"]
     finally:
         await store.close()
