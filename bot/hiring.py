@@ -309,8 +309,9 @@ class Hiring:
     async def pipeline(self, opening_id: int, user: str,
                        first: int | None = None) -> tuple[Opening, dict[str, list[Application]]]:
         """The opening's candidates by stage, longest waiting first; with ``first``, only that many
-        per stage (``op.counts`` has how many each stage holds in all)."""
-        async with self.store.transaction() as tx:
+        per stage (``op.counts`` has how many each stage holds in all). A read-only snapshot: it
+        does not queue behind writes (on PostgreSQL, it runs beside them on the read pool)."""
+        async with self.store.reading() as tx:
             op = await self.load_opening(tx, opening_id)
             self.require_team(op, user)
             rows = (await tx.applications(opening_id) if first is None
