@@ -26,13 +26,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.clock import iso
+from bot.clock import iso, iso_us
 
 from . import schema
 from .drivers import Driver, database_url, driver_for, make_engine
@@ -49,12 +49,6 @@ FORGOTTEN = "[forgotten]"
 #: Each schema revision's script as SQLite runs it, oldest first (the Alembic revisions in
 #: ``migrations/versions``; ``PRAGMA user_version`` n means the first n are applied).
 MIGRATIONS: list[str] = legacy_scripts()
-
-
-def lease_moment(dt: datetime) -> str:
-    """A lease's stored form: UTC to the millisecond, fixed width, so leases of a few seconds
-    compare as text (``iso`` keeps whole seconds)."""
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -662,7 +656,7 @@ class Tx:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
             (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
              json.dumps(payload) if payload is not None else None, iso(now), holder,
-             lease_moment(lease_until or now)))
+             iso_us(lease_until or now)))
         return None if row is None else int(row["id"])
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
@@ -804,7 +798,7 @@ class Tx:
     # ---- replicas
     # Several processes share the database. An unanswered inbox row belongs to its ``holder``
     # (a replica id) while ``lease_until`` is ahead; the holder renews it while processing. Leases
-    # are compared as text in :func:`lease_moment`'s fixed-width form.
+    # are compared as text in :func:`bot.clock.iso_us`'s fixed-width form.
     async def take_inbox(self, holder: str, now: datetime, until: datetime, *, mine: bool,
                          limit: int = 100, dead: list[str] | None = None) -> list[dict[str, Any]]:
         """Claim unanswered rows whose lease ran out (and, with ``mine``, those already held by
@@ -812,7 +806,7 @@ class Tx:
         for ``holder`` until ``until``. Each is claimed by a conditional UPDATE, so of replicas
         racing for a row exactly one gets it (PostgreSQL re-checks the WHERE on the row a
         concurrent claim just updated)."""
-        at = lease_moment(now)
+        at = iso_us(now)
         owners = [holder, *(dead or [])] if mine else []
         held = f" OR holder IN ({', '.join('?' * len(owners))})" if owners else ""
         if mine:
@@ -827,7 +821,7 @@ class Tx:
         for c in sorted(r["id"] for r in candidates):
             row = await self._one(
                 "UPDATE inbox SET holder = ?, lease_until = ? WHERE id = ? AND answered_at IS NULL "
-                f"AND (lease_until < ?{held}) RETURNING *", (holder, lease_moment(until), c, at, *owners))
+                f"AND (lease_until < ?{held}) RETURNING *", (holder, iso_us(until), c, at, *owners))
             if row is not None:
                 taken.append(row)
         return taken
@@ -845,7 +839,7 @@ class Tx:
             marks = ", ".join("?" * len(chunk))
             rows = await self._all(
                 f"UPDATE inbox SET lease_until = ? WHERE holder = ? AND answered_at IS NULL AND id IN ({marks}) "
-                "RETURNING id", (lease_moment(until), holder, *chunk))
+                "RETURNING id", (iso_us(until), holder, *chunk))
             kept.update(int(r["id"]) for r in rows)
         return kept
 
@@ -950,10 +944,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._engine = make_engine(self.url)
         try:
-            if self.dialect == "sqlite":
-                self._conn = await self._engine.connect()
-                self._driver = await driver_for(self._conn)
-            await self.migrate()
+            await self.migrate()  # opens the connection writes run on (see _connection)
         except BaseException:
             await self.close()  # a refused or failed migration must not leak the connection
             raise
@@ -975,9 +966,10 @@ class Store:
 
     @asynccontextmanager
     async def _connection(self, *, write: bool, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection for one transaction. SQLite: the process's one connection, in turns.
-        PostgreSQL: one from the pool; writers still take turns here (``urgent`` ones first), so
-        a burst waits in this queue rather than holding every pooled connection at the lock."""
+        """A connection for one transaction, opened on first use. SQLite: the process's one
+        connection, in turns, for reads and writes. PostgreSQL: reads take one from the pool;
+        writes take turns here (``urgent`` ones first) on the one kept for them, so a burst waits in
+        this queue rather than holding pooled connections at the advisory lock."""
         if self._engine is None:
             raise RuntimeError("store is not open")
         if not write and self.dialect == "postgresql":
@@ -987,7 +979,7 @@ class Store:
         async with self._lock.turn(urgent):
             if self._conn is not None and self.dialect == "postgresql" and not await self._writer_answers():
                 await self._drop_connection()
-            if self._conn is None:  # PostgreSQL's writer, first used or lost before
+            if self._conn is None:  # first used, or lost before
                 self._conn = await self._engine.connect()
                 self._driver = await driver_for(self._conn)
             self._used_at = time.monotonic()

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from bot.clock import iso_us
 from bot.inbox import SEEN_AT_LEAST, Inbox, Received
-from bot.storage import MIGRATIONS, Store, lease_moment
+from bot.storage import MIGRATIONS, Store
 
 from .conftest import World
 
@@ -53,7 +54,7 @@ async def test_a_live_replicas_rows_are_left_alone_until_its_lease_runs_out(worl
     item = await a.record(command("note APP-1 held by a", 1))
     assert item is not None and a.held() == {item.id}
     r = await row(world, item.id)
-    assert r["holder"] == "a" and r["lease_until"] == lease_moment(world.clock() + LEASE)
+    assert r["holder"] == "a" and r["lease_until"] == iso_us(world.clock() + LEASE)
 
     assert await b.backlog() == [] and await b.take_expired() == [], "a holds it, and its lease is ahead"
     world.clock.advance(seconds=20)
