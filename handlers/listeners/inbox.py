@@ -18,7 +18,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -74,8 +73,8 @@ class Durable:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.inbox = Inbox(ctx.hiring.store, clock=ctx.hiring.clock, holder=ctx.config.replica_id,
-                           lease=timedelta(seconds=ctx.config.lease_seconds))
+        replica = ctx.followups.replica  # this process among the replicas, as the scheduler's claims name it
+        self.inbox = Inbox(ctx.hiring.store, clock=ctx.hiring.clock, holder=replica.id, lease=replica.lease)
         self.command: CommandRun | None = None
         self.command_claims: Callable[[str], bool] = lambda text: True
         self.actions: dict[str, ActionRun] = {}
