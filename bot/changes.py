@@ -9,9 +9,11 @@ never undoes or fails the change that caused it.
 Subscribers run after the announcement returns, not inside it: the command that made the change
 answers its user without waiting for a card redraw (a Web API call) or a re-arm, and a burst of
 changes to one opening coalesces. At most one redraw per opening runs at a time; changes that
-arrive meanwhile leave only their latest state, drawn once when it ends. A burst of 50 moves on
-one opening is two or three redraws instead of 50, which also keeps far inside Slack's
-``chat.update`` rate limit. Announcements are made straight after the commit with no await in
+arrive meanwhile leave only their latest state, drawn once when it ends, and never sooner than
+:data:`REDRAW_EVERY` after the previous redraw of that card began. A single change is drawn at
+once; a burst of 300 moves on one opening is one redraw a second instead of 300, which keeps
+inside Slack's ``chat.update`` rate limit (Tier 3, about 50 a minute) and leaves the event loop
+to the commands themselves. Announcements are made straight after the commit with no await in
 between, and the store serialises commits, so "latest announced" is "latest committed".
 :meth:`drained` is the barrier for whoever must see the copies caught up (shutdown, tests, the
 console printing what a command did).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from .model import Opening
@@ -30,15 +33,23 @@ log = logging.getLogger("hirebot.changes")
 OpeningListener = Callable[[Opening], Awaitable[None]]
 ScheduleListener = Callable[[], Awaitable[None]]
 
+#: Seconds between the starts of two redraws of one opening's card (see the module docstring).
+REDRAW_EVERY = 1.0
+#: Openings whose last redraw time is kept before old ones are forgotten (they are due anyway).
+_REMEMBERED = 256
+
 
 class Changes:
-    def __init__(self) -> None:
+    def __init__(self, redraw_every: float = REDRAW_EVERY) -> None:
+        self.redraw_every = redraw_every
         self._opening: list[OpeningListener] = []
         self._schedule: list[ScheduleListener] = []
         self._latest: dict[int, Opening] = {}  # opening id -> its newest state not yet handed out
         self._schedule_again = False
         self._followers: set[asyncio.Task[None]] = set()
         self._drawing: set[int] = set()
+        self._drawn_at: dict[int, float] = {}  # opening id -> when its last redraw began (loop time)
+        self._hurry = asyncio.Event()  # set while someone waits in drained(): no pauses
         self._rearming = False
 
     def on_opening_changed(self, listener: OpeningListener) -> None:
@@ -66,9 +77,21 @@ class Changes:
             self._follow(self._rearm())
 
     async def drained(self) -> None:
-        """Return once every change announced so far has reached its subscribers."""
-        while self._followers:
-            await asyncio.gather(*self._followers, return_exceptions=True)
+        """Return once every change announced so far has reached its subscribers (redraws
+        waiting out :data:`REDRAW_EVERY` go at once)."""
+        self._hurry.set()
+        try:
+            while self._followers:
+                await asyncio.gather(*self._followers, return_exceptions=True)
+        finally:
+            self._hurry.clear()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait out the rest of a card's :data:`REDRAW_EVERY`, or until someone is in :meth:`drained`."""
+        try:
+            await asyncio.wait_for(self._hurry.wait(), seconds)
+        except TimeoutError:
+            pass
 
     def _follow(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -76,12 +99,20 @@ class Changes:
         task.add_done_callback(self._followers.discard)
 
     async def _draw(self, opening_id: int) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while opening_id in self._latest:
+                wait = self._drawn_at.get(opening_id, -math.inf) + self.redraw_every - loop.time()
+                if wait > 0 and not self._hurry.is_set():
+                    await self._pause(wait)
                 op = self._latest.pop(opening_id)
+                self._drawn_at[opening_id] = loop.time()
                 await _tell([listener(op) for listener in self._opening], op.ref)
         finally:
             self._drawing.discard(opening_id)
+            if len(self._drawn_at) > _REMEMBERED:
+                gone = loop.time() - self.redraw_every
+                self._drawn_at = {k: t for k, t in self._drawn_at.items() if t > gone}
 
     async def _rearm(self) -> None:
         try:

@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.admission import Admission
 from bot.config import gone_from_this_host
 from bot.errors import HiringError
 from bot.hiring import Hiring
@@ -61,10 +62,11 @@ def received_action(body: dict[str, Any], action: dict[str, Any], name: str) -> 
 #: first served. Unbounded, a burst interleaves every request's work, so every reply waits for
 #: the whole burst; bounded, replies go out in order and keep pace with the acks.
 IN_FLIGHT = int(os.environ.get("HIREBOT_IN_FLIGHT") or 0) or 4 * (os.cpu_count() or 1)
-#: Acknowledged and unfinished items allowed before a new request waits (before its record and
-#: ack, at most :data:`ADMIT_WAIT`) for room: at saturation the acks slow down to the pace of the
-#: replies instead of racing ahead while replies queue for seconds. Never near Slack's 3 s limit.
-MAX_BACKLOG = int(os.environ.get("HIREBOT_MAX_BACKLOG") or 0) or 32 * IN_FLIGHT
+#: Seconds of acknowledged work queued before a new request waits for room (before its record and
+#: ack), at the pace this process finishes work (see bot/admission.py): at saturation acks slow
+#: down to the pace of replies instead of racing ahead while replies queue for seconds.
+QUEUE_SECONDS = float(os.environ.get("HIREBOT_QUEUE_SECONDS") or 0) or 1.0
+#: The longest a request waits for room before it is admitted anyway: never near Slack's 3 s.
 ADMIT_WAIT = 1.0
 
 
@@ -78,46 +80,26 @@ class Durable:
         self.command: CommandRun | None = None
         self.command_claims: Callable[[str], bool] = lambda text: True
         self.actions: dict[str, ActionRun] = {}
-        self._slots = asyncio.Semaphore(IN_FLIGHT)
-        self._room = asyncio.Semaphore(MAX_BACKLOG)
-        self._waiting = self._running = 0
+        self.admission = Admission(IN_FLIGHT, budget=QUEUE_SECONDS, patience=ADMIT_WAIT)
 
     def pending_work(self) -> int:
-        """Acknowledged and not finished: waiting for a slot, or being processed (a gauge)."""
-        return self._waiting + self._running
-
-    async def _admit(self) -> bool:
-        """Wait for room in the backlog (see :data:`MAX_BACKLOG`); False: admitted without it."""
-        try:
-            await asyncio.wait_for(self._room.acquire(), ADMIT_WAIT)
-            return True
-        except TimeoutError:
-            return False
+        """Admitted and not finished: being recorded, waiting for a slot, or processed (a gauge)."""
+        return self.admission.pending
 
     async def _in_turn(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
         """Process an acknowledged item when a slot is free (see :data:`IN_FLIGHT`)."""
-        self._waiting += 1
-        try:
-            await self._slots.acquire()
-        finally:
-            self._waiting -= 1
-        self._running += 1
-        try:
+        async with self.admission.slot():
             await self.inbox.handle(item, work, claim=claim)
-        finally:
-            self._running -= 1
-            self._slots.release()
 
     # ------------------------------------------------------------------ the ack path
     async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                           respond: Respond | None) -> None:
         """Record, ack, process: the whole life of a ``/hiring`` request."""
-        admitted = await self._admit()
+        await self.admission.admit()
         try:
             await self._command_ack(ack, body, client, respond)
         finally:
-            if admitted:
-                self._room.release()
+            self.admission.done()
 
     async def _command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                            respond: Respond | None) -> None:
@@ -144,12 +126,11 @@ class Durable:
     async def action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                          client: AsyncWebClient, respond: Respond | None) -> None:
         """Record, ack, process a button registered with :meth:`action`."""
-        admitted = await self._admit()
+        await self.admission.admit()
         try:
             await self._action_ack(name, ack, body, action, client, respond)
         finally:
-            if admitted:
-                self._room.release()
+            self.admission.done()
 
     async def _action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                           client: AsyncWebClient, respond: Respond | None) -> None:

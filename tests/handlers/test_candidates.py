@@ -43,6 +43,7 @@ async def test_add_move_pipeline_history(bot: Bot) -> None:
     moves = await bot.hiring.history(1, "UMANAGER")
     assert [(m["from_stage"], m["to_stage"]) for m in moves[2]] == [(None, "applied"), ("applied", "screen"),
                                                                      ("screen", "interview")]
+    await bot.settled()  # card redraws are paced (bot/changes.py): wait for the last one
     card = bot.slack.messages[((await bot.hiring.opening(op)).channel_id, (await bot.hiring.opening(op)).message_ts)]
     card_text = blocks_text(card)
     assert "interview 1" in card_text and "applied 1" in card_text

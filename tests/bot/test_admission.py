@@ -1,0 +1,84 @@
+"""Admission: the queue of acknowledged work is bounded in seconds of work at the measured pace."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.admission import Admission
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def processed(adm: Admission, clock: Clock, seconds: float) -> None:
+    """One item through a slot that holds it ``seconds`` of (fake) time."""
+    async with adm.slot():
+        clock.now += seconds
+
+
+async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound() -> None:
+    adm = Admission(2, least=4, most=10, clock=Clock())
+    for _ in range(10):
+        await adm.admit()
+    assert adm.pending == 10 and adm.limit() == 10
+    waiting = asyncio.create_task(adm.admit())
+    while adm.waiting() == 0:  # the barrier: the 11th is queued for room
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    adm.done()
+    await waiting
+    assert adm.pending == 10
+
+
+async def test_the_bound_is_the_budget_times_the_pace() -> None:
+    clock = Clock()
+    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
+    await processed(adm, clock, 0.1)  # 2 slots, 0.1 s each: 20 items/s, so 1 s of work is 20 items
+    assert adm.pace() == pytest.approx(20) and adm.limit() == 20
+    for _ in range(20):
+        await adm.admit()
+    late = asyncio.create_task(adm.admit())
+    while adm.waiting() == 0:
+        await asyncio.sleep(0)
+    assert adm.pending == 20 and not late.done()
+    adm.done()  # one finished: exactly one let in, first come first served
+    await late
+    assert adm.pending == 20 and adm.waiting() == 0
+
+
+async def test_slower_work_means_a_shorter_queue_but_never_below_least() -> None:
+    clock = Clock()
+    adm = Admission(2, budget=1.0, least=3, most=1000, clock=clock)
+    for _ in range(300):  # the moving average settles on 2 s an item: 1 item/s
+        await processed(adm, clock, 2.0)
+    assert adm.pace() == pytest.approx(1.0, rel=0.05)
+    assert adm.limit() == 3
+
+
+async def test_a_request_waits_at_most_its_patience() -> None:
+    adm = Admission(1, least=1, most=1, patience=0.0, clock=Clock())
+    await adm.admit()
+    await adm.admit()  # no room, and no patience: admitted anyway rather than kept from Slack's 3 s
+    assert adm.pending == 2 and adm.waiting() == 0
+
+
+async def test_a_waiter_that_gives_up_leaves_no_room_taken() -> None:
+    adm = Admission(1, least=1, most=1, clock=Clock())
+    await adm.admit()
+    gone = asyncio.create_task(adm.admit())
+    while adm.waiting() == 0:
+        await asyncio.sleep(0)
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert adm.waiting() == 0 and adm.pending == 1
+    adm.done()
+    await adm.admit()
+    assert adm.pending == 1
