@@ -254,13 +254,14 @@ class Sla:
         limit = _limit(limits, op.id, a["stage"])
         since = datetime.fromisoformat(a["stage_since"])
         base = max(since, datetime.fromisoformat(state["acked_at"])) if state and state["acked_at"] else since
-        if boss.working_days_between(base, now) <= limit:
+        counted = boss.working_days_between(base, now)
+        if counted <= limit:
             return None
         if state and state["snoozed_until"] and now < datetime.fromisoformat(state["snoozed_until"]):
             return None
         return NudgeItem(application_id=a["id"], candidate=a["candidate_name"], opening_ref=op.ref,
                          opening_title=op.title, permalink=op.permalink, stage=a["stage"],
-                         waited=boss.working_days_between(since, now), limit=limit,
+                         waited=counted if base == since else boss.working_days_between(since, now), limit=limit,
                          manager=boss.user_id, ignored=state["ignored"] if state else 0, opening_id=op.id)
 
     def _may_nudge(self, person: Person, state: dict[str, Any] | None, now: datetime) -> bool:

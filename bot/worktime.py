@@ -7,6 +7,7 @@ added on Friday evening has not waited three days by Monday morning. Everything 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -162,8 +163,9 @@ class WorkHours:
         thousands of candidates."""
         if end <= start:
             return 0
-        a = self._shifted(self.next_working_moment(start, tz).astimezone(tz))
-        b = self._shifted(end.astimezone(tz))
+        local = start.astimezone(tz)
+        a = self._shifted(local if self.is_working(local) else self.next_working_moment(start, tz).astimezone(tz))
+        b = _shifted_end(self, end, tz)  # the same ``end`` (now) for every candidate of a list
         if b <= a:
             return 0
         count = self.count_days(a.date(), b.date())
@@ -179,6 +181,11 @@ class WorkHours:
         weeks, rest = divmod(n, 7)
         wd = a.weekday()
         return weeks * len(self.days) + sum(1 for k in range(1, rest + 1) if (wd + k) % 7 in self.days)
+
+
+@functools.lru_cache(maxsize=64)
+def _shifted_end(hours: WorkHours, end: datetime, tz: ZoneInfo) -> datetime:
+    return hours._shifted(end.astimezone(tz))
 
 
 def _at(day: date, t: time, tz: ZoneInfo) -> datetime:
