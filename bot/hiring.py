@@ -315,7 +315,7 @@ class Hiring:
             op = await self.load_opening(tx, opening_id)
             self.require_team(op, user)
             rows = (await tx.applications(opening_id) if first is None
-                    else await tx.first_applications_per_stage(opening_id, first))
+                    else await tx.first_applications_per_stage(opening_id, first, stages.STAGES))
             worktime = await self.manager_time(tx, op)
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:

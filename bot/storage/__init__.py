@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -315,13 +315,18 @@ class Tx:
         return await self._all("SELECT * FROM applications WHERE opening_id = ? AND forgotten_at IS NULL "
                                "ORDER BY stage_since, id", (opening_id,))
 
-    async def first_applications_per_stage(self, opening_id: int, first: int) -> list[dict[str, Any]]:
-        """The ``first`` longest-waiting applications of each stage (a pipeline shows a few per
-        stage and counts the rest): one query, however many candidates the opening has."""
-        return await self._all(
-            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY stage_since, id) AS nth "
-            "FROM applications WHERE opening_id = ? AND forgotten_at IS NULL) AS ranked WHERE nth <= ? "
-            "ORDER BY stage_since, id", (opening_id, first))
+    async def first_applications_per_stage(self, opening_id: int, first: int,
+                                           stages: Sequence[str]) -> list[dict[str, Any]]:
+        """The ``first`` longest-waiting applications of each of ``stages`` (a pipeline shows a
+        few per stage and counts the rest): one query of one short range read per stage along
+        ``applications_stage_queue``, however many candidates the opening has."""
+        if not stages:
+            return []
+        arm = ("SELECT * FROM (SELECT * FROM applications WHERE opening_id = ? AND stage = ? AND forgotten_at IS NULL "
+               "ORDER BY stage_since, id LIMIT ?) AS s{n}")
+        sql = " UNION ALL ".join(arm.format(n=n) for n in range(len(stages)))
+        params = tuple(p for stage in stages for p in (opening_id, stage, first))
+        return await self._all(f"SELECT * FROM ({sql}) AS firsts ORDER BY stage_since, id", params)
 
     async def same_person(self, name: str, email: str | None) -> list[dict[str, Any]]:
         """Applications of the same person: the same e-mail, or the same name where either has no
