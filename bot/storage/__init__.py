@@ -939,6 +939,13 @@ class Store:
         self._driver: Driver | None = None
         self._used_at = 0.0
         self._lock = _Turns()
+        #: SQLite file: a second connection for read-only transactions, in turns of their own, so a
+        #: read (a pipeline, a digest page) neither waits for the writes queued on the first nor
+        #: holds them up; WAL lets it read its snapshot while the other commits. (In memory, a
+        #: second connection would be another database: reads stay on the first.)
+        self._reader: AsyncConnection | None = None
+        self._reader_driver: Driver | None = None
+        self._read_turns = _Turns()
 
     def describe(self) -> str:
         """Where the data lives, without a password (for logs and ``hirebot status``)."""
@@ -956,6 +963,9 @@ class Store:
         return self
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = self._reader_driver = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -980,6 +990,19 @@ class Store:
         if not write and self.dialect == "postgresql":
             async with self._engine.connect() as conn:
                 yield conn
+            return
+        if not write and self.path != ":memory:":
+            async with self._read_turns.turn():
+                if self._reader is None:
+                    self._reader = await self._engine.connect()
+                    self._reader_driver = await driver_for(self._reader)
+                try:
+                    yield self._reader
+                except BaseException:
+                    if self._reader_driver is not None and not self._reader_driver.alive():
+                        await self._reader.close()
+                        self._reader = self._reader_driver = None
+                    raise
             return
         async with self._lock.turn(urgent):
             if self._conn is not None and self.dialect == "postgresql" and not await self._writer_answers():
@@ -1020,7 +1043,12 @@ class Store:
     @asynccontextmanager
     async def _driver_for(self, *, write: bool, urgent: bool = False) -> AsyncIterator[Driver]:
         async with self._connection(write=write, urgent=urgent) as conn:
-            yield self._driver if conn is self._conn and self._driver is not None else await driver_for(conn)
+            if conn is self._conn and self._driver is not None:
+                yield self._driver
+            elif conn is self._reader and self._reader_driver is not None:
+                yield self._reader_driver
+            else:
+                yield await driver_for(conn)
 
     @asynccontextmanager
     async def transaction(self, *, urgent: bool = False, cache: bool = False) -> AsyncIterator[Tx]:
