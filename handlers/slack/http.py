@@ -10,6 +10,7 @@ it. The session is closed when the loop shuts down (``asyncio.run`` closes async
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.respond.internals import _build_message
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
 #: Connections kept open to Slack at once (Web API and response URLs together).
@@ -91,10 +91,40 @@ class SharedRespond(AsyncRespond):
     ) -> WebhookResponse:
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = AsyncWebhookClient(url=self.response_url, session=shared_session())
         if isinstance(text, dict):
-            return await client.send_dict(_build_message(**text))
-        return await client.send_dict(_build_message(
-            text=text, blocks=blocks, attachments=attachments, response_type=response_type,
-            replace_original=replace_original, delete_original=delete_original, unfurl_links=unfurl_links,
-            unfurl_media=unfurl_media, thread_ts=thread_ts, metadata=metadata))
+            message = _build_message(**text)
+        else:
+            message = _build_message(
+                text=text, blocks=blocks, attachments=attachments, response_type=response_type,
+                replace_original=replace_original, delete_original=delete_original, unfurl_links=unfurl_links,
+                unfurl_media=unfurl_media, thread_ts=thread_ts, metadata=metadata)
+        return await post_message(self.response_url, message)
+
+
+#: Connection failures a post to a response URL is tried again after (once, at once): a kept-alive
+#: connection that the other end closed meanwhile is the usual one, and a new connection fixes it.
+_RETRIED = (aiohttp.ServerConnectionError, aiohttp.ClientOSError)
+#: A response URL post that takes longer has failed (slack_sdk's webhook client default).
+RESPONSE_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+async def post_message(url: str, message: dict[str, Any]) -> WebhookResponse:
+    """POST ``message`` to a response URL through :func:`shared_session`: what slack_sdk's
+    ``AsyncWebhookClient.send_dict`` does (JSON body, one retry on a dropped connection), without
+    building a client and its retry machinery per reply, the most frequent call hirebot makes."""
+    session = shared_session()
+    if session is None:
+        raise RuntimeError("a response URL post needs a running event loop")
+    body = json.dumps(message)
+    for attempt in (1, 2):
+        try:
+            async with session.post(url, data=body, headers=_JSON, timeout=RESPONSE_TIMEOUT) as res:
+                text = await res.text()
+                return WebhookResponse(url=url, status_code=res.status, body=text, headers=dict(res.headers))
+        except _RETRIED:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+_JSON = {"Content-Type": "application/json;charset=utf-8"}
