@@ -28,6 +28,15 @@ HTTP session. A request answered in its ack body (200, a JSON body with ``text``
 counts as replied when the ack arrived; the row labels say which replies came that way. Goals are
 judged on the median over rounds; min–max in brackets where there are rounds.
 ``--only saturation,startup`` runs the sections whose names start with those words.
+
+``--backend postgresql`` runs the sections ack, moves, saturation, open-loop, adds, startup and
+sla-sweep on PostgreSQL (``--postgres URL``, or a throwaway cluster started once for the run), a
+new database per server or measured thing, with PostgreSQL baselines in the same run: the work
+floor on raw asyncpg (one write connection under a lock, reads from a pool); moves and adds
+against the same statements through raw asyncpg, and against hirebot on SQLite; the SLA sweep's
+outside writer waiting for hirebot's advisory write lock. Their rows start "PostgreSQL: ". The
+sections with no PostgreSQL variant (parse, reminders, digest, scale) are left out; scale-out runs
+on the same server.
 """
 
 from __future__ import annotations
@@ -87,10 +96,10 @@ def ok(flag: bool | None) -> str:
     return "" if flag is None else ("yes" if flag else "NO")
 
 
-def ack_rows(n: int, rss_commands: int) -> list[Row]:
+def ack_rows(n: int, rss_commands: int, server: str | None = None) -> list[Row]:
     from bench import ack
 
-    r = asyncio.run(ack.run(n, rss_commands))
+    r = asyncio.run(ack.run(n, rss_commands, server))
     bare, bolt = r["bare"], r["bolt"]
     assert isinstance(bare, ack.Result) and isinstance(bolt, ack.Result)
     rows: list[Row] = [(
@@ -134,10 +143,17 @@ def ack_rows(n: int, rss_commands: int) -> list[Row]:
     return rows
 
 
-def move_rows(n: int) -> list[Row]:
+def move_rows(n: int, server: str | None = None) -> list[Row]:
     from bench import moves
 
-    r = asyncio.run(moves.run(n))
+    r = asyncio.run(moves.run(n, server))
+    if server is not None:  # hirebot on PostgreSQL against raw asyncpg, and against itself on SQLite
+        raw, lite = r["domain"] / r["asyncpg"], r["domain"] / r["sqlite"]
+        return [(f"stage moves/s through the domain ({int(r['moves']):,})", f"{r['domain']:,.0f}",
+                 f"{r['asyncpg']:,.0f} (raw asyncpg)", f"{raw:.2f}", "≥ 1,000/s and ≥ 0.50",
+                 ok(r["domain"] >= 1000 and raw >= 0.5)),
+                ("stage moves/s through the domain, against hirebot on SQLite", f"{r['domain']:,.0f}",
+                 f"{r['sqlite']:,.0f} (hirebot on SQLite)", f"{lite:.2f}", "", "")]
     ratio, aio = r["domain"] / r["raw"], r["domain"] / r["aiosqlite"]
     return [(f"stage moves/s through the domain ({int(r['moves']):,})", f"{r['domain']:,.0f}",
              f"{r['raw']:,.0f} (raw sqlite3)", f"{ratio:.2f}", "≥ 1,000/s and ≥ 0.30",
@@ -197,10 +213,10 @@ def scale_rows(scales: list[int]) -> list[Row]:
     return rows
 
 
-def saturation_rows(n: int, rounds: int) -> list[Row]:
+def saturation_rows(n: int, rounds: int, server: str | None = None) -> list[Row]:
     from bench import load
 
-    r = asyncio.run(load.saturation(n, rounds))
+    r = asyncio.run(load.saturation(n, rounds, server))
     rows: list[Row] = []
     for cmd, label in (("move", "`move`"), ("pipeline", "`pipeline` (200 candidates)"), ("post", "`post` (4 KB)")):
         hb, fl = r[cmd]["hirebot"], r[cmd]["floor"]
@@ -219,10 +235,10 @@ def saturation_rows(n: int, rounds: int) -> list[Row]:
     return rows
 
 
-def open_loop_rows(rates: list[int], seconds: float) -> list[Row]:
+def open_loop_rows(rates: list[int], seconds: float, server: str | None = None) -> list[Row]:
     from bench import load
 
-    r = asyncio.run(load.open_loops(rates, seconds))
+    r = asyncio.run(load.open_loops(rates, seconds, server=server))
     floor = r["floor"][0]
     fa = floor.all()
     f50, f99 = load.q(fa, 0.5) * 1000, load.q(fa, 0.99) * 1000
@@ -250,10 +266,17 @@ def open_loop_rows(rates: list[int], seconds: float) -> list[Row]:
     return rows
 
 
-def add_rows(n: int, rounds: int) -> list[Row]:
+def add_rows(n: int, rounds: int, server: str | None = None) -> list[Row]:
     from bench import adds, load
 
-    res = asyncio.run(adds.run(n, rounds))
+    res = asyncio.run(adds.run(n, rounds, server))
+    if server is not None:  # hirebot on PostgreSQL against raw asyncpg, and against itself on SQLite
+        dom, apg, lite = (load.Spread(res[k]) for k in ("domain", "asyncpg", "sqlite"))
+        ratio = dom.median / apg.median
+        return [(f"adding candidates/s through the domain ({rounds} × {n:,})", dom.show(),
+                 f"{apg.show()} (raw asyncpg)", f"{ratio:.2f}", "≥ 0.50", ok(ratio >= 0.5)),
+                ("adding candidates/s through the domain, against hirebot on SQLite", dom.show(),
+                 f"{lite.show()} (hirebot on SQLite)", f"{dom.median / lite.median:.2f}", "", "")]
     dom, raw, aio = (load.Spread(res[k]) for k in ("domain", "raw", "aiosqlite"))
     ratio = dom.median / aio.median
     return [(f"adding candidates/s through the domain ({rounds} × {n:,})", dom.show(), f"{aio.show()} (raw aiosqlite)",
@@ -262,10 +285,10 @@ def add_rows(n: int, rounds: int) -> list[Row]:
              f"{dom.median / raw.median:.2f}", "", "")]
 
 
-def startup_rows(applications: int, rounds: int, within: float) -> list[Row]:
+def startup_rows(applications: int, rounds: int, within: float, server: str | None = None) -> list[Row]:
     from bench import load, startup
 
-    r = asyncio.run(startup.run(applications, rounds, within))
+    r = asyncio.run(startup.run(applications, rounds, within, server))
     base = load.Spread([v for v in r.bolt if v is not None])
 
     def spread(values: list[float | None]) -> tuple[load.Spread, str]:
@@ -293,13 +316,14 @@ def startup_rows(applications: int, rounds: int, within: float) -> list[Row]:
     ]
 
 
-def sweep_rows(applications: int) -> list[Row]:
+def sweep_rows(applications: int, server: str | None = None) -> list[Row]:
     from bench import sla_bench
 
-    res = asyncio.run(sla_bench.run(applications))
+    res = asyncio.run(sla_bench.run(applications, server=server))
     idle: sla_bench.Phase = res["idle"]
     ms = 1000
-    base_probe = f"{idle.loop_block * ms:.0f} / {idle.store_wait * ms:.0f} · {idle.sqlite_wait * ms:.0f} (idle)"
+    lock = "SQLite lock wait" if server is None else "PostgreSQL write-lock wait"
+    base_probe = f"{idle.loop_block * ms:.0f} / {idle.store_wait * ms:.0f} · {idle.lock_wait * ms:.0f} (idle)"
     batches, items = res["nudged"]
     rows: list[Row] = []
     for key, label in (("sweep", f"SLA sweep `Sla.sweep()`, {applications:,} overdue"),
@@ -308,54 +332,90 @@ def sweep_rows(applications: int) -> list[Row]:
         p: sla_bench.Phase = res[key]
         rows.append((f"{label}: duration, ms", f"{p.seconds * ms:,.0f}", f"{res['raw'] * ms:,.0f} (raw SQL read)",
                      f"{p.seconds / res['raw']:.1f}", "", ""))
-        tx = max(p.store_wait, p.sqlite_wait)
-        rows.append((f"{label}: longest loop block / transaction (store write · SQLite lock wait), ms",
-                     f"{p.loop_block * ms:,.0f} / {p.store_wait * ms:,.0f} · {p.sqlite_wait * ms:,.0f}", base_probe,
+        tx = max(p.store_wait, p.lock_wait)
+        rows.append((f"{label}: longest loop block / transaction (store write · {lock}), ms",
+                     f"{p.loop_block * ms:,.0f} / {p.store_wait * ms:,.0f} · {p.lock_wait * ms:,.0f}", base_probe,
                      "", "≤ 50 / ≤ 100", ok(p.loop_block <= 0.05 and tx <= 0.1)))
     return rows
 
 
-def scaleout_rows(quick: bool, url: str | None) -> list[Row]:
+def scaleout_rows(quick: bool, url: str | None, cluster: str | None = None) -> list[Row]:
     from bench import scaleout
 
-    return asyncio.run(scaleout.run(quick, url))
+    return asyncio.run(scaleout.run(quick, url, cluster))
+
+
+#: The sections that run on PostgreSQL with ``--backend postgresql`` (their rows then say so).
+ON_POSTGRESQL = ("ack", "moves", "saturation", "open-loop", "adds", "startup", "sla-sweep")
+#: … and those with no PostgreSQL variant, left out of a PostgreSQL run (scale-out is PostgreSQL's own).
+SQLITE_ONLY = ("parse", "reminders", "digest 1×", "digest 10×", "scale")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller runs")
     ap.add_argument("--only", default="", help="comma-separated section names (or their starts) to run")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                    help=f"where hirebot's data lives in the sections {', '.join(ON_POSTGRESQL)} (default: sqlite)")
     ap.add_argument("--postgres", default=None, metavar="URL",
-                    help="PostgreSQL server for scale-out (default: a throwaway cluster via .ci/postgres)")
+                    help="PostgreSQL server for scale-out and --backend postgresql "
+                         "(default: a throwaway cluster via .ci/postgres, started once for the run)")
     a = ap.parse_args()
+    if a.backend == "sqlite":
+        return table(a, None, None, "")
+    from bench import backend, scaleout
+
+    # One cluster (or the given server) for the whole run; each section makes and drops its own
+    # databases on it. The sections run their own event loops: this one only holds the cluster.
+    with asyncio.Runner() as runner:
+        cluster = scaleout.postgres(a.postgres)
+        server, directory = runner.run(cluster.__aenter__())
+        try:
+            version = runner.run(backend.server_version(server))
+            where = "a throwaway cluster" if directory else "the server given"
+            return table(a, server, directory, f", backend PostgreSQL {version} ({where})")
+        finally:
+            runner.run(cluster.__aexit__(None, None, None))
+
+
+def table(a: argparse.Namespace, server: str | None, cluster: str | None, backend: str) -> int:
+    """Run the sections and print the table; ``server``: the PostgreSQL server with
+    ``--backend postgresql`` (``cluster``: its directory when we started it), else None."""
     q = a.quick
     only = [o.strip() for o in a.only.split(",") if o.strip()]
     sections: list[tuple[str, Callable[[], list[Row]]]] = [
-        ("ack", lambda: ack_rows(300 if q else 2000, 2000 if q else 10_000)),
-        ("moves", lambda: move_rows(200 if q else 1000)),
+        ("ack", lambda: ack_rows(300 if q else 2000, 2000 if q else 10_000, server)),
+        ("moves", lambda: move_rows(200 if q else 1000, server)),
         ("parse", parse_rows),
         ("reminders", lambda: reminder_rows(q)),
         ("digest 1×", lambda: digest_rows(200, 10_000, 5 if q else 20, "1×")),
         ("digest 10×", lambda: digest_rows(2000, 100_000, 2 if q else 3, "10×")),
         ("scale", lambda: scale_rows([1, 10])),
-        ("saturation", lambda: saturation_rows(300 if q else 1000, 2 if q else 3)),
-        ("open-loop", lambda: open_loop_rows([50, 150, 300], 5 if q else 10)),
-        ("adds", lambda: add_rows(500 if q else 2000, 3)),
-        ("startup", lambda: startup_rows(20_000 if q else 100_000, 1 if q else 3, 120 if q else 240)),
-        ("sla-sweep", lambda: sweep_rows(20_000 if q else 100_000)),
-        ("scale-out", lambda: scaleout_rows(q, a.postgres)),
+        ("saturation", lambda: saturation_rows(300 if q else 1000, 2 if q else 3, server)),
+        ("open-loop", lambda: open_loop_rows([50, 150, 300], 5 if q else 10, server)),
+        ("adds", lambda: add_rows(500 if q else 2000, 3, server)),
+        ("startup", lambda: startup_rows(20_000 if q else 100_000, 1 if q else 3, 120 if q else 240, server)),
+        ("sla-sweep", lambda: sweep_rows(20_000 if q else 100_000, server)),
+        ("scale-out", lambda: scaleout_rows(q, server or a.postgres, cluster)),
     ]
     if only:
         sections = [(name, fn) for name, fn in sections if any(name.startswith(o) for o in only)]
+    if server is not None:
+        left_out = [name for name, _ in sections if name in SQLITE_ONLY]
+        if left_out:
+            print(f"  no PostgreSQL variant, left out: {', '.join(left_out)}", file=sys.stderr, flush=True)
+        sections = [(name, fn) for name, fn in sections if name not in SQLITE_ONLY]
     rows: list[Row] = []
     started = time.monotonic()
     where = machine()  # before the run: the load average is the neighbours', not ours
     for name, fn in sections:
         t = time.monotonic()
+        tag = backend_prefix(server) if name in ON_POSTGRESQL else ""
         try:
-            rows.extend(fn())
+            got = fn()
         except Exception as exc:
-            rows.append((name, "failed", "", "", "", str(exc)[:80]))
+            got = [(name, "failed", "", "", "", str(exc)[:80])]
+        rows.extend((tag + r[0], *r[1:]) for r in got)
         print(f"  {name}: {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
     header: Row = ("benchmark", "hirebot", "baseline (same run)", "ratio", "goal", "met")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(6)]
@@ -363,13 +423,19 @@ def main() -> int:
     def line(r: Row) -> str:
         return "| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(r)) + " |"
 
-    print(f"hirebot benchmarks{' (--quick)' if q else ''}, {time.strftime('%Y-%m-%d')}: {where}")
+    print(f"hirebot benchmarks{' (--quick)' if q else ''}{backend}, {time.strftime('%Y-%m-%d')}: {where}")
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
     print(f"total {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0
+
+
+def backend_prefix(server: str | None) -> str:
+    from bench.backend import prefix
+
+    return prefix("sqlite" if server is None else "postgresql")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,7 +211,10 @@ async def seed(target: str | Path, moves: int) -> None:
     await store.close()
 
 
-async def run(n: int, rss_commands: int) -> dict[str, object]:
+async def run(n: int, rss_commands: int, server: str | None = None) -> dict[str, object]:
+    """``server``: a PostgreSQL server URL to run hirebot on (a new database there), else SQLite."""
+    from bench.backend import db_env, places
+
     posting = (ROOT / "tests/fixtures/postings/uk_bank.txt").read_text()
     posting = (posting + "\n" + posting)[:4096]
     slack = await FakeSlack(bot_user="UBOT").start()
@@ -230,13 +232,14 @@ async def run(n: int, rss_commands: int) -> dict[str, object]:
             finally:
                 await stop(proc)
 
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "bench.db"
+        async with places(server) as where:
+            db = await where.new("bench")
             await seed(db, n)
+            await where.loaded(db)
             port = free_port()
             proc = await start(["-m", "handlers.cli", "run"], {
                 "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                "HIREBOT_DB": str(db), "HIREBOT_PORT": str(port), "HIREBOT_LOG_FORMAT": "json"})
+                **db_env(db), "HIREBOT_PORT": str(port), "HIREBOT_LOG_FORMAT": "json"})
             try:
                 await wait_listening(port, proc)
                 await asyncio.sleep(1)

@@ -4,11 +4,17 @@ line, one transaction each) against the same work written by hand, in one transa
 candidate: read the opening, run the same duplicate check (the same statement as
 ``Tx.same_person``), insert the application, its stage move and the audit row, commit. Raw
 sqlite3 in WAL, and the same statements through raw aiosqlite (one ``execute`` each, as an
-event-loop program must pay for). Rounds alternate the three, each on a fresh copy of the seed."""
+event-loop program must pay for). Rounds alternate the three, each on a fresh copy of the seed.
+
+On PostgreSQL (``run(n, rounds, server)``): the domain on a PostgreSQL database against the same
+statements through raw asyncpg (one ``execute`` each, ``RETURNING id`` for the new application,
+one transaction per candidate), and against hirebot's own domain on SQLite; rounds alternate the
+three, each on a fresh copy of the seed (``CREATE DATABASE … TEMPLATE`` on PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -33,11 +39,13 @@ def people(n: int) -> list[tuple[str, str]]:
     return [(f"Added Person {i}", f"added.{i}@example.test") for i in range(n)]
 
 
-async def domain(db: Path, who: list[tuple[str, str]]) -> float:
+async def domain(db: str | Path, who: list[tuple[str, str]]) -> float:
+    """Seconds for ``Hiring.add_candidate`` of everyone in ``who``; ``db``: a SQLite file or a URL."""
+    from bench.backend import db_env
     from bot.config import Config
     from handlers.app import open_services
 
-    services = await open_services(Config.from_env({"HIREBOT_DB": str(db)}, dotenv=None))
+    services = await open_services(Config.from_env(db_env(db), dotenv=None))
     try:
         started = time.perf_counter()
         for name, email in who:
@@ -93,8 +101,63 @@ async def raw_aiosqlite(db: Path, who: list[tuple[str, str]]) -> float:
         await con.close()
 
 
-async def run(n: int, rounds: int) -> dict[str, list[float]]:
-    """Adds per second, one value per round, for "domain", "raw" (sqlite3) and "aiosqlite"."""
+async def raw_asyncpg(url: str, who: list[tuple[str, str]]) -> float:
+    """The raw-aiosqlite baseline's statements on PostgreSQL through asyncpg, one round trip each."""
+    from bench.backend import connect, dollar
+
+    duplicate, insert_app = dollar(DUPLICATE), dollar(INSERT_APP) + " RETURNING id"
+    insert_move, insert_audit = dollar(INSERT_MOVE), dollar(INSERT_AUDIT)
+    con = await connect(url)
+    try:
+        started = time.perf_counter()
+        for name, email in who:
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            await con.execute("BEGIN")
+            op = await con.fetchrow("SELECT status, title FROM openings WHERE id = $1", OPENING)
+            _check(op, list(await con.fetch(duplicate, email, name)))
+            aid = await con.fetchval(insert_app, OPENING, name, email, now, now)
+            await con.execute(insert_move, aid, now)
+            await con.execute(insert_audit, f"APP-{aid}", f"OP-{OPENING}", now)
+            await con.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        await con.close()
+
+
+async def run_postgresql(n: int, rounds: int, server: str) -> dict[str, list[float]]:
+    """Adds per second, one value per round, for "domain" (hirebot on PostgreSQL), "asyncpg" (raw,
+    same server) and "sqlite" (hirebot on SQLite)."""
+    from bench.backend import places
+
+    who = people(n)
+    out: dict[str, list[float]] = {"domain": [], "asyncpg": [], "sqlite": []}
+    async with places(server) as where:
+        pg_seed, lite_seed = await where.new("adds_seed"), where.tmp / "seed.db"
+        for target in (pg_seed, lite_seed):
+            await seed(target, 0)
+        await where.loaded(pg_seed)
+        for r in range(rounds):
+            kinds = ["domain", "asyncpg", "sqlite"]
+            for kind in kinds[r % 3:] + kinds[:r % 3]:
+                if kind == "sqlite":
+                    db: str | Path = where.tmp / f"sqlite-{r}.db"
+                    await asyncio.to_thread(shutil.copyfile, lite_seed, db)
+                else:
+                    db = await where.copy(pg_seed, f"adds_{kind}")
+                took = await (raw_asyncpg(str(db), who) if kind == "asyncpg" else domain(db, who))
+                out[kind].append(n / took)
+                if kind == "sqlite":
+                    await asyncio.to_thread(Path(db).unlink)
+                else:
+                    await where.drop(db)
+    return out
+
+
+async def run(n: int, rounds: int, server: str | None = None) -> dict[str, list[float]]:
+    """Adds per second, one value per round, for "domain", "raw" (sqlite3) and "aiosqlite"; on
+    PostgreSQL when ``server`` is its URL (:func:`run_postgresql`)."""
+    if server is not None:
+        return await run_postgresql(n, rounds, server)
     who = people(n)
     out: dict[str, list[float]] = {"domain": [], "raw": [], "aiosqlite": []}
     with tempfile.TemporaryDirectory() as tmp:

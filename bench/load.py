@@ -5,7 +5,8 @@ this one. A request is *completed* when its reply has arrived at FakeSlack, or, 
 itself carries the reply (200 with a JSON message body: ``text`` or ``blocks``; hirebot's ``help``
 and usage errors), when that ack arrived: request → reply = request → ack. Read from each response,
 not from the command's name: the work floor answers ``help`` with an empty ack and a
-``response_url`` post, and is measured at the post.
+``response_url`` post, and is measured at the post. With a PostgreSQL ``server``, both run on
+new databases there, the work floor on raw asyncpg (``bench/servers.py``).
 
 - **Saturation, closed loop**: 50 signed clients, each sending its next command as soon as the
   previous one is acknowledged (as Slack does: nobody waits for a reply before the next click), so
@@ -23,7 +24,6 @@ import asyncio
 import collections
 import itertools
 import statistics
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -47,6 +47,7 @@ from bench.ack import (
     stop,
     wait_listening,
 )
+from bench.backend import Places, db_env, places
 from handlers.local.fake_slack import FakeSlack
 
 POSTING = ROOT / "tests/fixtures/postings/uk_bank.txt"
@@ -57,20 +58,23 @@ def posting() -> str:
     return (text + "\n" + text)[:4096]
 
 
-def hirebot_env(slack: FakeSlack, db: Path, port: int) -> dict[str, str]:
+def hirebot_env(slack: FakeSlack, db: str | Path, port: int) -> dict[str, str]:
+    """``db``: a SQLite file (``HIREBOT_DB``) or a database URL (``HIREBOT_DATABASE_URL``)."""
     return {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-            "HIREBOT_DB": str(db), "HIREBOT_PORT": str(port), "HIREBOT_LOG_FORMAT": "json"}
+            **db_env(db), "HIREBOT_PORT": str(port), "HIREBOT_LOG_FORMAT": "json"}
 
 
 @asynccontextmanager
-async def servers(slack: FakeSlack, tmp: Path, movers: int) -> AsyncIterator[dict[str, int]]:
-    """hirebot and the work floor, each on its own copy of the same seeded database: name → port."""
+async def servers(slack: FakeSlack, where: Places, movers: int) -> AsyncIterator[dict[str, int]]:
+    """hirebot and the work floor, each on its own copy of the same seeded database (a SQLite file,
+    or a new PostgreSQL database: the floor then runs on raw asyncpg): name → port."""
     procs = []
     ports: dict[str, int] = {}
     try:
         for name in ("hirebot", "floor"):
-            db = tmp / f"{name}.db"
+            db = await where.new(name)
             await seed(db, movers)
+            await where.loaded(db)
             port = free_port()
             if name == "hirebot":
                 proc = await start(["-m", "handlers.cli", "run"], hirebot_env(slack, db, port))
@@ -111,30 +115,29 @@ class Spread:
 COMMANDS = ("move", "pipeline", "post")
 
 
-async def saturation(n: int, rounds: int) -> dict[str, dict[str, dict[str, Spread]]]:
+async def saturation(n: int, rounds: int, server: str | None = None) -> dict[str, dict[str, dict[str, Spread]]]:
     """command → server → {"rps", "p50", "p99", "missing"} over ``rounds`` rounds of ``n`` requests
-    (``pipeline`` and ``post``: n // 2)."""
+    (``pipeline`` and ``post``: n // 2); on PostgreSQL when ``server`` is its URL."""
     out = {c: {s: {k: Spread() for k in ("rps", "p50", "p99", "missing")} for s in ("hirebot", "floor")}
            for c in COMMANDS}
     paste = posting()
     slack = await FakeSlack(bot_user="UBOT").start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with servers(slack, Path(tmp), n * rounds) as ports:
-                for r in range(rounds):
-                    movers = [f"move APP-{200 + r * n + i + 1} screen" for i in range(n)]
-                    texts = {"move": movers, "pipeline": ["pipeline OP-1"] * (n // 2),
-                             "post": ["post " + paste] * (n // 2)}
-                    order = ("hirebot", "floor") if r % 2 == 0 else ("floor", "hirebot")
-                    for cmd in COMMANDS:
-                        for name in order:
-                            res: Result = await load(cmd, ports[name], slack, texts[cmd], True)
-                            figures = out[cmd][name]
-                            figures["rps"].values.append(res.completed_rps)
-                            figures["p50"].values.append(res.q(0.5, res.reply) * 1000)
-                            figures["p99"].values.append(res.q(0.99, res.reply) * 1000)
-                            figures["missing"].values.append(res.missing)
-                            await asyncio.sleep(0.5)  # let the other server's leftovers settle
+        async with places(server) as where, servers(slack, where, n * rounds) as ports:
+            for r in range(rounds):
+                movers = [f"move APP-{200 + r * n + i + 1} screen" for i in range(n)]
+                texts = {"move": movers, "pipeline": ["pipeline OP-1"] * (n // 2),
+                         "post": ["post " + paste] * (n // 2)}
+                order = ("hirebot", "floor") if r % 2 == 0 else ("floor", "hirebot")
+                for cmd in COMMANDS:
+                    for name in order:
+                        res: Result = await load(cmd, ports[name], slack, texts[cmd], True)
+                        figures = out[cmd][name]
+                        figures["rps"].values.append(res.completed_rps)
+                        figures["p50"].values.append(res.q(0.5, res.reply) * 1000)
+                        figures["p99"].values.append(res.q(0.99, res.reply) * 1000)
+                        figures["missing"].values.append(res.missing)
+                        await asyncio.sleep(0.5)  # let the other server's leftovers settle
     finally:
         await slack.stop()
     return out
@@ -249,28 +252,29 @@ async def open_loop(port: int, slack: FakeSlack, rate: int, seconds: float, text
     return Open(rate, total, lat, dict(counts), dict(in_ack), missing, failed, dict(statuses), lag)
 
 
-async def open_loops(rates: list[int], seconds: float, floor_rate: int = 300) -> dict[str, list[Open]]:
-    """hirebot at each rate, then the work floor at ``floor_rate``: server → results."""
+async def open_loops(rates: list[int], seconds: float, floor_rate: int = 300,
+                     server: str | None = None) -> dict[str, list[Open]]:
+    """hirebot at each rate, then the work floor at ``floor_rate``: server → results (on
+    PostgreSQL when ``server`` is its URL)."""
     need = sum(int(r * seconds) // 3 + 1 for r in [*rates, floor_rate])
     out: dict[str, list[Open]] = {"hirebot": [], "floor": []}
     slack = await FakeSlack(bot_user="UBOT").start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with servers(slack, Path(tmp), need) as ports:
-                replies = Replies(slack)
-                movers = itertools.count(201)
-                kinds = itertools.cycle(("help", "move", "pipeline"))
+        async with places(server) as where, servers(slack, where, need) as ports:
+            replies = Replies(slack)
+            movers = itertools.count(201)
+            kinds = itertools.cycle(("help", "move", "pipeline"))
 
-                def texts() -> tuple[str, str]:
-                    kind = next(kinds)
-                    if kind == "move":
-                        return kind, f"move APP-{next(movers)} screen"
-                    return kind, "pipeline OP-1" if kind == "pipeline" else "help"
+            def texts() -> tuple[str, str]:
+                kind = next(kinds)
+                if kind == "move":
+                    return kind, f"move APP-{next(movers)} screen"
+                return kind, "pipeline OP-1" if kind == "pipeline" else "help"
 
-                plan = [("hirebot", r) for r in rates] + [("floor", floor_rate)]
-                for name, rate in plan:
-                    out[name].append(await open_loop(ports[name], slack, rate, seconds, texts, replies))
-                    await asyncio.sleep(1)
+            plan = [("hirebot", r) for r in rates] + [("floor", floor_rate)]
+            for name, rate in plan:
+                out[name].append(await open_loop(ports[name], slack, rate, seconds, texts, replies))
+                await asyncio.sleep(1)
     finally:
         await slack.stop()
     return out

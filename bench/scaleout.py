@@ -93,17 +93,36 @@ class Databases:
     def _dsn(self) -> str:
         return self.server.set(drivername="postgresql").render_as_string(hide_password=False)
 
-    async def new(self, label: str) -> str:
+    async def new(self, label: str, template: str | None = None) -> str:
+        """A new database's URL: empty, or a copy of ``template`` (the URL of one made here, with
+        nobody connected to it: PostgreSQL copies its files, so a big seed is made once)."""
         import asyncpg
+        from sqlalchemy.engine import make_url
 
         name = f"bench_{label}_{os.getpid()}_{len(self.made)}"
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         conn = await asyncpg.connect(self._dsn())
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"{copy}')
         finally:
             await conn.close()
         self.made.append(name)
         return self.server.set(database=name).render_as_string(hide_password=False)
+
+    async def drop(self, url: str) -> None:
+        """Drop one database made here now (a big one, once measured), not at the end."""
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        if name not in self.made:
+            return
+        conn = await asyncpg.connect(self._dsn())
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        self.made.remove(name)
 
     async def drop_all(self) -> None:
         import asyncpg
@@ -551,12 +570,15 @@ def reminder_rows(three: Delivery, one: Delivery) -> list[Row]:
     return rows
 
 
-async def run(quick: bool, url: str | None = None) -> list[Row]:
+async def run(quick: bool, url: str | None = None, cluster_dir: str | None = None) -> list[Row]:
+    """``url``: a PostgreSQL server (default: a throwaway cluster for this section); ``cluster_dir``:
+    that server's cluster directory when it is one we started (its CPU is then reported)."""
     seconds, rounds = (6.0, 2) if quick else (15.0, 3)
     move_n, move_rounds = (200, 3) if quick else (1000, 3)
     n_rem, window = (10_000, 15.0) if quick else (100_000, 60.0)
     rows: list[Row] = []
-    async with postgres(url) as (server, cluster):
+    async with postgres(url) as (server, own):
+        cluster = cluster_dir or own
         pg = Databases(server)
         try:
             with tempfile.TemporaryDirectory() as tmpdir:

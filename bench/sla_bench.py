@@ -12,14 +12,21 @@ While each phase runs, three probes do:
   any queued ahead of it);
 - a *SQLite writer* on its own connection in a thread: ``BEGIN IMMEDIATE`` retried every 1 ms,
   then one row, every 10 ms; its longest wait is the longest anyone held the database's write
-  lock.
+  lock. On PostgreSQL, an *outside writer* on its own asyncpg connection, in a thread with its
+  own event loop: ``BEGIN; SELECT pg_advisory_xact_lock(WRITE_LOCK)`` (hirebot's write lock,
+  which every hirebot write transaction takes first: ``bot/storage/drivers.py``), one row,
+  ``COMMIT``, every 10 ms; its longest wait for the lock (one round trip when nobody holds it) is
+  the longest anyone held hirebot's write lock.
 
 Phases: idle (the probes alone: the noise floor of a loaded machine, the baseline), ``Sla.sweep()``
 alone, the first ``Scheduler.tick()`` (sweep, nudges handed to an outbox that only counts them,
 each recorded as sent), and a second tick (nothing new due: the steady state every few minutes).
 The sweep's own duration is set against one raw SQL read of the same active applications.
 
-    .venv/bin/python bench/sla_bench.py [--applications 100000]
+On PostgreSQL (``--postgres URL``, or ``python -m bench --backend postgresql``), the same on a
+new database there (seeded, then analyzed), the raw read through asyncpg.
+
+    .venv/bin/python -m bench.sla_bench [--applications 100000] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import asyncio
 import random
 import sqlite3
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -58,9 +64,10 @@ def working_now(now: datetime) -> tuple[str, str]:
     return f"{start:%H:%M}", f"{end:%H:%M}"
 
 
-async def seed(path: Path, applications: int, managers: int = MANAGERS) -> int:
+async def seed(path: str | Path, applications: int, managers: int = MANAGERS) -> int:
     """``applications`` overdue in open stages over applications // 50 openings; returns the
-    number of managers (each is owed one nudge DM)."""
+    number of managers (each is owed one nudge DM). ``path``: a SQLite file or an empty
+    PostgreSQL database's URL (rows go in with ``executemany``, one round trip per statement)."""
     rng = random.Random(15)
     openings = max(1, applications // 50)
     managers = min(managers, openings)
@@ -121,18 +128,45 @@ class Phase:
     seconds: float
     loop_block: float  # s
     store_wait: float  # s
-    sqlite_wait: float  # s
+    lock_wait: float  # s: the outside writer's longest wait for the write lock (SQLite's, or hirebot's advisory one)
     result: Any = None
 
 
-async def probed(store: Store, path: Path, work: Callable[[], Awaitable[Any]]) -> Phase:
-    """Run ``work`` with the three probes (see the module docstring) around it."""
+async def outside_postgresql(url: str, stop: threading.Event, lock_wait: list[float]) -> None:
+    """The outside writer on PostgreSQL (see the module docstring), until ``stop``."""
+    from bench.backend import connect
+    from bot.storage.drivers import WRITE_LOCK
+
+    con = await connect(url)
+    try:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            await con.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            lock_wait[0] = max(lock_wait[0], time.perf_counter() - t0)
+            await con.execute("INSERT INTO audit (actor, action, subject, detail, at) "
+                              "VALUES ('UPROBE', 'bench.probe', 'postgresql', NULL, $1)", iso(datetime.now(UTC)))
+            await con.execute("COMMIT")
+            await asyncio.sleep(0.01)
+    finally:
+        await con.close()
+
+
+async def probed(store: Store, path: str | Path, work: Callable[[], Awaitable[Any]]) -> Phase:
+    """Run ``work`` with the three probes (see the module docstring) around it; ``path``: the
+    SQLite file, or the PostgreSQL database's URL."""
     done = False
     block = store_wait = 0.0
-    sqlite_wait = [0.0]
+    lock_wait = [0.0]
+    failed: list[BaseException] = []
     stop = threading.Event()
 
     def outside() -> None:
+        if "://" in str(path):
+            try:
+                asyncio.run(outside_postgresql(str(path), stop, lock_wait))
+            except BaseException as exc:  # re-raised below: a dead probe must not read as "0 ms"
+                failed.append(exc)
+            return
         con = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
         try:
             while not stop.is_set():
@@ -145,7 +179,7 @@ async def probed(store: Store, path: Path, work: Callable[[], Awaitable[Any]]) -
                         if stop.is_set():
                             return
                         time.sleep(0.001)
-                sqlite_wait[0] = max(sqlite_wait[0], time.perf_counter() - t0)
+                lock_wait[0] = max(lock_wait[0], time.perf_counter() - t0)
                 con.execute("INSERT INTO audit (actor, action, subject, detail, at) "
                             "VALUES ('UPROBE', 'bench.probe', 'sqlite', NULL, ?)", (iso(datetime.now(UTC)),))
                 con.execute("COMMIT")
@@ -182,7 +216,25 @@ async def probed(store: Store, path: Path, work: Callable[[], Awaitable[Any]]) -
         stop.set()
         await asyncio.gather(*probes)
         await asyncio.to_thread(thread.join)
-    return Phase(seconds, block, store_wait, sqlite_wait[0], result)
+    if failed:
+        raise RuntimeError(f"the outside writer failed: {failed[0]!r}") from failed[0]
+    return Phase(seconds, block, store_wait, lock_wait[0], result)
+
+
+async def raw_read_postgresql(url: str, rounds: int = 3) -> float:
+    """:func:`raw_read` through asyncpg."""
+    from bench.backend import connect
+
+    con = await connect(url)
+    times = []
+    try:
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            await con.fetch(ACTIVE_QUERY)
+            times.append(time.perf_counter() - t0)
+    finally:
+        await con.close()
+    return statistics.median(times)
 
 
 def raw_read(path: Path, rounds: int = 3) -> float:
@@ -197,17 +249,21 @@ def raw_read(path: Path, rounds: int = 3) -> float:
     return statistics.median(times)
 
 
-async def run(applications: int, idle: float = 2.0) -> dict[str, Any]:
+async def run(applications: int, idle: float = 2.0, server: str | None = None) -> dict[str, Any]:
+    """The phases (see the module docstring); on PostgreSQL when ``server`` is its URL."""
+    from bench.backend import db_env, places
     from bot.config import Config
     from bot.scheduler import Scheduler
     from handlers.app import open_services
     from handlers.transports import settle_heap
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sla.db"
+    async with places(server) as where:
+        path = await where.new("sla")
         managers = await seed(path, applications)
-        raw = await asyncio.to_thread(raw_read, path)
-        services = await open_services(Config.from_env({"HIREBOT_DB": str(path)}, dotenv=None))
+        await where.loaded(path)
+        raw = (await raw_read_postgresql(str(path)) if where.pg is not None
+               else await asyncio.to_thread(raw_read, Path(path)))
+        services = await open_services(Config.from_env(db_env(path), dotenv=None))
         settle_heap()  # as `hirebot run` does once it has built the app
         outbox = Outbox()
         scheduler = Scheduler(services.followups, services.digests, outbox)
@@ -226,8 +282,9 @@ async def run(applications: int, idle: float = 2.0) -> dict[str, Any]:
     return out
 
 
-def main(applications: int) -> None:
-    r = asyncio.run(run(applications))
+def main(applications: int, server: str | None = None) -> None:
+    r = asyncio.run(run(applications, server=server))
+    lock = "SQLite lock" if server is None else "PostgreSQL write lock"
     ms = 1000
     print(f"active applications:   {r['applications']:,} overdue, {r['managers']} managers at work")
     print(f"raw read of them:      {r['raw'] * ms:.0f} ms")
@@ -235,11 +292,13 @@ def main(applications: int) -> None:
                        ("tick2", "second tick")):
         p: Phase = r[key]
         print(f"{label + ':':22} {p.seconds * ms:8.0f} ms · loop blocked ≤ {p.loop_block * ms:.0f} ms · "
-              f"store write waited ≤ {p.store_wait * ms:.0f} ms · SQLite lock waited ≤ {p.sqlite_wait * ms:.0f} ms")
+              f"store write waited ≤ {p.store_wait * ms:.0f} ms · {lock} waited ≤ {p.lock_wait * ms:.0f} ms")
     print(f"nudges (first tick):   {r['nudged'][0]} DMs, {r['nudged'][1]:,} items; second tick: {r['nudged2'][0]} DMs")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--applications", type=int, default=100_000)
-    main(ap.parse_args().applications)
+    ap.add_argument("--postgres", default=None, metavar="URL", help="a PostgreSQL server (default: SQLite)")
+    a = ap.parse_args()
+    main(a.applications, a.postgres)

@@ -11,7 +11,11 @@ work, see ``bench/sla_bench.py``) until
 The baseline, in the same run: the minimal Bolt app's start-up (``bench/servers.py bolt``) to a
 signed request answered 200. Each round starts from a fresh copy of the same database.
 
-    .venv/bin/python bench/startup.py [--applications 100000] [--rounds 3]
+On PostgreSQL (``--postgres URL``, or ``python -m bench --backend postgresql``), the prepared
+database is a PostgreSQL one (seeded once, analyzed), each round's a ``CREATE DATABASE … TEMPLATE``
+copy of it, and ``hirebot run`` gets ``HIREBOT_DATABASE_URL``.
+
+    .venv/bin/python -m bench.startup [--applications 100000] [--rounds 3] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -19,9 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bench.ack import SECRET, command_body, free_port, signed_headers, start, stop
+from bench.backend import places
 from bench.load import hirebot_env
 from bench.sla_bench import seed
 from handlers.local.fake_slack import FakeSlack
@@ -104,7 +107,7 @@ async def nudged(slack: FakeSlack, managers: int, t0: float, out: Startup, deadl
             pass
 
 
-async def hirebot(db: Path, managers: int, within: float) -> Startup:
+async def hirebot(db: str | Path, managers: int, within: float) -> Startup:
     slack = await FakeSlack(bot_user="UBOT").start()
     out = Startup()
     port = free_port()
@@ -143,23 +146,24 @@ class Run:
     within: float
 
 
-async def run(applications: int, rounds: int, within: float) -> Run:
+async def run(applications: int, rounds: int, within: float, server: str | None = None) -> Run:
+    """``server``: a PostgreSQL server URL to run hirebot on (new databases there), else SQLite."""
     hb: list[Startup] = []
     base: list[float | None] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        prepared = Path(tmp) / "prepared.db"
+    async with places(server) as where:
+        prepared = await where.new("prepared")
         managers = await seed(prepared, applications)
+        await where.loaded(prepared)
         for r in range(rounds):
             base.append(await bolt())
-            db = Path(tmp) / f"run-{r}.db"
-            shutil.copyfile(prepared, db)
+            db = await where.copy(prepared, f"run_{r}")
             hb.append(await hirebot(db, managers, within))
-            db.unlink()
+            await where.drop(db)
     return Run(hb, base, managers, applications, within)
 
 
-def main(applications: int, rounds: int, within: float) -> None:
-    r = asyncio.run(run(applications, rounds, within))
+def main(applications: int, rounds: int, within: float, server: str | None = None) -> None:
+    r = asyncio.run(run(applications, rounds, within, server))
 
     def show(values: list[float | None]) -> str:
         got = [v for v in values if v is not None]
@@ -181,5 +185,6 @@ if __name__ == "__main__":
     ap.add_argument("--applications", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--within", type=float, default=240)
+    ap.add_argument("--postgres", default=None, metavar="URL", help="a PostgreSQL server (default: SQLite)")
     a = ap.parse_args()
-    main(a.applications, a.rounds, a.within)
+    main(a.applications, a.rounds, a.within, a.postgres)
