@@ -24,8 +24,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-#: Weight of the newest item in the moving average of the time an item holds a slot.
+#: Weight of the newest item in the moving average of the time an item holds a slot, once
+#: there are enough; before that, a plain mean (so the slow first items after start-up, cold
+#: caches and new connections, do not linger in the estimate).
 SMOOTHING = 0.02
+#: Items processed before the pace is trusted; until then the queue may hold :attr:`Admission.most`.
+TRUSTED_AFTER = 16
 
 
 class Admission:
@@ -34,8 +38,8 @@ class Admission:
     def __init__(self, slots: int, *, budget: float = 1.0, patience: float = 1.0, least: int | None = None,
                  most: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         """``slots``: items processed at once. ``budget``: seconds of queued work admitted without
-        waiting. ``least``/``most``: the queue allowed whatever the pace says (``least`` before
-        any pace is known; ``most`` bounds memory)."""
+        waiting. ``least``/``most``: the queue allowed whatever the pace says (``most`` also until
+        the pace is known, see :data:`TRUSTED_AFTER`; it bounds memory)."""
         self.slots = slots
         self.budget = budget
         self.patience = patience
@@ -43,7 +47,8 @@ class Admission:
         self.most = most if most is not None else 128 * slots
         self._clock = clock
         self._free = asyncio.Semaphore(slots)
-        self._held: float | None = None  # moving average of the time an item holds a slot, s
+        self._held = 0.0  # moving average of the time an item holds a slot, s
+        self._samples = 0
         self._room: collections.deque[asyncio.Future[None]] = collections.deque()
         #: Admitted and not finished (queued for a slot, or being processed).
         self.pending = 0
@@ -51,7 +56,7 @@ class Admission:
     # ------------------------------------------------------------------ pace and room
     def pace(self) -> float:
         """Items this process can finish per second (0: not measured yet)."""
-        if not self._held:
+        if self._samples < TRUSTED_AFTER or self._held <= 0:
             return 0.0
         return self.slots / self._held
 
@@ -110,7 +115,8 @@ class Admission:
                 yield
             finally:
                 took = self._clock() - began
-                self._held = took if self._held is None else self._held + SMOOTHING * (took - self._held)
+                self._samples += 1
+                self._held += max(1 / self._samples, SMOOTHING) * (took - self._held)
 
     def waiting(self) -> int:
         """Requests waiting for room (not yet acknowledged)."""

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.admission import Admission
+from bot.admission import TRUSTED_AFTER, Admission
 
 
 class Clock:
@@ -40,6 +40,9 @@ async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound
 async def test_the_bound_is_the_budget_times_the_pace() -> None:
     clock = Clock()
     adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
+    for _ in range(TRUSTED_AFTER - 1):
+        await processed(adm, clock, 0.1)
+    assert adm.limit() == 1000, "not enough items yet to trust a pace: the memory bound"
     await processed(adm, clock, 0.1)  # 2 slots, 0.1 s each: 20 items/s, so 1 s of work is 20 items
     assert adm.pace() == pytest.approx(20) and adm.limit() == 20
     for _ in range(20):
@@ -60,6 +63,17 @@ async def test_slower_work_means_a_shorter_queue_but_never_below_least() -> None
         await processed(adm, clock, 2.0)
     assert adm.pace() == pytest.approx(1.0, rel=0.05)
     assert adm.limit() == 3
+
+
+async def test_slow_first_items_do_not_linger_in_the_pace() -> None:
+    """After start-up the first items are slow (new connections, cold caches): a plain mean over
+    the first ones lets the next ones outweigh them, where a moving average would drag them on."""
+    clock = Clock()
+    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
+    await processed(adm, clock, 2.0)
+    for _ in range(99):
+        await processed(adm, clock, 0.1)
+    assert 17 < adm.pace() < 20  # a moving average started at the first would say 5.5 items/s
 
 
 async def test_a_request_waits_at_most_its_patience() -> None:
