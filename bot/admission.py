@@ -79,6 +79,7 @@ class Admission:
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._room.append(waiter)
+        self.queued()
         try:
             await asyncio.wait_for(asyncio.shield(waiter), self.patience)
         except TimeoutError:
@@ -92,6 +93,9 @@ class Admission:
             else:
                 self._room.remove(waiter)
             raise
+
+    def queued(self) -> None:
+        """Called as a request starts waiting for room (a hook: a test's barrier, a counter)."""
 
     def done(self) -> None:
         """An admitted request is finished (processed, refused, or found a replay)."""

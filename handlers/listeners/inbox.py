@@ -82,10 +82,6 @@ class Durable:
         self.actions: dict[str, ActionRun] = {}
         self.admission = Admission(IN_FLIGHT, budget=QUEUE_SECONDS, patience=ADMIT_WAIT)
 
-    def pending_work(self) -> int:
-        """Admitted and not finished: being recorded, waiting for a slot, or processed (a gauge)."""
-        return self.admission.pending
-
     async def _in_turn(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
         """Process an acknowledged item when a slot is free (see :data:`IN_FLIGHT`)."""
         async with self.admission.slot():

@@ -21,6 +21,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from bot.admission import Admission
     from bot.scheduler import Scheduler
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -84,14 +85,20 @@ class Metrics:
                                  ["priority"], buckets=ACK_BUCKETS, registry=r)
         self.work_backlog = Gauge("hirebot_work_backlog", "Commands and clicks acknowledged and not yet finished: "
                                   "waiting for one of the processing slots, or being processed", registry=r)
+        self.work_limit = Gauge("hirebot_work_backlog_limit", "The backlog allowed before a new request waits for "
+                                "room: a second of work at the measured pace (bot/admission.py)", registry=r)
+        self.work_waiting = Gauge("hirebot_work_waiting_for_room", "Requests not yet acknowledged because the "
+                                  "backlog is full (each waits at most a second)", registry=r)
         self.ready = Gauge("hirebot_ready", "1 when /readyz passes (database, scheduler, token)", registry=r)
         self.started = Gauge("hirebot_start_time_seconds", "Unix time hirebot started", registry=r)
         self.started.set(time.time())
         ProcessCollector(registry=r)
 
-    def watch_backlog(self, pending: Callable[[], float]) -> None:
-        """Read the work backlog at scrape time (see handlers/listeners/inbox.py)."""
-        self.work_backlog.set_function(pending)
+    def watch_backlog(self, admission: Admission) -> None:
+        """Read the work backlog, its bound and who waits for room at scrape time (bot/admission.py)."""
+        self.work_backlog.set_function(lambda: admission.pending)
+        self.work_limit.set_function(admission.limit)
+        self.work_waiting.set_function(admission.waiting)
 
     def watch_scheduler(self, scheduler: Scheduler) -> None:
         from apscheduler.events import (

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from bot.admission import TRUSTED_AFTER, Admission
+
+
+class Watched(Admission):
+    """Tells when a request starts waiting for room: the barrier before asserting it has not got in."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.someone_waits = asyncio.Event()
+
+    def queued(self) -> None:
+        self.someone_waits.set()
 
 
 class Clock:
@@ -24,13 +36,12 @@ async def processed(adm: Admission, clock: Clock, seconds: float) -> None:
 
 
 async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound() -> None:
-    adm = Admission(2, least=4, most=10, clock=Clock())
+    adm = Watched(2, least=4, most=10, clock=Clock())
     for _ in range(10):
         await adm.admit()
     assert adm.pending == 10 and adm.limit() == 10
     waiting = asyncio.create_task(adm.admit())
-    while adm.waiting() == 0:  # the barrier: the 11th is queued for room
-        await asyncio.sleep(0)
+    await adm.someone_waits.wait()  # the barrier: the 11th is queued for room
     assert not waiting.done()
     adm.done()
     await waiting
@@ -39,7 +50,7 @@ async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound
 
 async def test_the_bound_is_the_budget_times_the_pace() -> None:
     clock = Clock()
-    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
+    adm = Watched(2, budget=1.0, least=1, most=1000, clock=clock)
     for _ in range(TRUSTED_AFTER - 1):
         await processed(adm, clock, 0.1)
     assert adm.limit() == 1000, "not enough items yet to trust a pace: the memory bound"
@@ -48,8 +59,7 @@ async def test_the_bound_is_the_budget_times_the_pace() -> None:
     for _ in range(20):
         await adm.admit()
     late = asyncio.create_task(adm.admit())
-    while adm.waiting() == 0:
-        await asyncio.sleep(0)
+    await adm.someone_waits.wait()
     assert adm.pending == 20 and not late.done()
     adm.done()  # one finished: exactly one let in, first come first served
     await late
@@ -84,11 +94,10 @@ async def test_a_request_waits_at_most_its_patience() -> None:
 
 
 async def test_a_waiter_that_gives_up_leaves_no_room_taken() -> None:
-    adm = Admission(1, least=1, most=1, clock=Clock())
+    adm = Watched(1, least=1, most=1, clock=Clock())
     await adm.admit()
     gone = asyncio.create_task(adm.admit())
-    while adm.waiting() == 0:
-        await asyncio.sleep(0)
+    await adm.someone_waits.wait()
     gone.cancel()
     with pytest.raises(asyncio.CancelledError):
         await gone

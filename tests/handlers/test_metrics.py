@@ -96,6 +96,12 @@ async def test_metrics_count_requests_api_calls_followups_and_errors(bot: Bot) -
     assert value(s, "hirebot_scheduler_running") == 1
     assert value(s, "hirebot_scheduler_jobs", job="sweep") == 1
     assert value(s, "hirebot_db_busy_total") == 0
+    # Backpressure: nothing waits for room now, and the bound is the memory bound until a pace is
+    # known (16 items), then at least 8 per slot (bot/admission.py).
+    await bot.settled()  # every request's work after its ack is done
+    s = await scrape_until(bot, lambda s: True)
+    assert value(s, "hirebot_work_waiting_for_room") == 0 and value(s, "hirebot_work_backlog") == 0
+    assert value(s, "hirebot_work_backlog_limit") >= 8
     began = total(s, "hirebot_db_wait_seconds_count")
     assert began >= 6 and total(s, "hirebot_db_transaction_seconds_count") >= began - 1  # one may be open now
     assert value(s, "process_resident_memory_bytes") > 0
