@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import pytest
 
@@ -107,6 +106,25 @@ async def test_a_private_channel_makes_a_private_opening(world: World) -> None:
     assert op.private_channel
 
 
+def applied(n: int) -> Opening:
+    """An opening with ``n`` applied candidates, as a change announces it."""
+    return Opening(id=1, title="Nurse", status="open", data={}, channel_id="C1", message_ts="1.0", permalink=None,
+                   private_channel=False, created_by="U", created_at="", counts={"applied": n})
+
+
+def drawing(changes: Changes) -> tuple[list[int], asyncio.Event]:
+    """Subscribe a card redraw that notes how many were applied: (what it drew, set once it drew)."""
+    drawn: list[int] = []
+    once = asyncio.Event()
+
+    async def redraw(o: Opening) -> None:
+        drawn.append(o.counts["applied"])
+        once.set()
+
+    changes.on_opening_changed(redraw)
+    return drawn, once
+
+
 async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_wait() -> None:
     """A change soon after a redraw waits out the interval (Slack's chat.update limit), then draws
     only the latest state; drained() (shutdown, the console) does not wait the interval out."""
@@ -120,22 +138,13 @@ async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_
             await go_on.wait()
 
     changes = Paced(redraw_every=3600)
-    drawn: list[int] = []
-    first = asyncio.Event()
-
-    async def redraw(o: Opening) -> None:
-        drawn.append(o.counts["applied"])
-        first.set()
-
-    changes.on_opening_changed(redraw)
-    op = Opening(id=1, title="Nurse", status="open", data={}, channel_id="C1", message_ts="1.0", permalink=None,
-                 private_channel=False, created_by="U", created_at="", counts={"applied": 1})
-    await changes.opening_changed(op)
+    drawn, first = drawing(changes)
+    await changes.opening_changed(applied(1))
     await first.wait()
-    await changes.opening_changed(dataclasses.replace(op, counts={"applied": 2}))
+    await changes.opening_changed(applied(2))
     await paused.wait()  # the barrier: the second redraw is waiting out the interval
     assert drawn == [1] and 3599 < pauses[0] <= 3600
-    await changes.opening_changed(dataclasses.replace(op, counts={"applied": 3}))
+    await changes.opening_changed(applied(3))
     go_on.set()
     await changes.drained()
     assert drawn == [1, 3], "the waiting redraw draws the latest state, once"
@@ -143,16 +152,9 @@ async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_
 
 async def test_drained_cuts_the_redraw_interval_short() -> None:
     changes = Changes(redraw_every=3600)
-    drawn: list[int] = []
-
-    async def redraw(o: Opening) -> None:
-        drawn.append(o.counts["applied"])
-
-    changes.on_opening_changed(redraw)
-    op = Opening(id=1, title="Nurse", status="open", data={}, channel_id="C1", message_ts="1.0", permalink=None,
-                 private_channel=False, created_by="U", created_at="", counts={"applied": 1})
-    await changes.opening_changed(op)
+    drawn, _ = drawing(changes)
+    await changes.opening_changed(applied(1))
     await changes.drained()
-    await changes.opening_changed(dataclasses.replace(op, counts={"applied": 2}))
+    await changes.opening_changed(applied(2))
     await asyncio.wait_for(changes.drained(), 10)
     assert drawn == [1, 2]
