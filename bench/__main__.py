@@ -135,6 +135,17 @@ def ack_rows(n: int, rss_commands: int, server: str | None = None) -> list[Row]:
                      f"{bolt.q(0.5) * 1000:.0f} / {bolt.q(0.99) * 1000:.0f} (Bolt ack)",
                      f"{rp99 / (bolt.q(0.99) * 1000):.1f} (p99)",
                      f"{res.missing} missing" if res.missing else "", ok(None if not res.missing else False)))
+    floor = r.get("floor_move")
+    if isinstance(floor, ack.Result):
+        mv = r["move"]
+        assert isinstance(mv, ack.Result)
+        rows.append((f"ack `move` against the work floor ({floor.requests:,} requests, same writes, no backpressure): "
+                     "p50 / p99 ms · replies/s · request → reply p99 ms",
+                     f"{mv.q(0.5) * 1000:.0f} / {mv.q(0.99) * 1000:.0f} · {mv.completed_rps:,.0f} · "
+                     f"{mv.q(0.99, mv.reply) * 1000:,.0f}",
+                     f"{floor.q(0.5) * 1000:.0f} / {floor.q(0.99) * 1000:.0f} · {floor.completed_rps:,.0f} · "
+                     f"{floor.q(0.99, floor.reply) * 1000:,.0f} (work floor)",
+                     f"{mv.q(0.99) / floor.q(0.99):.1f} (ack p99)", "", ""))
     rows.append(("RSS idle, MB", f"{r['rss_idle']:.0f}", f"{r['bolt_rss_idle']:.0f} (minimal Bolt)",
                  f"{float(r['rss_idle']) / float(r['bolt_rss_idle']):.2f}", "", ""))  # type: ignore[arg-type]
     rows.append((f"RSS after {r['rss_commands']:,} commands, MB", f"{r['rss_after']:.0f}",

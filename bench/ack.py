@@ -260,6 +260,20 @@ async def run(n: int, rss_commands: int, server: str | None = None) -> dict[str,
                 out["rss_commands"] = sent
             finally:
                 await stop(proc)
+            # The same moves against the work floor (bench/servers.py: same writes, no backpressure):
+            # what acks at 50 concurrent cost when the work behind them is done the obvious way.
+            db = await where.new("floor")
+            await seed(db, n)
+            await where.loaded(db)
+            port = free_port()
+            proc = await start(["-m", "bench.servers", "work", str(port), slack.api_url, str(db)])
+            try:
+                await wait_listening(port, proc)
+                await load("warm-up", port, slack, ["help"] * 100, True)
+                out["floor_move"] = await load("floor move", port, slack,
+                                               [f"move APP-{200 + i + 1} screen" for i in range(n)], True)
+            finally:
+                await stop(proc)
     finally:
         await slack.stop()
     return out

@@ -8,12 +8,15 @@ waits behind all of it (issue 15 measured 16 s). A fixed count does not fit eith
 three on PostgreSQL finishes a third of what one process on SQLite does.
 
 So a request is admitted (recorded and acked) at once while the work already queued would be done
-within :attr:`Admission.budget` seconds at the pace this process can finish work: its slots over
-the time an item has lately held one (Little's law: the pace when every slot is busy, which is
-exactly when the bound matters; when they are not, the estimate errs towards letting work in);
-beyond that, it waits for room, so acks slow down to the pace of replies. It never waits longer
-than :attr:`Admission.patience` (Slack gives an ack 3 s): after that it is admitted anyway, and
-the queue is allowed to run a little long rather than turn a user away.
+within :attr:`Admission.budget` seconds at the pace this process is finishing work: the items it
+finished over the last second of the current busy spell. (Before that is known, in the first tenth
+of a second of a burst, its slots over the time an item lately held one: Little's law, which errs
+towards letting work in. That alone is not the measure: an item's time in a slot grows as the
+queue does, since the records of new requests take the database first, so a bound set from the
+first quick items lets in twice what the process then finishes.) Beyond the bound a request waits
+for room, so acks slow down to the pace of replies. It never waits longer than
+:attr:`Admission.patience` (Slack gives an ack 3 s): after that it is admitted anyway, and the
+queue is allowed to run a little long rather than turn a user away.
 """
 
 from __future__ import annotations
@@ -28,8 +31,14 @@ from contextlib import asynccontextmanager
 #: there are enough; before that, a plain mean (so the slow first items after start-up, cold
 #: caches and new connections, do not linger in the estimate).
 SMOOTHING = 0.02
-#: Items processed before the pace is trusted; until then the queue may hold :attr:`Admission.most`.
+#: Items processed before the slot-time estimate is trusted; until then, and until a finishing
+#: rate is known, the queue may hold :attr:`Admission.most`.
 TRUSTED_AFTER = 16
+#: The finishing rate is counted over the last WINDOW seconds of the busy spell, once the spell
+#: is at least MIN_SPAN long and MIN_FINISHED items have finished in it.
+WINDOW = 1.0
+MIN_SPAN = 0.1
+MIN_FINISHED = 8
 
 
 class Admission:
@@ -49,13 +58,23 @@ class Admission:
         self._free = asyncio.Semaphore(slots)
         self._held = 0.0  # moving average of the time an item holds a slot, s
         self._samples = 0
+        self._busy_since: float | None = None  # since when something has been pending, without a break
+        self._finished: collections.deque[float] = collections.deque()  # when items left their slot, this spell
         self._room: collections.deque[asyncio.Future[None]] = collections.deque()
         #: Admitted and not finished (queued for a slot, or being processed).
         self.pending = 0
 
     # ------------------------------------------------------------------ pace and room
     def pace(self) -> float:
-        """Items this process can finish per second (0: not measured yet)."""
+        """Items this process is finishing per second (0: not measured yet)."""
+        now = self._clock()
+        if self._busy_since is not None:
+            recent = self._finished
+            while recent and now - recent[0] > WINDOW:
+                recent.popleft()
+            span = now - max(now - WINDOW, self._busy_since)
+            if span >= MIN_SPAN and len(recent) >= MIN_FINISHED:
+                return len(recent) / span
         if self._samples < TRUSTED_AFTER or self._held <= 0:
             return 0.0
         return self.slots / self._held
@@ -100,6 +119,9 @@ class Admission:
     def done(self) -> None:
         """An admitted request is finished (processed, refused, or found a replay)."""
         self.pending -= 1
+        if self.pending <= 0:  # the busy spell is over: the next one measures its own pace
+            self._busy_since = None
+            self._finished.clear()
         self._wake()
 
     def _wake(self) -> None:
@@ -115,9 +137,12 @@ class Admission:
         """One of the :attr:`slots`: the admitted item is processed inside."""
         async with self._free:
             began = self._clock()
+            if self._busy_since is None:
+                self._busy_since = began
             try:
                 yield
             finally:
+                self._finished.append(self._clock())
                 took = self._clock() - began
                 self._samples += 1
                 self._held += max(1 / self._samples, SMOOTHING) * (took - self._held)

@@ -30,9 +30,11 @@ class Clock:
 
 
 async def processed(adm: Admission, clock: Clock, seconds: float) -> None:
-    """One item through a slot that holds it ``seconds`` of (fake) time."""
+    """One request admitted, then through a slot that holds it ``seconds`` of (fake) time, then done."""
+    await adm.admit()
     async with adm.slot():
         clock.now += seconds
+    adm.done()
 
 
 async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound() -> None:
@@ -48,15 +50,15 @@ async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound
     assert adm.pending == 10
 
 
-async def test_the_bound_is_the_budget_times_the_pace() -> None:
+async def test_the_bound_is_the_budget_times_what_the_process_finishes() -> None:
     clock = Clock()
     adm = Watched(2, budget=1.0, least=1, most=1000, clock=clock)
-    for _ in range(TRUSTED_AFTER - 1):
-        await processed(adm, clock, 0.1)
-    assert adm.limit() == 1000, "not enough items yet to trust a pace: the memory bound"
-    await processed(adm, clock, 0.1)  # 2 slots, 0.1 s each: 20 items/s, so 1 s of work is 20 items
+    await adm.admit()  # one request stays pending throughout: one busy spell
+    for _ in range(20):  # 20 items finished in the spell's first second: 20 items/s, 1 s of work is 20
+        async with adm.slot():
+            clock.now += 0.05
     assert adm.pace() == pytest.approx(20) and adm.limit() == 20
-    for _ in range(20):
+    for _ in range(19):
         await adm.admit()
     late = asyncio.create_task(adm.admit())
     await adm.someone_waits.wait()
@@ -64,6 +66,16 @@ async def test_the_bound_is_the_budget_times_the_pace() -> None:
     adm.done()  # one finished: exactly one let in, first come first served
     await late
     assert adm.pending == 20 and adm.waiting() == 0
+
+
+async def test_before_a_spell_has_a_rate_the_time_in_a_slot_gives_the_pace() -> None:
+    clock = Clock()
+    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
+    for _ in range(TRUSTED_AFTER - 1):
+        await processed(adm, clock, 0.1)  # each its own spell: no finishing rate to count
+    assert adm.limit() == 1000, "not enough items yet to trust their time in a slot: the memory bound"
+    await processed(adm, clock, 0.1)  # 2 slots, 0.1 s each: 20 items/s
+    assert adm.pace() == pytest.approx(20) and adm.limit() == 20
 
 
 async def test_slower_work_means_a_shorter_queue_but_never_below_least() -> None:
