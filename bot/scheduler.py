@@ -45,8 +45,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .digests import Digests
 from .followups import Followups, Reminder
-from .leases import SWEEP
+from .leases import SWEEP, Lease
 from .ports import Outbox
+from .slices import collector_paused
 
 log = logging.getLogger("hirebot.scheduler")
 
@@ -240,21 +241,25 @@ class Scheduler:
             log.debug("another replica is sweeping")
             return
         try:
-            await self.followups.people.refresh_team_timezones()
-            for batch in await self.followups.sla.sweep():
-                try:
-                    posted = await self.outbox.send_nudges(batch, lease.fence(batch.key))
-                except Exception:
-                    log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
-                                  len(batch.items), batch.user_id)
-                    continue
-                if not posted:
-                    log.warning("stopped sweeping: another replica took the sweep over")
-                    return
-                if await self.followups.sla.mark_nudged(batch):
-                    self.sent["nudges"] += 1
+            with collector_paused():  # the sweep's items stay alive until sent and recorded
+                await self._nudge(lease)
         finally:
             await lease.release()
+
+    async def _nudge(self, lease: Lease) -> None:
+        await self.followups.people.refresh_team_timezones()
+        for batch in await self.followups.sla.sweep():
+            try:
+                posted = await self.outbox.send_nudges(batch, lease.fence(batch.key))
+            except Exception:
+                log.exception("could not DM %d waiting candidate(s) to %s; the next sweep retries",
+                              len(batch.items), batch.user_id)
+                continue
+            if not posted:
+                log.warning("stopped sweeping: another replica took the sweep over")
+                return
+            if await self.followups.sla.mark_nudged(batch):
+                self.sent["nudges"] += 1
 
     async def _send_digests(self) -> None:
         for due in await self.digests.due():
