@@ -117,3 +117,4 @@ async def test_a_waiter_that_gives_up_leaves_no_room_taken() -> None:
     adm.done()
     await adm.admit()
     assert adm.pending == 1
+
