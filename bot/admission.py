@@ -9,14 +9,14 @@ three on PostgreSQL finishes a third of what one process on SQLite does.
 
 So a request is admitted (recorded and acked) at once while the work already queued would be done
 within :attr:`Admission.budget` seconds at the pace this process is finishing work: the items it
-finished over the last second of the current busy spell. (Before that is known, in the first tenth
-of a second of a burst, its slots over the time an item lately held one: Little's law, which errs
-towards letting work in. That alone is not the measure: an item's time in a slot grows as the
-queue does, since the records of new requests take the database first, so a bound set from the
-first quick items lets in twice what the process then finishes.) Beyond the bound a request waits
-for room, so acks slow down to the pace of replies. It never waits longer than
-:attr:`Admission.patience` (Slack gives an ack 3 s): after that it is admitted anyway, and the
-queue is allowed to run a little long rather than turn a user away.
+finished over the last second of the current busy spell. Until a spell has shown its pace (its
+first few items), the queue may hold :attr:`Admission.least`. Two shortcuts were measured
+and dropped: a pace from the time an item holds a slot grows wrong as the queue grows (the
+records of new requests take the database first), and one carried over from the last spell
+belongs to other commands (quick ``pipeline`` reads let 400 slow ``post`` parses in). Beyond the
+bound a request waits for room, so acks slow down to the pace of replies. It never waits longer
+than :attr:`Admission.patience` (Slack gives an ack 3 s): after that it is admitted anyway, and
+the queue is allowed to run a little long rather than turn a user away.
 """
 
 from __future__ import annotations
@@ -27,17 +27,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-#: Weight of the newest item in the moving average of the time an item holds a slot, once
-#: there are enough; before that, a plain mean (so the slow first items after start-up, cold
-#: caches and new connections, do not linger in the estimate).
-SMOOTHING = 0.02
-#: Items processed before the slot-time estimate is trusted; until then, and until a finishing
-#: rate is known, the queue may hold :attr:`Admission.most`.
-TRUSTED_AFTER = 16
-#: The finishing rate is counted over the last WINDOW seconds of the busy spell, once the spell
-#: is at least MIN_SPAN long and MIN_FINISHED items have finished in it.
+#: The finishing rate is counted over the items finished in the last WINDOW seconds of the busy
+#: spell, once at least MIN_FINISHED have, at least MIN_SPAN apart.
 WINDOW = 1.0
-MIN_SPAN = 0.1
+MIN_SPAN = 0.05
 MIN_FINISHED = 8
 
 
@@ -47,17 +40,15 @@ class Admission:
     def __init__(self, slots: int, *, budget: float = 1.0, patience: float = 1.0, least: int | None = None,
                  most: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         """``slots``: items processed at once. ``budget``: seconds of queued work admitted without
-        waiting. ``least``/``most``: the queue allowed whatever the pace says (``most`` also until
-        the pace is known, see :data:`TRUSTED_AFTER`; it bounds memory)."""
+        waiting. ``least``/``most``: the queue allowed whatever the pace says (``least`` also
+        until a busy spell has shown its pace; ``most`` bounds memory)."""
         self.slots = slots
         self.budget = budget
         self.patience = patience
-        self.least = least if least is not None else 8 * slots
+        self.least = least if least is not None else 16 * slots
         self.most = most if most is not None else 128 * slots
         self._clock = clock
         self._free = asyncio.Semaphore(slots)
-        self._held = 0.0  # moving average of the time an item holds a slot, s
-        self._samples = 0
         self._busy_since: float | None = None  # since when something has been pending, without a break
         self._finished: collections.deque[float] = collections.deque()  # when items left their slot, this spell
         self._room: collections.deque[asyncio.Future[None]] = collections.deque()
@@ -72,18 +63,19 @@ class Admission:
             recent = self._finished
             while recent and now - recent[0] > WINDOW:
                 recent.popleft()
-            span = now - max(now - WINDOW, self._busy_since)
+            # Between the first and the last item finished in the window, not from the spell's
+            # start: the first items finish one service time after it begins, and counting that
+            # wait as slowness would hold the first second of every burst back for nothing.
+            span = recent[-1] - recent[0] if recent else 0.0
             if span >= MIN_SPAN and len(recent) >= MIN_FINISHED:
-                return len(recent) / span
-        if self._samples < TRUSTED_AFTER or self._held <= 0:
-            return 0.0
-        return self.slots / self._held
+                return (len(recent) - 1) / span
+        return 0.0
 
     def limit(self) -> int:
         """How many items may be pending before a new request waits for room."""
         pace = self.pace()
         if pace <= 0:
-            return self.most
+            return self.least
         return max(self.least, min(self.most, int(pace * self.budget)))
 
     def _has_room(self) -> bool:
@@ -136,16 +128,12 @@ class Admission:
     async def slot(self) -> AsyncIterator[None]:
         """One of the :attr:`slots`: the admitted item is processed inside."""
         async with self._free:
-            began = self._clock()
             if self._busy_since is None:
-                self._busy_since = began
+                self._busy_since = self._clock()
             try:
                 yield
             finally:
                 self._finished.append(self._clock())
-                took = self._clock() - began
-                self._samples += 1
-                self._held += max(1 / self._samples, SMOOTHING) * (took - self._held)
 
     def waiting(self) -> int:
         """Requests waiting for room (not yet acknowledged)."""

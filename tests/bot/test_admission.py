@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.admission import TRUSTED_AFTER, Admission
+from bot.admission import Admission
 
 
 class Watched(Admission):
@@ -37,17 +37,17 @@ async def processed(adm: Admission, clock: Clock, seconds: float) -> None:
     adm.done()
 
 
-async def test_before_any_pace_is_known_a_burst_is_let_in_up_to_the_memory_bound() -> None:
+async def test_until_a_busy_spell_shows_its_pace_the_queue_holds_least() -> None:
     adm = Watched(2, least=4, most=10, clock=Clock())
-    for _ in range(10):
+    for _ in range(4):
         await adm.admit()
-    assert adm.pending == 10 and adm.limit() == 10
+    assert adm.pending == 4 and adm.limit() == 4
     waiting = asyncio.create_task(adm.admit())
-    await adm.someone_waits.wait()  # the barrier: the 11th is queued for room
+    await adm.someone_waits.wait()  # the barrier: the 5th is queued for room
     assert not waiting.done()
     adm.done()
     await waiting
-    assert adm.pending == 10
+    assert adm.pending == 4
 
 
 async def test_the_bound_is_the_budget_times_what_the_process_finishes() -> None:
@@ -68,34 +68,31 @@ async def test_the_bound_is_the_budget_times_what_the_process_finishes() -> None
     assert adm.pending == 20 and adm.waiting() == 0
 
 
-async def test_before_a_spell_has_a_rate_the_time_in_a_slot_gives_the_pace() -> None:
-    clock = Clock()
-    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
-    for _ in range(TRUSTED_AFTER - 1):
-        await processed(adm, clock, 0.1)  # each its own spell: no finishing rate to count
-    assert adm.limit() == 1000, "not enough items yet to trust their time in a slot: the memory bound"
-    await processed(adm, clock, 0.1)  # 2 slots, 0.1 s each: 20 items/s
-    assert adm.pace() == pytest.approx(20) and adm.limit() == 20
-
-
-async def test_slower_work_means_a_shorter_queue_but_never_below_least() -> None:
+async def test_the_pace_of_a_past_spell_is_not_carried_into_the_next() -> None:
+    """Quick commands then slow ones: the next burst is not let in at the quick ones' pace."""
     clock = Clock()
     adm = Admission(2, budget=1.0, least=3, most=1000, clock=clock)
-    for _ in range(300):  # the moving average settles on 2 s an item: 1 item/s
-        await processed(adm, clock, 2.0)
-    assert adm.pace() == pytest.approx(1.0, rel=0.05)
-    assert adm.limit() == 3
+    await adm.admit()
+    for _ in range(100):
+        async with adm.slot():
+            clock.now += 0.002
+    assert adm.limit() == 500
+    adm.done()  # the spell ends
+    assert adm.pace() == 0 and adm.limit() == 3
 
 
-async def test_slow_first_items_do_not_linger_in_the_pace() -> None:
-    """After start-up the first items are slow (new connections, cold caches): a plain mean over
-    the first ones lets the next ones outweigh them, where a moving average would drag them on."""
-    clock = Clock()
-    adm = Admission(2, budget=1.0, least=1, most=1000, clock=clock)
-    await processed(adm, clock, 2.0)
-    for _ in range(99):
-        await processed(adm, clock, 0.1)
-    assert 17 < adm.pace() < 20  # a moving average started at the first would say 5.5 items/s
+async def test_slower_work_means_a_shorter_queue() -> None:
+    async def limit_at(seconds_each: float) -> int:
+        clock = Clock()
+        adm = Admission(2, budget=1.0, least=3, most=1000, clock=clock)
+        await adm.admit()
+        for _ in range(40):
+            async with adm.slot():
+                clock.now += seconds_each
+        return adm.limit()
+
+    assert 19 <= await limit_at(0.05) <= 21 and 9 <= await limit_at(0.1) <= 11  # (an item on the window's edge)
+    assert await limit_at(0.5) == 3, "too few finished in the last second to tell: least"
 
 
 async def test_a_request_waits_at_most_its_patience() -> None:
