@@ -220,3 +220,34 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
             assert [r["action"] for r in await tx.audit_for("x")] == ["kept", "after a quiet spell"]
     finally:
         await store.close()
+
+
+async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_committed(tmp_path: Path) -> None:
+    """Reads do not queue behind writes (SQLite: a connection of their own; PostgreSQL: the pool):
+    a pipeline is answered while a long move holds the writer, from the last committed state."""
+    import asyncio
+
+    store = await Store(tmp_path / "h.db").open()
+    try:
+        async with store.transaction() as tx:
+            await tx.audit("U1", "committed", "x", None, datetime.now(UTC))
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def long_write() -> None:
+            async with store.transaction() as tx:
+                await tx.audit("U1", "not yet", "x", None, datetime.now(UTC))
+                holding.set()
+                await release.wait()
+
+        writer = asyncio.create_task(long_write())
+        await holding.wait()  # the barrier: the write transaction is open and has written
+        async with asyncio.timeout(10):
+            async with store.reading() as tx:
+                seen = [a["action"] for a in await tx.audit_for("x")]
+        assert seen == ["committed"], "a read sees what was committed before it, not an open write"
+        release.set()
+        await writer
+        async with store.reading() as tx:
+            assert len(await tx.audit_for("x")) == 2
+    finally:
+        await store.close()
