@@ -136,8 +136,10 @@ class Inbox:
         self.lease = lease
         #: Rows this process holds and has not answered: renewed by :meth:`renew`.
         self._held: set[int] = set()
-        #: Records waiting for the next group commit (see :meth:`record`), and its writer.
+        #: Records and "answered" marks waiting for the next group commit (see :meth:`record`,
+        #: :meth:`answered`), and its writer.
         self._pending: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
+        self._answers: list[tuple[int, str, datetime, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def record(self, received: Received) -> InboxItem | None:
@@ -149,40 +151,54 @@ class Inbox:
         now = self.clock()
         done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._pending.append((received, now, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_pending())
+        self._write_soon()
         inbox_id = await asyncio.shield(done)  # a cancelled request leaves the batch alone
         if inbox_id is None:
             log.info("ignored an exact replay of %s (trigger %s)", received.kind, received.trigger_id)
             return None
         return InboxItem(inbox_id, received, now)
 
+    def _write_soon(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+
     async def _write_pending(self) -> None:
         """Write what is pending, in batches, until nothing is; the batch is taken once the
-        transaction has its turn, so everything that arrived while waiting joins it."""
-        while self._pending:
+        transaction has its turn, so everything that arrived while waiting joins it: records
+        and "answered" marks alike, one urgent transaction for all of them."""
+        while self._pending or self._answers:
             batch: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
+            answers: list[tuple[int, str, datetime, asyncio.Future[None]]] = []
             written: list[int | None] = []
             try:
                 async with self.store.transaction(urgent=True) as tx:
                     batch, self._pending = self._pending, []
+                    answers, self._answers = self._answers, []
                     for r, at, _ in batch:
                         written.append(await tx.record_inbox(
                             r.kind, r.key(), r.trigger_id, r.response_url, r.user_id, r.channel_id, r.team_id,
                             r.enterprise_id, r.text, r.payload, at, self.holder, self.clock() + self.lease))
-            except BaseException as exc:  # nothing of the batch was kept: each request is refused
-                if not batch:  # failed before its turn (the store closed): so does everything pending
+                    for inbox_id, outcome, at, _ in answers:
+                        await tx.mark_inbox_answered(inbox_id, outcome, at)
+            except BaseException as exc:  # nothing of the batch was kept: each waiter is told
+                if not batch and not answers:  # failed before its turn (the store closed): so does all pending
                     batch, self._pending = self._pending, []
-                for _, _, waiter in batch:
+                    answers, self._answers = self._answers, []
+                failure = exc if isinstance(exc, Exception) else RuntimeError("inbox closed")
+                for waiter in [w for *_, w in batch] + [w for *_, w in answers]:
                     if not waiter.done():
-                        waiter.set_exception(exc if isinstance(exc, Exception) else RuntimeError("inbox closed"))
+                        waiter.set_exception(failure)
                 if not isinstance(exc, Exception):
                     raise
                 continue
             self._held.update(i for i in written if i is not None)
-            for (_, _, waiter), inbox_id in zip(batch, written, strict=True):
+            for (_, _, waiter), new_id in zip(batch, written, strict=True):
                 if not waiter.done():
-                    waiter.set_result(inbox_id)
+                    waiter.set_result(new_id)
+            for answered_id, _, _, answered in answers:
+                self._held.discard(answered_id)
+                if not answered.done():
+                    answered.set_result(None)
 
     @contextmanager
     def applying(self, item: InboxItem) -> Iterator[None]:
@@ -208,10 +224,14 @@ class Inbox:
         await self.answered(item.id, "replied")
 
     async def answered(self, inbox_id: int, outcome: str) -> None:
-        # Urgent: until this commits, a crash makes the restart reply a second time.
-        async with self.store.transaction(urgent=True) as tx:
-            await tx.mark_inbox_answered(inbox_id, outcome, self.clock())
-        self._held.discard(inbox_id)
+        """Mark the item answered; returns once that is committed. Urgent (until it commits, a
+        crash makes the restart reply a second time), and group-committed with the records and
+        marks arriving meanwhile: under load one transaction ends many, where one each took a
+        write turn per command."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._answers.append((inbox_id, outcome, self.clock(), done))
+        self._write_soon()
+        await asyncio.shield(done)
 
     async def item(self, inbox_id: int) -> InboxItem | None:
         async with self.store.transaction() as tx:
