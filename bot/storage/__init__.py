@@ -920,6 +920,41 @@ class _Turns:
         self._busy = False
 
 
+class _Kept:
+    """A connection kept open between transactions, used in turns: opened on first use, dropped
+    when it was lost (the next turn opens a new one)."""
+
+    def __init__(self) -> None:
+        self.conn: AsyncConnection | None = None
+        self.driver: Driver | None = None
+        self.turns = _Turns()
+        self.used_at = 0.0  # when a turn last began (time.monotonic)
+
+    async def open(self, engine: AsyncEngine) -> tuple[AsyncConnection, Driver]:
+        if self.conn is None or self.driver is None:
+            self.conn = await engine.connect()
+            self.driver = await driver_for(self.conn)
+        self.used_at = time.monotonic()
+        return self.conn, self.driver
+
+    def lost(self) -> bool:
+        return self.driver is not None and not self.driver.alive()
+
+    async def drop(self) -> None:
+        conn, self.conn, self.driver = self.conn, None, None
+        if conn is not None:
+            try:
+                await conn.invalidate()
+                await conn.close()
+            except Exception:
+                log.warning("could not close a lost database connection", exc_info=True)
+
+    async def close(self) -> None:
+        conn, self.conn, self.driver = self.conn, None, None
+        if conn is not None:
+            await conn.close()
+
+
 class Store:
     """Owns the engine; hands out transactions (writes one at a time, see the module's docstring)."""
 
@@ -932,20 +967,15 @@ class Store:
         #: The SQLite file (for backups and ``hirebot status``); "" on PostgreSQL.
         self.path = (self.url.database or ":memory:") if self.dialect == "sqlite" else ""
         self._engine: AsyncEngine | None = None
-        #: SQLite: the one connection every transaction of this process runs on, in turns.
-        #: PostgreSQL: the one this process's writes run on (they take turns anyway), kept open
-        #: between them; reads take connections from the pool. Reopened when it was lost.
-        self._conn: AsyncConnection | None = None
-        self._driver: Driver | None = None
-        self._used_at = 0.0
-        self._lock = _Turns()
+        #: The connection writes run on, in turns (``urgent`` ones first): they are serialised
+        #: anyway. SQLite: also reads of an in-memory database (a second connection would be
+        #: another database). PostgreSQL: reopened when lost.
+        self._writer = _Kept()
         #: SQLite file: a second connection for read-only transactions, in turns of their own, so a
         #: read (a pipeline, a digest page) neither waits for the writes queued on the first nor
-        #: holds them up; WAL lets it read its snapshot while the other commits. (In memory, a
-        #: second connection would be another database: reads stay on the first.)
-        self._reader: AsyncConnection | None = None
-        self._reader_driver: Driver | None = None
-        self._read_turns = _Turns()
+        #: holds them up; WAL lets it read its snapshot while the other commits. PostgreSQL reads
+        #: take connections from the pool instead.
+        self._reader = _Kept()
 
     def describe(self) -> str:
         """Where the data lives, without a password (for logs and ``hirebot status``)."""
@@ -963,92 +993,55 @@ class Store:
         return self
 
     async def close(self) -> None:
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = self._reader_driver = None
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-            self._driver = None
+        await self._reader.close()
+        await self._writer.close()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
 
     async def migrate(self) -> int:
         """Apply pending schema revisions; return how many are in force (see :mod:`bot.storage.schema`)."""
-        async with self._connection(write=True) as conn:
+        async with self._connection(write=True) as (conn, _):
             return await conn.run_sync(schema.upgrade)
 
     @asynccontextmanager
-    async def _connection(self, *, write: bool, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection for one transaction, opened on first use. SQLite: the process's one
-        connection, in turns, for reads and writes. PostgreSQL: reads take one from the pool;
-        writes take turns here (``urgent`` ones first) on the one kept for them, so a burst waits in
-        this queue rather than holding pooled connections at the advisory lock."""
+    async def _connection(self, *, write: bool,
+                          urgent: bool = False) -> AsyncIterator[tuple[AsyncConnection, Driver]]:
+        """A connection (and its driver) for one transaction. Writes: the kept writer, in turns
+        (``urgent`` ones first), so a burst waits in this queue rather than holding pooled
+        connections at PostgreSQL's advisory lock. Reads: a pooled connection on PostgreSQL, the
+        kept reader on a SQLite file (see ``__init__``)."""
         if self._engine is None:
             raise RuntimeError("store is not open")
         if not write and self.dialect == "postgresql":
             async with self._engine.connect() as conn:
-                yield conn
+                yield conn, await driver_for(conn)
             return
-        if not write and self.path != ":memory:":
-            async with self._read_turns.turn():
-                if self._reader is None:
-                    self._reader = await self._engine.connect()
-                    self._reader_driver = await driver_for(self._reader)
-                try:
-                    yield self._reader
-                except BaseException:
-                    if self._reader_driver is not None and not self._reader_driver.alive():
-                        await self._reader.close()
-                        self._reader = self._reader_driver = None
-                    raise
-            return
-        async with self._lock.turn(urgent):
-            if self._conn is not None and self.dialect == "postgresql" and not await self._writer_answers():
-                await self._drop_connection()
-            if self._conn is None:  # first used, or lost before
-                self._conn = await self._engine.connect()
-                self._driver = await driver_for(self._conn)
-            self._used_at = time.monotonic()
+        kept = self._reader if not write and self.path != ":memory:" else self._writer
+        async with kept.turns.turn(urgent):
+            if kept is self._writer and self.dialect == "postgresql" and not await self._writer_answers():
+                await kept.drop()
+            conn, driver = await kept.open(self._engine)
             try:
-                yield self._conn
+                yield conn, driver
             except BaseException:
-                if self._driver is not None and not self._driver.alive():
-                    await self._drop_connection()  # the next transaction opens a new one
+                if kept.lost():
+                    await kept.drop()  # the next transaction opens a new one
                 raise
 
     async def _writer_answers(self) -> bool:
         """After a quiet spell, whether PostgreSQL's kept writer still answers (a server restart, a
         failover or an idle timeout ends it unseen): a command then gets a new connection instead
         of failing on the dead one. Busy, it is not asked: one round trip per minute at most."""
-        if time.monotonic() - self._used_at < WRITER_IDLE_CHECK or self._driver is None:
+        driver = self._writer.driver
+        if time.monotonic() - self._writer.used_at < WRITER_IDLE_CHECK or driver is None:
             return True
         try:
-            await self._driver.fetch("SELECT 1 AS x", ())
+            await driver.fetch("SELECT 1 AS x", ())
             return True
         except Exception:
             log.warning("the database connection for writes was lost; opening a new one")
             return False
-
-    async def _drop_connection(self) -> None:
-        conn, self._conn, self._driver = self._conn, None, None
-        if conn is not None:
-            try:
-                await conn.invalidate()
-                await conn.close()
-            except Exception:
-                log.warning("could not close a lost database connection", exc_info=True)
-
-    @asynccontextmanager
-    async def _driver_for(self, *, write: bool, urgent: bool = False) -> AsyncIterator[Driver]:
-        async with self._connection(write=write, urgent=urgent) as conn:
-            if conn is self._conn and self._driver is not None:
-                yield self._driver
-            elif conn is self._reader and self._reader_driver is not None:
-                yield self._reader_driver
-            else:
-                yield await driver_for(conn)
 
     @asynccontextmanager
     async def transaction(self, *, urgent: bool = False, cache: bool = False) -> AsyncIterator[Tx]:
@@ -1058,7 +1051,7 @@ class Store:
         row applied, just before its COMMIT: the command's effect and "applied" become durable
         together or not at all, so a restart neither loses an acknowledged command nor applies it
         twice. A row already applied makes the transaction roll back (:class:`AlreadyApplied`)."""
-        async with self._driver_for(write=True, urgent=urgent) as db:
+        async with self._connection(write=True, urgent=urgent) as (_, db):
             await db.begin(write=True)
             tx = Tx(db, self.dialect)
             # A cache write (a Slack time zone looked up on the way) is not the command's effect.
@@ -1085,7 +1078,7 @@ class Store:
         On SQLite still one turn on the connection, so keep it short: long work reads in pages
         (:meth:`active_pages`) and computes between them. Writing in it is a programming error
         and is rolled back."""
-        async with self._driver_for(write=False) as db:
+        async with self._connection(write=False) as (_, db):
             await db.begin(write=False)
             tx = Tx(db, self.dialect)
             try:
