@@ -106,6 +106,7 @@ class SharedRespond(AsyncRespond):
 _RETRIED = (aiohttp.ServerConnectionError, aiohttp.ClientOSError)
 #: A response URL post that takes longer has failed (slack_sdk's webhook client default).
 RESPONSE_TIMEOUT = aiohttp.ClientTimeout(total=30)
+_JSON = {"Content-Type": "application/json;charset=utf-8"}
 
 
 async def post_message(url: str, message: dict[str, Any]) -> WebhookResponse:
@@ -116,15 +117,12 @@ async def post_message(url: str, message: dict[str, Any]) -> WebhookResponse:
     if session is None:
         raise RuntimeError("a response URL post needs a running event loop")
     body = json.dumps(message)
-    for attempt in (1, 2):
-        try:
-            async with session.post(url, data=body, headers=_JSON, timeout=RESPONSE_TIMEOUT) as res:
-                text = await res.text()
-                return WebhookResponse(url=url, status_code=res.status, body=text, headers=dict(res.headers))
-        except _RETRIED:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
+    async def send() -> WebhookResponse:
+        async with session.post(url, data=body, headers=_JSON, timeout=RESPONSE_TIMEOUT) as res:
+            return WebhookResponse(url=url, status_code=res.status, body=await res.text(), headers=dict(res.headers))
 
-_JSON = {"Content-Type": "application/json;charset=utf-8"}
+    try:
+        return await send()
+    except _RETRIED:
+        return await send()
