@@ -26,6 +26,7 @@ from bot.storage import Store
 from handlers.local.fake_slack import FakeSlack
 from tests import databases
 
+from .bursts import Sent, burst
 from .conftest import blocks_text
 from .running import SECRET, hirebot_run
 
@@ -33,15 +34,6 @@ BURST = 210  # 70 adds, 70 notes, 70 moves
 KILL_AFTER = 60  # acknowledgements
 REPLIED_BEFORE_KILL = 30  # and replies at FakeSlack, so the kill lands while commands are being processed
 IN_FLIGHT = 20  # requests open at once: however slow this side runs, most of the burst is still to come at the kill
-
-
-@dataclass
-class Sent:
-    kind: str  # add, note, move
-    text: str
-    response_url: str
-    marker: str  # what its effect writes, to find it in the database
-    status: int | None = None  # 200 once acknowledged; None if the connection died first
 
 
 async def seed(db: Path, apps: int) -> int:
@@ -55,15 +47,6 @@ async def seed(db: Path, apps: int) -> int:
             await tx.insert_application(op, f"Seeded {i}", None, None, None, "applied", "UMANAGER", now)
     await store.close()
     return op
-
-
-def burst(slack: FakeSlack, op: int) -> list[Sent]:
-    out: list[Sent] = []
-    for i in range(BURST // 3):
-        out.append(Sent("add", f'add "Burst Add {i}" OP-{op}', slack.response_url(), f"Burst Add {i}"))
-        out.append(Sent("note", f"note APP-{i + 1} burst note {i}", slack.response_url(), f"burst note {i}"))
-        out.append(Sent("move", f"move APP-{i + 1} screen burst move {i}", slack.response_url(), f"burst move {i}"))
-    return out
 
 
 def effects(db: Path, sent: list[Sent]) -> dict[str, int]:
@@ -135,7 +118,7 @@ async def crash_mid_burst(slack: FakeSlack, db: Path, replies_first: int) -> Out
     """Send the burst, SIGKILL after KILL_AFTER acks (and ``replies_first`` replies at FakeSlack),
     restart on the same database and wait until every acknowledged command is applied and answered."""
     op = await seed(db, BURST // 3)
-    sent = burst(slack, op)
+    sent = burst(slack, op, BURST, "Burst")
     enough = asyncio.Event()
     room = asyncio.Semaphore(IN_FLIGHT)
 

@@ -42,6 +42,7 @@ from bot.storage import Store
 from handlers.local.fake_slack import FakeSlack
 from tests import databases
 
+from .bursts import Sent, burst
 from .conftest import blocks_text
 from .running import SECRET, Running, hirebot_run
 
@@ -89,17 +90,6 @@ async def until(condition: Callable[[], Any], what: str, within: float = 30) -> 
             return
         assert time.monotonic() < deadline, f"{what}: not within {within}s"
         await asyncio.sleep(0.02)
-
-
-@dataclass
-class Sent:
-    kind: str  # add, note, move
-    text: str
-    response_url: str
-    marker: str  # what its effect writes, to find it in the database
-    replica: int = -1  # where it was sent
-    status: int | None = None  # 200 once acknowledged; None if the connection died first
-    done: bool = False  # its request is over, acknowledged or not
 
 
 @dataclass
@@ -203,16 +193,6 @@ async def seed(db: Database, apps: int) -> int:
     return op
 
 
-def burst(slack: FakeSlack, op: int) -> list[Sent]:
-    out: list[Sent] = []
-    for i in range(BURST // 3):
-        out.append(Sent("add", f'add "Replica Add {i}" OP-{op}', slack.response_url(), f"Replica Add {i}"))
-        out.append(Sent("note", f"note APP-{i + 1} replica note {i}", slack.response_url(), f"replica note {i}"))
-        out.append(Sent("move", f"move APP-{i + 1} screen replica move {i}", slack.response_url(),
-                        f"replica move {i}"))
-    return out
-
-
 async def effects(db: Database, sent: list[Sent]) -> dict[str, int]:
     """marker → how many times its effect is in the database."""
     rows = await query(db, "SELECT 'add' AS kind, candidate_name AS marker FROM applications "
@@ -251,7 +231,7 @@ async def test_three_replicas_one_killed_and_restarted_one_killed_for_good(slack
     started = time.monotonic()
     db = await database(tmp_path)
     op = await seed(db, BURST // 3)
-    sent = burst(slack, op)
+    sent = burst(slack, op, BURST, "Replica")
     pool = [Replica(i, slack, db) for i in range(REPLICAS)]
     await asyncio.gather(*(r.start() for r in pool))
     kills: list[Kill] = []
