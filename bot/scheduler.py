@@ -109,11 +109,17 @@ class Scheduler:
         :attr:`caught_up` once it is through)."""
         await self.tick()
 
-    async def stop(self) -> None:
-        """Stop waking up, and wait for a run in progress so the caller may close the database."""
+    def halt(self) -> None:
+        """Stop waking up: no new run, and a run in progress ends before its next part. What a
+        stop says at once, before the server winds down its other parts (a run that went on
+        meanwhile could start a long sweep); :meth:`stop` then waits for the run."""
         self._stopped = True
         if self.aps.running:
             self.aps.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Stop waking up, and wait for a run in progress so the caller may close the database."""
+        self.halt()
         async with self._lock:
             pass
 

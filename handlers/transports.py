@@ -160,6 +160,7 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
         caught_up = asyncio.create_task(catch_up())
         await stopping.wait()
         log.info("stopping")
+        ctx.scheduler.halt()  # before the other parts wind down: a catch-up ends at its next step
     finally:
         if token_check is not None:
             token_check.cancel()

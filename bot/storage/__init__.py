@@ -20,6 +20,7 @@ import bisect
 import collections
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,6 +40,11 @@ from .drivers import Driver, database_url, driver_for, make_engine
 from .schema import legacy_scripts
 
 log = logging.getLogger("hirebot.storage")
+
+#: How often (in commits) the store looks at the SQLite WAL's size, and the size past which it
+#: checkpoints it (SQLite's own default: 1,000 pages of 4 KiB).
+CHECKPOINT_LOOK_EVERY = 32
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 
 #: Seconds PostgreSQL's kept write connection may sit unused before it is checked before use.
 WRITER_IDLE_CHECK = 60.0
@@ -924,7 +930,8 @@ class _Kept:
     """A connection kept open between transactions, used in turns: opened on first use, dropped
     when it was lost (the next turn opens a new one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inline: bool = False) -> None:
+        self.inline = inline  # see drivers.InlineSqliteDriver
         self.conn: AsyncConnection | None = None
         self.driver: Driver | None = None
         self.turns = _Turns()
@@ -933,7 +940,7 @@ class _Kept:
     async def open(self, engine: AsyncEngine) -> tuple[AsyncConnection, Driver]:
         if self.conn is None or self.driver is None:
             self.conn = await engine.connect()
-            self.driver = await driver_for(self.conn)
+            self.driver = await driver_for(self.conn, inline=self.inline)
         self.used_at = time.monotonic()
         return self.conn, self.driver
 
@@ -970,12 +977,16 @@ class Store:
         #: The connection writes run on, in turns (``urgent`` ones first): they are serialised
         #: anyway. SQLite: also reads of an in-memory database (a second connection would be
         #: another database). PostgreSQL: reopened when lost.
-        self._writer = _Kept()
+        self._writer = _Kept(inline=self.dialect == "sqlite")
         #: SQLite file: a second connection for read-only transactions, in turns of their own, so a
         #: read (a pipeline, a digest page) neither waits for the writes queued on the first nor
         #: holds them up; WAL lets it read its snapshot while the other commits. PostgreSQL reads
         #: take connections from the pool instead.
         self._reader = _Kept()
+        #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
+        #: database and sync, on the event loop); the reader's thread does, see _after_commit.
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     def describe(self) -> str:
         """Where the data lives, without a password (for logs and ``hirebot status``)."""
@@ -993,6 +1004,8 @@ class Store:
         return self
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
         await self._reader.close()
         await self._writer.close()
         if self._engine is not None:
@@ -1070,6 +1083,30 @@ class Store:
                 await db.commit()
                 if marked and claim is not None:
                     claim.applied = True
+                self._after_commit()
+
+    def _after_commit(self) -> None:
+        """Every few commits on a SQLite file, look at the WAL's size; past SQLite's own
+        threshold, checkpoint it (PASSIVE: neither readers nor the writer wait) in the reader's
+        thread. The writer's automatic checkpoint is off: it would run inside a COMMIT on the loop."""
+        self._commits += 1
+        if self.dialect != "sqlite" or self.path == ":memory:" or self._commits % CHECKPOINT_LOOK_EVERY:
+            return
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return
+        try:
+            size = os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return
+        if size >= CHECKPOINT_WAL_BYTES:
+            self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_wal())
+
+    async def _checkpoint_wal(self) -> None:
+        try:
+            async with self._connection(write=False) as (_, db):
+                await db.fetch("PRAGMA wal_checkpoint(PASSIVE)", ())
+        except Exception:
+            log.warning("could not checkpoint the SQLite write-ahead log", exc_info=True)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

@@ -1,0 +1,119 @@
+"""SQLite's writer runs quick statements on the event loop (bot.storage.drivers.InlineSqliteDriver),
+and keeps off it what would block it: a read that overstays, a write that took long, a wait for
+another process's write lock, the WAL's checkpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Store
+from bot.storage.drivers import InlineSqliteDriver
+
+pytestmark = pytest.mark.sqlite_only
+
+ROWS = 200_000
+
+
+@asynccontextmanager
+async def store_with_thread_probe(path: Path) -> AsyncIterator[Store]:
+    """A store whose writer's SQL can call ``thread_of(x)``: the id of the thread it runs on."""
+    store = await Store(path).open()
+    try:
+        async with store.transaction() as tx:  # opens the writer; the probe goes on its connection
+            await tx._run("CREATE TABLE numbers (x INTEGER)")
+        driver = store._writer.driver
+        assert isinstance(driver, InlineSqliteDriver)
+        driver._raw.create_function("thread_of", 1, lambda _: threading.get_ident())
+        yield store
+    finally:
+        await store.close()
+
+
+async def test_quick_statements_run_on_the_loop(tmp_path: Path) -> None:
+    async with store_with_thread_probe(tmp_path / "h.db") as store:
+        async with store.transaction() as tx:
+            row = await tx._one("SELECT thread_of(1) AS t")
+        assert row is not None and row["t"] == threading.get_ident()
+
+
+async def test_a_long_write_goes_to_a_thread_from_then_on_and_a_long_read_is_moved_there_at_once(
+        tmp_path: Path) -> None:
+    """The first long write ran on the loop (it cannot be interrupted without undoing the
+    transaction) and is sent to a thread from then on; a long read is interrupted and run again
+    in a thread, the transaction's earlier writes intact."""
+    loop_thread = threading.get_ident()
+    fill = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) "
+            "INSERT INTO numbers SELECT thread_of(x) FROM n")
+    async with store_with_thread_probe(tmp_path / "h.db") as store:
+        async with store.transaction() as tx:
+            await tx._run(fill, (ROWS,))
+        async with store.transaction() as tx:
+            await tx._run("DELETE FROM numbers")
+            await tx._run(fill, (ROWS,))  # the same statement again
+        async with store.transaction() as tx:
+            threads = {r["x"] for r in await tx._all("SELECT DISTINCT x FROM numbers")}
+        assert threads and loop_thread not in threads, "the second time, the long write ran in a thread"
+
+        async with store.transaction() as tx:
+            await tx.audit("U1", "before the long read", "x", None, datetime.now(UTC))
+            row = await tx._one("SELECT max(thread_of(x)) AS t, count(*) AS n FROM numbers")
+            assert row is not None and row["n"] == ROWS
+            assert row["t"] != loop_thread, "interrupted on the loop, answered from a thread"
+        async with store.reading() as tx:
+            assert [a["action"] for a in await tx.audit_for("x")] == ["before the long read"]
+
+
+async def test_a_write_waits_for_another_process_lock_in_a_thread_while_the_loop_goes_on(tmp_path: Path) -> None:
+    """Another process (a backup, an operator's sqlite3 shell) holds the write lock: the waiting
+    write must not hold the event loop, or no ack goes out meanwhile."""
+    path = tmp_path / "h.db"
+    store = await Store(path).open()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with store.transaction() as tx:  # the writer is open and set up
+            await tx.audit("U1", "first", "x", None, datetime.now(UTC))
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with store.transaction() as tx:
+                await tx.audit("U1", "after the lock", "x", None, datetime.now(UTC))
+
+        writing = asyncio.create_task(write())
+        async with asyncio.timeout(3):  # the busy timeout is 5 s: on the loop, this read could not run
+            async with store.reading() as tx:
+                assert [a["action"] for a in await tx.audit_for("x")] == ["first"]
+        assert not writing.done(), "the other process still holds the lock"
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(writing, 10)
+        async with store.reading() as tx:
+            assert [a["action"] for a in await tx.audit_for("x")] == ["first", "after the lock"]
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
+    """The writer never checkpoints at a COMMIT (on the loop); past 4 MiB of WAL the reader's
+    thread copies it into the database file."""
+    path = tmp_path / "h.db"
+    store = await Store(path).open()
+    try:
+        before = path.stat().st_size
+        for i in range(64):
+            async with store.transaction() as tx:
+                await tx.audit("U1", "x" * 100_000, f"blob{i}", None, datetime.now(UTC))
+        if store._checkpoint is not None:
+            await store._checkpoint
+        assert path.stat().st_size > before + 4_000_000, "the WAL's pages reached the database file"
+        async with store.reading() as tx:
+            assert len(await tx._all("SELECT id FROM audit WHERE subject LIKE 'blob%'")) == 64
+    finally:
+        await store.close()
