@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BadInput, HiringError, InvalidMove
@@ -95,6 +97,10 @@ SUBS: dict[str, Sub] = {s.name: s for s in _LIST}
 CHECK_BEFORE_ACK = 4000
 
 
+#: The slash command, as the app manifest (deploy/slack-manifest.yaml) declares it.
+COMMAND = "/hiring"
+
+
 def answer_now(ctx: AppContext, name: str, rest: str, channel: str | None) -> Reply | None:
     """The reply to ``/hiring <name> <rest>`` when the text alone decides it: help, an unknown
     subcommand, a usage mistake its check catches. None when the domain must answer.
@@ -141,17 +147,35 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
 
     inbox.command, inbox.command_claims = run, claims
 
-    @app.command("/hiring")
+    @app.use
+    async def answer_at_the_door(body: dict[str, Any], ack: AsyncAck,
+                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """Help and typing mistakes, answered before bolt's listener machinery: a listener's ack
+        is noticed by bolt polling every 10 ms from another task, so the most frequent command
+        would wait on that poll for an answer its text alone gives. The listener below gives the
+        same answer for any request that does not come this way."""
+        if body.get("command") == COMMAND:
+            now = _answer_from_text(body)
+            if now is not None:
+                await ctx.answer_in_ack(ack, now)
+                return ack.response
+        await next()
+        return None
+
+    @app.command(COMMAND)
     async def hiring_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                              respond: AsyncRespond) -> None:
-        name, rest = args.split_first(str(body.get("text") or ""))
         # Decided by the text alone: the answer is the ack's body. Nothing to keep, so nothing recorded.
-        now = answer_now(ctx, name, rest, body.get("channel_id")) if len(rest) <= CHECK_BEFORE_ACK else None
+        now = _answer_from_text(body)
         if now is not None:
             await ctx.answer_in_ack(ack, now)
             return
         # Recorded before the ack (acknowledged means kept), processed after it.
         await inbox.command_ack(ack, body, client, respond if body.get("response_url") else None)
+
+    def _answer_from_text(body: dict[str, Any]) -> Reply | None:
+        name, rest = args.split_first(str(body.get("text") or ""))
+        return answer_now(ctx, name, rest, body.get("channel_id")) if len(rest) <= CHECK_BEFORE_ACK else None
 
 
 async def dispatch(cmd: Command, name: str) -> None:

@@ -47,6 +47,7 @@ class Recorder:
         self._app = app
         self.callbacks: dict[str, Callback] = {}
         self.constraints: dict[str, Any] = {}
+        self.middleware: dict[str, Callback] = {}
 
     def _record(self, constraint: Any) -> Callable[[Callback], Callback]:
         def deco(fn: Callback) -> Callback:
@@ -60,6 +61,11 @@ class Recorder:
         return self._record(constraint)
 
     action = view = event = shortcut = options = message = command
+
+    def use(self, fn: Callback) -> Callback:
+        """A global middleware: recorded apart from the listeners (the real app has its own already)."""
+        self.middleware[fn.__name__] = fn
+        return fn
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)

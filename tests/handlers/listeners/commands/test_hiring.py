@@ -3,10 +3,12 @@ ack at once, route to a subcommand, reply privately."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from unittest.mock import AsyncMock
 
 import pytest
+from slack_bolt.async_app import AsyncAck
 
 from handlers.listeners import commands
 
@@ -74,6 +76,23 @@ async def test_help_lists_every_group(world: World, text: str) -> None:
 async def test_help_on_one_command_shows_its_usage(world: World) -> None:
     reply = await in_ack(world, "help move")
     assert reply["text"] == "/hiring move" and "move APP-7 <stage> [reason]" in text_of(reply)
+
+
+async def test_help_and_mistakes_are_answered_at_the_door_and_everything_else_goes_on(world: World) -> None:
+    """The middleware answers from the text alone, before bolt's listener runner; any other
+    command goes on to the listener untouched."""
+    door = world.listeners(commands).middleware["answer_at_the_door"]
+    went_on = AsyncMock()
+    ack = AsyncAck()
+    response = await door(body=command_body("help move"), ack=ack, next=went_on)
+    went_on.assert_not_awaited()
+    assert response is ack.response and response.status == 200
+    reply = json.loads(response.body)
+    assert reply["response_type"] == "ephemeral" and "move APP-7 <stage> [reason]" in text_of(reply)
+    for body in (command_body("move APP-1 screen"), {"type": "block_actions", "trigger_id": "t"}):
+        ack = AsyncAck()
+        assert await door(body=body, ack=ack, next=went_on) is None and ack.response is None
+    assert went_on.await_count == 2
 
 
 @pytest.mark.parametrize("text, expected", [
