@@ -14,7 +14,9 @@ import asyncio
 import atexit
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from .errors import BadInput
@@ -28,6 +30,21 @@ DEFAULT_LIMIT = 2.0
 
 class ParseTooSlow(BadInput):
     """The paste hit the time limit (it is reported, never retried)."""
+
+
+def _follow_parent() -> None:
+    """In each worker, at its start: exit when hirebot does, however it ended. After a kill -9 the
+    executor cannot stop its workers, and they would wait for work forever, two idle
+    interpreters per restart; a supervisor's restart loop would pile them up."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])  # readable once the parent is gone
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hirebot-parent-watch", daemon=True).start()
 
 
 def _warm() -> bool:
@@ -58,7 +75,8 @@ class ParserPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # "spawn": forking a process that runs an event loop and database threads is unsafe.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_follow_parent)
         return self._pool
 
     async def start(self) -> None:
