@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.clock import iso, iso_us
 
 from . import schema
-from .drivers import Driver, database_url, driver_for, make_engine
+from .drivers import Driver, InlineSqliteDriver, database_url, driver_for, make_engine
 from .schema import legacy_scripts
 
 log = logging.getLogger("hirebot.storage")
@@ -982,9 +982,9 @@ class Store:
         #: read (a pipeline, a digest page) neither waits for the writes queued on the first nor
         #: holds them up; WAL lets it read its snapshot while the other commits. PostgreSQL reads
         #: take connections from the pool instead.
-        self._reader = _Kept()
+        self._reader = _Kept(inline=self.dialect == "sqlite")
         #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
-        #: database and sync, on the event loop); the reader's thread does, see _after_commit.
+        #: database and sync, on the event loop); a thread does, see _after_commit.
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
 
@@ -1087,8 +1087,9 @@ class Store:
 
     def _after_commit(self) -> None:
         """Every few commits on a SQLite file, look at the WAL's size; past SQLite's own
-        threshold, checkpoint it (PASSIVE: neither readers nor the writer wait) in the reader's
-        thread. The writer's automatic checkpoint is off: it would run inside a COMMIT on the loop."""
+        threshold, checkpoint it (PASSIVE: neither readers nor the writer wait) on the reader's
+        connection, in a thread. The writer's automatic checkpoint is off: it would run inside a
+        COMMIT on the loop."""
         self._commits += 1
         if self.dialect != "sqlite" or self.path == ":memory:" or self._commits % CHECKPOINT_LOOK_EVERY:
             return
@@ -1104,7 +1105,8 @@ class Store:
     async def _checkpoint_wal(self) -> None:
         try:
             async with self._connection(write=False) as (_, db):
-                await db.fetch("PRAGMA wal_checkpoint(PASSIVE)", ())
+                if isinstance(db, InlineSqliteDriver):
+                    await db.checkpoint()
         except Exception:
             log.warning("could not checkpoint the SQLite write-ahead log", exc_info=True)
 

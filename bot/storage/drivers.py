@@ -13,16 +13,22 @@ on asyncpg), and a stage move is seven statements. So a :class:`Driver` does exa
 things per dialect (fetch rows, run a write, run a write for many parameter sets, and the
 transaction statements), and everything else, SQL included, is shared.
 
-Why SQLite's writes then skip even aiosqlite's thread (:class:`InlineSqliteDriver`): writes are
-serialised on one connection, so the time a write transaction holds it bounds throughput. Each
+Why SQLite's statements then skip even aiosqlite's thread (:class:`InlineSqliteDriver`): writes
+are serialised on one connection, so the time a write transaction holds it bounds throughput. Each
 thread hop resumes only when the busy event loop comes round to it, so under load a seven-statement
 stage move held the writer for about 2 ms, of which the statements themselves took 0.1 ms. Run on
 the loop thread, straight on sqlite3, the same moves doubled the replies per second a process
-sends (bench ``ack``: 324-367 -> 584-688/s). What must not run there is kept off it: a read that
-runs longer than :data:`INLINE_BUDGET` is interrupted and run again in a thread, a write that took
-longer is sent to the thread from then on, big ``executemany`` batches and every wait for another
-process's write lock go to the thread, and the WAL is checkpointed from the reader's thread
-(:meth:`bot.storage.Store.transaction`), never at a COMMIT on the loop.
+sends (bench ``ack``: 324-367 -> 584-688/s); reads (a pipeline's five) gain the same way. What
+must not run there is kept off it:
+
+- a read that runs longer than :data:`INLINE_BUDGET` is interrupted and run again in a thread,
+  and a write that took longer runs in a thread from then on (an interrupted write would undo
+  its whole transaction);
+- ``executemany`` over :data:`INLINE_MANY` rows, and every wait for another process's write lock
+  (the busy timeout is 0 on the loop), run in a thread;
+- a transaction of many quick statements lets the loop go round every :data:`INLINE_BUDGET`;
+- the WAL is checkpointed in a thread (:meth:`bot.storage.Store._after_commit`), never inside a
+  COMMIT on the loop.
 """
 
 from __future__ import annotations
@@ -169,6 +175,7 @@ class InlineSqliteDriver:
         self._ready = False
         self._started = 0.0
         self._interruptible = False
+        self._yielded = 0.0  # when this connection's statements last let the loop go round
 
     def alive(self) -> bool:
         return not self._broken
@@ -220,7 +227,12 @@ class InlineSqliteDriver:
         if not self._ready:
             self._prepare()
         if not small or sql in _SLOW_SQL:
-            return await asyncio.to_thread(self._patiently, call, sql, args)
+            return await self._in_thread(call, sql, args)
+        if time.perf_counter() - self._yielded > INLINE_BUDGET:
+            # A transaction of many quick statements would hold the loop for all of them: let
+            # the loop round once before going on (a busy loop makes this a thread hop's cost).
+            await asyncio.sleep(0)
+            self._yielded = time.perf_counter()
         self._interruptible = sql.lstrip()[:6].upper() == "SELECT"  # an interrupted write undoes the transaction
         self._started = time.perf_counter()
         try:
@@ -233,13 +245,24 @@ class InlineSqliteDriver:
                 raise
             # A statement that failed this way changed nothing and left the transaction open.
             self._interruptible = False
-            return await asyncio.to_thread(self._patiently, call, sql, args)
+            return await self._in_thread(call, sql, args)
         finally:
             self._interruptible = False
         took = time.perf_counter() - self._started
         if took > INLINE_BUDGET:
             self._slow(sql, f"took {took * 1000:.1f} ms")
         return result
+
+    async def _in_thread(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(self._patiently, call, sql, args)
+        finally:
+            self._yielded = time.perf_counter()
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file (PASSIVE: nobody waits), in a thread: it writes
+        and syncs up to megabytes (see :meth:`bot.storage.Store._after_commit`)."""
+        await self._in_thread(self._fetch_now, "PRAGMA wal_checkpoint(PASSIVE)", ())
 
     @staticmethod
     def _slow(sql: str, what: str) -> None:
@@ -262,6 +285,7 @@ class InlineSqliteDriver:
 
     async def begin(self, write: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock upgrading a read lock.
+        self._yielded = time.perf_counter()  # the caller just waited for its turn
         await self._statement(self._run_now, "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED", ())
 
     async def commit(self) -> None:
