@@ -20,7 +20,6 @@ import bisect
 import collections
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,10 +40,12 @@ from .schema import legacy_scripts
 
 log = logging.getLogger("hirebot.storage")
 
-#: How often (in commits) the store looks at the SQLite WAL's size, and the size past which it
-#: checkpoints it (SQLite's own default: 1,000 pages of 4 KiB).
-CHECKPOINT_LOOK_EVERY = 32
-CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
+#: SQLite file: the WAL is checkpointed after this many commits, or at the first commit once
+#: this many seconds passed since the last checkpoint. (SQLite's own default is every 1,000 pages
+#: of WAL, a few hundred commands; the size of the WAL file does not tell, as SQLite reuses it
+#: from the start without shrinking it.)
+CHECKPOINT_EVERY_COMMITS = 256
+CHECKPOINT_EVERY_SECONDS = 1.0
 
 #: Seconds PostgreSQL's kept write connection may sit unused before it is checked before use.
 WRITER_IDLE_CHECK = 60.0
@@ -984,8 +985,9 @@ class Store:
         #: take connections from the pool instead.
         self._reader = _Kept(inline=self.dialect == "sqlite")
         #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
-        #: database and sync, on the event loop); a thread does, see _after_commit.
-        self._commits = 0
+        #: database and sync, on the event loop); a thread does, between writes, see _after_commit.
+        self._commits = 0  # since the last checkpoint
+        self._checkpointed_at = time.monotonic()
         self._checkpoint: asyncio.Task[None] | None = None
 
     def describe(self) -> str:
@@ -1086,27 +1088,29 @@ class Store:
                 self._after_commit()
 
     def _after_commit(self) -> None:
-        """Every few commits on a SQLite file, look at the WAL's size; past SQLite's own
-        threshold, checkpoint it (PASSIVE: neither readers nor the writer wait) on the reader's
-        connection, in a thread. The writer's automatic checkpoint is off: it would run inside a
-        COMMIT on the loop."""
-        self._commits += 1
-        if self.dialect != "sqlite" or self.path == ":memory:" or self._commits % CHECKPOINT_LOOK_EVERY:
+        """On a SQLite file, now and then (see :data:`CHECKPOINT_EVERY_COMMITS`), checkpoint the
+        WAL in a thread, in a write turn of its own. The writer's automatic checkpoint is off: it
+        would copy and sync inside a COMMIT, on the loop. A checkpoint run beside the writes never
+        catches up with them under a steady load, and SQLite starts the WAL afresh only after one
+        has copied all of it: hence between writes (measured: 30,000 commits with reads beside
+        them left a 263 MB WAL with no checkpoint, 51 MB checkpointing beside the writes, 4.3 MB
+        this way, against 14.9 MB with SQLite's own)."""
+        if self.dialect != "sqlite" or self.path == ":memory:":
             return
+        self._commits += 1
         if self._checkpoint is not None and not self._checkpoint.done():
             return
-        try:
-            size = os.stat(f"{self.path}-wal").st_size
-        except OSError:
+        if (self._commits < CHECKPOINT_EVERY_COMMITS
+                and time.monotonic() - self._checkpointed_at < CHECKPOINT_EVERY_SECONDS):
             return
-        if size >= CHECKPOINT_WAL_BYTES:
-            self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_wal())
+        self._commits, self._checkpointed_at = 0, time.monotonic()
+        self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_wal())
 
     async def _checkpoint_wal(self) -> None:
         try:
-            async with self._connection(write=False) as (_, db):
-                if isinstance(db, InlineSqliteDriver):
-                    await db.checkpoint()
+            async with self._connection(write=True) as (_, db):
+                if isinstance(db, InlineSqliteDriver) and (await db.checkpoint())["busy"]:
+                    log.debug("a reader kept the WAL checkpoint from finishing; it runs again soon")
         except Exception:
             log.warning("could not checkpoint the SQLite write-ahead log", exc_info=True)
 

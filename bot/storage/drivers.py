@@ -66,6 +66,8 @@ INLINE_MANY = 64
 #: How long a statement waits in a thread for another process's write lock (SQLite's busy
 #: timeout, as every other connection has): on the loop it never waits at all.
 LOCK_PATIENCE_MS = 5000
+#: How long a checkpoint waits for readers on an older snapshot before it gives up for now.
+CHECKPOINT_PATIENCE_MS = 50
 #: Statements (driver SQL) seen to take longer than :data:`INLINE_BUDGET` on the loop: they run
 #: in a thread for the rest of the process's life.
 _SLOW_SQL: set[str] = set()
@@ -175,7 +177,12 @@ class InlineSqliteDriver:
         self._ready = False
         self._started = 0.0
         self._interruptible = False
-        self._yielded = 0.0  # when this connection's statements last let the loop go round
+        #: The stretch of statements run since the loop last went round: its loop round (see
+        #: :meth:`_round_mark`) and when it began.
+        self._round = 0
+        self._round_pending = False
+        self._stretch_round = -1
+        self._stretch_began = 0.0
 
     def alive(self) -> bool:
         return not self._broken
@@ -214,9 +221,10 @@ class InlineSqliteDriver:
         self._raw.executemany(sql, batch).close()
         return len(batch)
 
-    def _patiently(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
+    def _patiently(self, call: Callable[[str, Any], Any], sql: str, args: Any,
+                   patience_ms: int = LOCK_PATIENCE_MS) -> Any:
         """In a thread: ``call`` with the busy timeout every other connection has."""
-        self._raw.execute(f"PRAGMA busy_timeout = {LOCK_PATIENCE_MS}")
+        self._raw.execute(f"PRAGMA busy_timeout = {patience_ms}")
         try:
             return call(sql, args)
         finally:
@@ -228,11 +236,7 @@ class InlineSqliteDriver:
             self._prepare()
         if not small or sql in _SLOW_SQL:
             return await self._in_thread(call, sql, args)
-        if time.perf_counter() - self._yielded > INLINE_BUDGET:
-            # A transaction of many quick statements would hold the loop for all of them: let
-            # the loop round once before going on (a busy loop makes this a thread hop's cost).
-            await asyncio.sleep(0)
-            self._yielded = time.perf_counter()
+        await self._share_the_loop()
         self._interruptible = sql.lstrip()[:6].upper() == "SELECT"  # an interrupted write undoes the transaction
         self._started = time.perf_counter()
         try:
@@ -253,16 +257,40 @@ class InlineSqliteDriver:
             self._slow(sql, f"took {took * 1000:.1f} ms")
         return result
 
-    async def _in_thread(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
-        try:
-            return await asyncio.to_thread(self._patiently, call, sql, args)
-        finally:
-            self._yielded = time.perf_counter()
+    async def _share_the_loop(self) -> None:
+        """Statements that never wait would let a caller run transaction after transaction (a
+        sweep's batches, a resume) without the loop ever going round: no ack, no reply, no
+        checkpoint meanwhile. So once a stretch of them has held the loop for
+        :data:`INLINE_BUDGET`, let it go round once (under load, that costs what a thread hop did)."""
+        if self._round != self._stretch_round:  # the loop went round since the stretch began
+            self._stretch_round, self._stretch_began = self._round_mark(), time.perf_counter()
+        elif time.perf_counter() - self._stretch_began > INLINE_BUDGET:
+            await asyncio.sleep(0)
+            self._stretch_round, self._stretch_began = self._round_mark(), time.perf_counter()
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database file (PASSIVE: nobody waits), in a thread: it writes
-        and syncs up to megabytes (see :meth:`bot.storage.Store._after_commit`)."""
-        await self._in_thread(self._fetch_now, "PRAGMA wal_checkpoint(PASSIVE)", ())
+    def _round_mark(self) -> int:
+        """The loop round now; the count moves on at the loop's next round."""
+        if not self._round_pending:
+            self._round_pending = True
+            asyncio.get_running_loop().call_soon(self._next_round)
+        return self._round
+
+    def _next_round(self) -> None:
+        self._round += 1
+        self._round_pending = False
+
+    async def _in_thread(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
+        return await asyncio.to_thread(self._patiently, call, sql, args)
+
+    async def checkpoint(self) -> dict[str, Any]:
+        """Copy the whole WAL into the database file, in a thread: it writes and syncs up to
+        megabytes (see :meth:`bot.storage.Store._after_commit`). FULL waits for readers still on
+        an older snapshot, so that all of it is copied and the next write starts the WAL afresh,
+        but only :data:`CHECKPOINT_PATIENCE_MS`: the caller holds up writes meanwhile. SQLite's
+        answer: ``busy`` (1: a reader kept it from finishing), ``log`` and ``checkpointed`` frames."""
+        rows: list[dict[str, Any]] = await asyncio.to_thread(
+            self._patiently, self._fetch_now, "PRAGMA wal_checkpoint(FULL)", (), CHECKPOINT_PATIENCE_MS)
+        return rows[0]
 
     @staticmethod
     def _slow(sql: str, what: str) -> None:
@@ -285,7 +313,6 @@ class InlineSqliteDriver:
 
     async def begin(self, write: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock upgrading a read lock.
-        self._yielded = time.perf_counter()  # the caller just waited for its turn
         await self._statement(self._run_now, "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED", ())
 
     async def commit(self) -> None:

@@ -100,9 +100,12 @@ async def test_a_write_waits_for_another_process_lock_in_a_thread_while_the_loop
         await store.close()
 
 
-async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
-    """The writer never checkpoints at a COMMIT (on the loop); past 4 MiB of WAL the reader's
-    thread copies it into the database file."""
+async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer never checkpoints at a COMMIT (on the loop); every so many commits a thread
+    copies the WAL into the database file, and the next write starts the WAL afresh."""
+    import bot.storage
+
+    monkeypatch.setattr(bot.storage, "CHECKPOINT_EVERY_COMMITS", 16)
     path = tmp_path / "h.db"
     store = await Store(path).open()
     try:
@@ -110,10 +113,31 @@ async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
         for i in range(64):
             async with store.transaction() as tx:
                 await tx.audit("U1", "x" * 100_000, f"blob{i}", None, datetime.now(UTC))
-        if store._checkpoint is not None:
-            await store._checkpoint
-        assert path.stat().st_size > before + 4_000_000, "the WAL's pages reached the database file"
+            if store._checkpoint is not None:
+                await store._checkpoint  # the barrier: this round's checkpoint is over
+        assert path.stat().st_size > before + 6_000_000, "the WAL's pages reached the database file"
+        wal = (tmp_path / "h.db-wal").stat().st_size
+        assert wal < 4_000_000, f"the WAL was started afresh, not grown to {wal} bytes"
         async with store.reading() as tx:
             assert len(await tx._all("SELECT id FROM audit WHERE subject LIKE 'blob%'")) == 64
+    finally:
+        await store.close()
+
+
+async def test_transaction_after_transaction_lets_the_loop_go_round(tmp_path: Path) -> None:
+    """Statements that never wait must not let a caller (a sweep's batches, a resume) hold the
+    loop for all of its transactions: no ack would go out meanwhile."""
+    store = await Store(tmp_path / "h.db").open()
+    try:
+        async with store.transaction() as tx:  # the connection is open: nothing below need wait
+            await tx.audit("U1", "warm", "x", None, datetime.now(UTC))
+        went_round = asyncio.Event()
+        asyncio.get_running_loop().call_soon(went_round.set)
+        done = 0
+        while not went_round.is_set() and done < 20_000:
+            async with store.transaction() as tx:
+                await tx.audit("U1", "busy", "x", None, datetime.now(UTC))
+            done += 1
+        assert went_round.is_set(), f"{done} transactions in a row without the loop going round"
     finally:
         await store.close()
