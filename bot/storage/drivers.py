@@ -59,7 +59,9 @@ _QMARK = re.compile(r"\?")
 log = logging.getLogger("hirebot.storage")
 
 #: How long one statement may hold the event loop. A read still running then is interrupted and
-#: run again in a thread; a write that took longer runs in a thread from then on.
+#: run again in a thread; a write that took longer runs in a thread from then on. Counted in the
+#: loop thread's CPU time: a quick statement that waited for the GIL (the parser pool's feeder
+#: thread, a checkpoint) took long on the clock, and must not be sent to a thread for good.
 INLINE_BUDGET = 0.004
 #: An ``executemany`` with more parameter sets than this runs in a thread.
 INLINE_MANY = 64
@@ -68,6 +70,10 @@ INLINE_MANY = 64
 LOCK_PATIENCE_MS = 5000
 #: How long a checkpoint waits for readers on an older snapshot before it gives up for now.
 CHECKPOINT_PATIENCE_MS = 50
+#: Runs in a row over :data:`INLINE_BUDGET` that send a write to a thread for good: one alone may
+#: have carried a garbage collection of the whole heap (13-50 ms) that happened to start in it.
+SLOW_STRIKES = 3
+_STRIKES: dict[str, int] = {}
 #: Statements (driver SQL) seen to take longer than :data:`INLINE_BUDGET` on the loop: they run
 #: in a thread for the rest of the process's life.
 _SLOW_SQL: set[str] = set()
@@ -198,7 +204,7 @@ class InlineSqliteDriver:
 
     def _progress(self) -> int:
         """sqlite3 calls this every 1,000 VM steps: non-zero interrupts the statement."""
-        return int(self._interruptible and time.perf_counter() - self._started > INLINE_BUDGET)
+        return int(self._interruptible and time.thread_time() - self._started > INLINE_BUDGET)
 
     def _compiled(self, sql: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
         driver_sql, order = statement(sql, self._dialect)
@@ -238,7 +244,7 @@ class InlineSqliteDriver:
             return await self._in_thread(call, sql, args)
         await self._share_the_loop()
         self._interruptible = sql.lstrip()[:6].upper() == "SELECT"  # an interrupted write undoes the transaction
-        self._started = time.perf_counter()
+        self._started = time.thread_time()
         try:
             result = call(sql, args)
         except sqlite3.OperationalError as error:
@@ -252,9 +258,13 @@ class InlineSqliteDriver:
             return await self._in_thread(call, sql, args)
         finally:
             self._interruptible = False
-        took = time.perf_counter() - self._started
+        took = time.thread_time() - self._started
         if took > INLINE_BUDGET:
-            self._slow(sql, f"took {took * 1000:.1f} ms")
+            strikes = _STRIKES[sql] = _STRIKES.get(sql, 0) + 1
+            if strikes >= SLOW_STRIKES:
+                self._slow(sql, f"took {took * 1000:.1f} ms of CPU {strikes} times in a row")
+        elif sql in _STRIKES:
+            del _STRIKES[sql]
         return result
 
     async def _share_the_loop(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Store
-from bot.storage.drivers import InlineSqliteDriver
+from bot.storage.drivers import SLOW_STRIKES, InlineSqliteDriver
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -46,21 +46,25 @@ async def test_quick_statements_run_on_the_loop(tmp_path: Path) -> None:
 
 async def test_a_long_write_goes_to_a_thread_from_then_on_and_a_long_read_is_moved_there_at_once(
         tmp_path: Path) -> None:
-    """The first long write ran on the loop (it cannot be interrupted without undoing the
-    transaction) and is sent to a thread from then on; a long read is interrupted and run again
-    in a thread, the transaction's earlier writes intact."""
+    """A write that took long a few times in a row (it cannot be interrupted without undoing the
+    transaction) is sent to a thread from then on; a long read is interrupted and run again in a
+    thread, the transaction's earlier writes intact."""
     loop_thread = threading.get_ident()
     fill = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) "
             "INSERT INTO numbers SELECT thread_of(x) FROM n")
-    async with store_with_thread_probe(tmp_path / "h.db") as store:
-        async with store.transaction() as tx:
-            await tx._run(fill, (ROWS,))
+
+    async def filled_from(store: Store) -> set[int]:
         async with store.transaction() as tx:
             await tx._run("DELETE FROM numbers")
-            await tx._run(fill, (ROWS,))  # the same statement again
+            await tx._run(fill, (ROWS,))
         async with store.transaction() as tx:
-            threads = {r["x"] for r in await tx._all("SELECT DISTINCT x FROM numbers")}
-        assert threads and loop_thread not in threads, "the second time, the long write ran in a thread"
+            return {r["x"] for r in await tx._all("SELECT DISTINCT x FROM numbers")}
+
+    async with store_with_thread_probe(tmp_path / "h.db") as store:
+        for _ in range(SLOW_STRIKES):
+            assert await filled_from(store) == {loop_thread}, "a long run may have been bad luck: on the loop"
+        threads = await filled_from(store)  # the same statement again
+        assert threads and loop_thread not in threads, "long every time: now in a thread"
 
         async with store.transaction() as tx:
             await tx.audit("U1", "before the long read", "x", None, datetime.now(UTC))
