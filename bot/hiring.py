@@ -62,9 +62,12 @@ class Hiring:
         return await self._with_team(tx, row)
 
     @staticmethod
-    async def _with_team(tx: Tx, row: dict[str, Any]) -> Opening:
+    async def _with_team(tx: Tx, row: dict[str, Any], counts: bool = True) -> Opening:
         op = Opening.from_row(row)
-        members, op.counts = await tx.team_and_counts(op.id)
+        if counts:
+            members, op.counts = await tx.team_and_counts(op.id)
+        else:
+            members = await tx.members(op.id)
         op.members = [Member(m["user_id"], m["role"]) for m in members]
         return op
 
@@ -74,12 +77,15 @@ class Hiring:
             raise NotFound("no_application", ref=ids.app(application_id))
         return Application.from_row(row)
 
-    async def load_with_opening(self, tx: Tx, application_id: int) -> tuple[Application, Opening]:
-        """An application and the opening it belongs to: every permission check needs both."""
+    async def load_with_opening(self, tx: Tx, application_id: int,
+                                counts: bool = True) -> tuple[Application, Opening]:
+        """An application and the opening it belongs to: every permission check needs both.
+        ``counts=False`` leaves the opening's ``counts`` empty: counting reads every candidate of
+        the opening, which a move does not need (its card is redrawn from the database)."""
         rows = await tx.application_with_opening(application_id)
         if rows is None:
             raise NotFound("no_application", ref=ids.app(application_id))
-        return Application.from_row(rows[0]), await self._with_team(tx, rows[1])
+        return Application.from_row(rows[0]), await self._with_team(tx, rows[1], counts)
 
     async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
         """The working time days in stage are counted in: the opening's hiring manager's."""
@@ -102,7 +108,7 @@ class Hiring:
     async def opening(self, opening_id: int, user: str | None = None) -> Opening:
         """The opening; when ``user`` is given, only if they may see it (else NotFound, as for an
         id that does not exist, so a confidential opening's existence does not leak)."""
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             op = await self.load_opening(tx, opening_id)
         if user is not None and not await self.sees(op, user):
             raise NotFound("no_opening", ref=op.ref)
@@ -278,7 +284,7 @@ class Hiring:
         """Move an application. ``expected_stage`` (from a button) makes stale clicks harmless."""
         stage = stages.normalise(target)
         async with self.store.transaction() as tx:
-            app, op = await self.load_with_opening(tx, application_id)
+            app, op = await self.load_with_opening(tx, application_id, counts=False)
             self.require_manage(op, user)
             if app.forgotten_at:
                 raise BadInput("forgotten_cannot_move", ref=app.ref)
@@ -295,13 +301,7 @@ class Hiring:
             if row is None:
                 raise InvalidMove("moved_meanwhile", ref=app.ref)
             await tx.drop_reminders(self.clock(), application_id=application_id)  # they were about the old stage
-            # What was just written, not loaded again: the row as updated, and the counts moved by
-            # one (nothing else can change inside this transaction).
-            app = Application.from_row(row)
-            op.counts[from_stage] = op.counts.get(from_stage, 1) - 1
-            if op.counts[from_stage] <= 0:
-                del op.counts[from_stage]
-            op.counts[stage] = op.counts.get(stage, 0) + 1
+            app = Application.from_row(row)  # what was just written, not loaded again
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()
         return op, app, from_stage
@@ -326,7 +326,7 @@ class Hiring:
 
     async def history(self, application_id: int, user: str) -> tuple[Opening, Application, list[dict[str, Any]],
                                                                       list[dict[str, Any]]]:
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_team(op, user)
             app.worktime = await self.manager_time(tx, op)

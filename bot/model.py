@@ -40,6 +40,8 @@ class Opening:
     #: Why the card could not be posted last time (e.g. ``not_in_channel``); None once posted.
     post_error: str | None = None
     members: list[Member] = field(default_factory=list)
+    #: Candidates per stage; empty where the loader was told not to count (a move: see
+    #: :meth:`bot.hiring.Hiring.load_with_opening`).
     counts: dict[str, int] = field(default_factory=dict)
 
     @property

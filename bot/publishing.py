@@ -122,6 +122,12 @@ class Publishing:
             return await self.hiring.load_opening(tx, op.id)
 
     async def refresh(self, op: Opening) -> None:
-        """Redraw a posted card after a change (subscribed to opening changes)."""
-        if op.posted:
-            await self.cards.update(op)
+        """Redraw a posted card after a change (subscribed to opening changes), as the database
+        has it now: redraws are paced (bot/changes.py), so the changes since the last one all
+        show, and whoever announced the change need not have counted the candidates."""
+        if not op.posted:
+            return
+        async with self.store.reading() as tx:
+            now = await self.hiring.load_opening(tx, op.id)
+        if now.posted:
+            await self.cards.update(now)

@@ -165,7 +165,8 @@ async def test_add_and_move_change_the_application(world: World) -> None:
     assert "applied → *screen*" in text_of(only_reply(respond))
     _, app = await world.hiring.application(1, MANAGER)
     assert app.stage == "screen" and app.email == "ada@example.com"
-    # the card (no candidate names) was redrawn after each change
+    # the card (no candidate names) was redrawn after the changes
+    await world.hiring.changes.drained()
     updates = sent(world.client.chat_update)
     assert updates and all("Ada" not in text_of(u) for u in updates)
 
