@@ -77,6 +77,10 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
         client=make_client(config),
         signing_secret=config.signing_secret,
         logger=logging.getLogger("hirebot.bolt"),
+        # The HTTP transport checks every request's signature before it parses a byte
+        # (handlers/transports.py, check_http), and a Socket Mode envelope has none to check:
+        # bolt's own check would compute the same HMAC a second time on every request.
+        request_verification_enabled=False,
     )
     outbox = SlackOutbox(app.client, services.renderer, services.followups,
                          per_channel_interval=config.send_interval)
