@@ -47,8 +47,10 @@ log = logging.getLogger("hirebot.storage")
 CHECKPOINT_EVERY_COMMITS = 256
 CHECKPOINT_EVERY_SECONDS = 1.0
 
-#: Seconds PostgreSQL's kept write connection may sit unused before it is checked before use.
+#: Seconds a kept PostgreSQL connection may sit unused before it is checked before use.
 WRITER_IDLE_CHECK = 60.0
+#: PostgreSQL: how many connections reads keep (each replica; the engine's pool holds 8).
+POSTGRES_READERS = 4
 
 #: What an erased name or e-mail becomes wherever it was mentioned.
 FORGOTTEN = "[forgotten]"
@@ -916,6 +918,10 @@ class _Turns:
         finally:
             self._next()
 
+    def load(self) -> int:
+        """How many hold or wait for a turn."""
+        return int(self._busy) + len(self._urgent) + len(self._normal)
+
     def _next(self) -> None:
         """Hand the turn to the next waiter (it stays busy), or free it."""
         for queue in (self._urgent, self._normal):
@@ -982,8 +988,13 @@ class Store:
         #: SQLite file: a second connection for read-only transactions, in turns of their own, so a
         #: read (a pipeline, a digest page) neither waits for the writes queued on the first nor
         #: holds them up; WAL lets it read its snapshot while the other commits. PostgreSQL reads
-        #: take connections from the pool instead.
+        #: use ``_readers`` instead.
         self._reader = _Kept(inline=self.dialect == "sqlite")
+        #: PostgreSQL: connections kept for reads, each in turns, a read going to the least busy.
+        #: Checking a pooled connection out cost a ping round trip and SQLAlchemy's pool and
+        #: adapter on every read; a pipeline is five statements (bench saturation, pipeline:
+        #: 369 replies/s against the work floor's 756 on asyncpg's own pool).
+        self._readers = [_Kept() for _ in range(POSTGRES_READERS)]
         #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
         #: database and sync, on the event loop); a thread does, between writes, see _after_commit.
         self._commits = 0  # since the last checkpoint
@@ -1008,6 +1019,8 @@ class Store:
     async def close(self) -> None:
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
+        for reader in self._readers:
+            await reader.close()
         await self._reader.close()
         await self._writer.close()
         if self._engine is not None:
@@ -1024,19 +1037,23 @@ class Store:
                           urgent: bool = False) -> AsyncIterator[tuple[AsyncConnection, Driver]]:
         """A connection (and its driver) for one transaction. Writes: the kept writer, in turns
         (``urgent`` ones first), so a burst waits in this queue rather than holding pooled
-        connections at PostgreSQL's advisory lock. Reads: a pooled connection on PostgreSQL, the
-        kept reader on a SQLite file (see ``__init__``)."""
+        connections at PostgreSQL's advisory lock. Reads: the least busy of the kept readers on
+        PostgreSQL, the kept reader on a SQLite file (see ``__init__``)."""
         if self._engine is None:
             raise RuntimeError("store is not open")
-        if not write and self.dialect == "postgresql":
-            async with self._engine.connect() as conn:
-                yield conn, await driver_for(conn)
-            return
-        kept = self._reader if not write and self.path != ":memory:" else self._writer
+        if write or self.path == ":memory:":
+            kept = self._writer
+        elif self.dialect == "sqlite":
+            kept = self._reader
+        else:  # the least busy of the kept readers
+            kept = min(self._readers, key=lambda k: k.turns.load())
         async with kept.turns.turn(urgent):
-            if kept is self._writer and self.dialect == "postgresql" and not await self._writer_answers():
+            if self.dialect == "postgresql" and not await self._answers(kept):
                 await kept.drop()
             conn, driver = await kept.open(self._engine)
+            if self._engine is None:  # closed while this connection opened: not kept after all
+                await kept.close()
+                raise RuntimeError("store is not open")
             try:
                 yield conn, driver
             except BaseException:
@@ -1044,18 +1061,20 @@ class Store:
                     await kept.drop()  # the next transaction opens a new one
                 raise
 
-    async def _writer_answers(self) -> bool:
-        """After a quiet spell, whether PostgreSQL's kept writer still answers (a server restart, a
-        failover or an idle timeout ends it unseen): a command then gets a new connection instead
-        of failing on the dead one. Busy, it is not asked: one round trip per minute at most."""
-        driver = self._writer.driver
-        if time.monotonic() - self._writer.used_at < WRITER_IDLE_CHECK or driver is None:
+    @staticmethod
+    async def _answers(kept: _Kept) -> bool:
+        """After a quiet spell, whether a kept PostgreSQL connection still answers (a server
+        restart, a failover or an idle timeout ends it unseen): a command then gets a new
+        connection instead of failing on the dead one. Busy, it is not asked: one round trip per
+        minute at most."""
+        driver = kept.driver
+        if time.monotonic() - kept.used_at < WRITER_IDLE_CHECK or driver is None:
             return True
         try:
             await driver.fetch("SELECT 1 AS x", ())
             return True
         except Exception:
-            log.warning("the database connection for writes was lost; opening a new one")
+            log.warning("a kept database connection was lost; opening a new one")
             return False
 
     @asynccontextmanager

@@ -155,6 +155,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     # Monday 2 Nov 2026, 10:00 UTC: a working morning in UTC.
     w = await make_world(tmp_path / "h.db", Clock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC)))
     yield w
+    await w.hiring.changes.drained()  # card redraws read the database
     await w.scheduler.stop()
     await w.store.close()
 

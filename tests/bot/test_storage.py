@@ -222,6 +222,27 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
         await store.close()
 
 
+async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Path) -> None:
+    """PostgreSQL keeps connections for reads too: one the server ended fails the read on it,
+    and the next read gets a new connection."""
+    store = await Store(tmp_path / "h.db").open()
+    if store.dialect != "postgresql":
+        await store.close()
+        pytest.skip("SQLite has no server to lose")
+    try:
+        async with store.reading() as tx:
+            pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
+        async with store.transaction() as tx:  # the writer's own connection
+            assert (await tx._one("SELECT pg_terminate_backend(?, 5000) AS ok", (pid,)))["ok"]
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a dead connection
+            async with store.reading() as tx:  # all readers idle: the first, the one just ended
+                await tx._one("SELECT 1 AS x")
+        async with store.reading() as tx:
+            assert (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"] != pid
+    finally:
+        await store.close()
+
+
 async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_committed(tmp_path: Path) -> None:
     """Reads do not queue behind writes (SQLite: a connection of their own; PostgreSQL: the pool):
     a pipeline is answered while a long move holds the writer, from the last committed state."""
