@@ -68,8 +68,6 @@ INLINE_MANY = 64
 #: How long a statement waits in a thread for another process's write lock (SQLite's busy
 #: timeout, as every other connection has): on the loop it never waits at all.
 LOCK_PATIENCE_MS = 5000
-#: How long a checkpoint waits for readers on an older snapshot before it gives up for now.
-CHECKPOINT_PATIENCE_MS = 50
 #: Runs in a row over :data:`INLINE_BUDGET` that send a write to a thread for good: one alone may
 #: have carried a garbage collection of the whole heap (13-50 ms) that happened to start in it.
 SLOW_STRIKES = 3
@@ -227,10 +225,9 @@ class InlineSqliteDriver:
         self._raw.executemany(sql, batch).close()
         return len(batch)
 
-    def _patiently(self, call: Callable[[str, Any], Any], sql: str, args: Any,
-                   patience_ms: int = LOCK_PATIENCE_MS) -> Any:
+    def _patiently(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
         """In a thread: ``call`` with the busy timeout every other connection has."""
-        self._raw.execute(f"PRAGMA busy_timeout = {patience_ms}")
+        self._raw.execute(f"PRAGMA busy_timeout = {LOCK_PATIENCE_MS}")
         try:
             return call(sql, args)
         finally:
@@ -293,13 +290,14 @@ class InlineSqliteDriver:
         return await asyncio.to_thread(self._patiently, call, sql, args)
 
     async def checkpoint(self) -> dict[str, Any]:
-        """Copy the whole WAL into the database file, in a thread: it writes and syncs up to
-        megabytes (see :meth:`bot.storage.Store._after_commit`). FULL waits for readers still on
-        an older snapshot, so that all of it is copied and the next write starts the WAL afresh,
-        but only :data:`CHECKPOINT_PATIENCE_MS`: the caller holds up writes meanwhile. SQLite's
-        answer: ``busy`` (1: a reader kept it from finishing), ``log`` and ``checkpointed`` frames."""
-        rows: list[dict[str, Any]] = await asyncio.to_thread(
-            self._patiently, self._fetch_now, "PRAGMA wal_checkpoint(FULL)", (), CHECKPOINT_PATIENCE_MS)
+        """Copy the WAL into the database file, in a thread: it writes and syncs up to megabytes
+        (see :meth:`bot.storage.Store._after_commit`). PASSIVE: it never waits, nor makes anyone
+        wait (FULL would hold every writer, another process's too, while it copies: an outside
+        writer waited 247 ms for it during a sweep); a reader still on an older snapshot only
+        leaves the rest for the next one. SQLite's answer: ``busy``, ``log`` and ``checkpointed``
+        frames."""
+        rows: list[dict[str, Any]] = await self._in_thread(
+            self._fetch_now, "PRAGMA wal_checkpoint(PASSIVE)", ())
         return rows[0]
 
     @staticmethod
