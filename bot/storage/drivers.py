@@ -22,11 +22,13 @@ sends (bench ``ack``: 324-367 -> 584-688/s); reads (a pipeline's five) gain the 
 must not run there is kept off it:
 
 - a read that runs longer than :data:`INLINE_BUDGET` is interrupted and run again in a thread,
-  and a write that took longer runs in a thread from then on (an interrupted write would undo
-  its whole transaction);
+  one with more rows than the loop converts in that time hands the rest of them to a thread, and
+  both run there from then on; a write that took longer three times in a row runs in a thread
+  from then on (an interrupted write would undo its whole transaction);
 - ``executemany`` over :data:`INLINE_MANY` rows, and every wait for another process's write lock
   (the busy timeout is 0 on the loop), run in a thread;
-- a transaction of many quick statements lets the loop go round every :data:`INLINE_BUDGET`;
+- a caller running many quick statements lets the loop go round every :data:`INLINE_BUDGET`,
+  between write transactions (never inside one: that would hold SQLite's write lock meanwhile);
 - the WAL is checkpointed in a thread (:meth:`bot.storage.Store._after_commit`), never inside a
   COMMIT on the loop.
 """
@@ -38,6 +40,7 @@ import functools
 import logging
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -63,6 +66,8 @@ log = logging.getLogger("hirebot.storage")
 #: loop thread's CPU time: a quick statement that waited for the GIL (the parser pool's feeder
 #: thread, a checkpoint) took long on the clock, and must not be sent to a thread for good.
 INLINE_BUDGET = 0.004
+#: Rows a read converts at a time on the loop between looks at the CPU it has taken.
+FETCH_CHUNK = 64
 #: An ``executemany`` with more parameter sets than this runs in a thread.
 INLINE_MANY = 64
 #: How long a statement waits in a thread for another process's write lock (SQLite's busy
@@ -181,6 +186,8 @@ class InlineSqliteDriver:
         self._ready = False
         self._started = 0.0
         self._interruptible = False
+        self._writing = False  # between BEGIN IMMEDIATE and its end: SQLite's write lock is held
+        self._loop_thread = 0
         #: The stretch of statements run since the loop last went round: its loop round (see
         #: :meth:`_round_mark`) and when it began.
         self._round = 0
@@ -198,6 +205,7 @@ class InlineSqliteDriver:
         self._raw.execute("PRAGMA busy_timeout = 0")
         self._raw.execute("PRAGMA wal_autocheckpoint = 0")
         self._raw.set_progress_handler(self._progress, 1000)
+        self._loop_thread = threading.get_ident()
         self._ready = True
 
     def _progress(self) -> int:
@@ -210,6 +218,29 @@ class InlineSqliteDriver:
 
     def _fetch_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         cursor = self._raw.execute(sql, args)
+        try:
+            return [dict(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _fetch_some(self, sql: str, args: tuple[Any, ...]) -> tuple[list[dict[str, Any]], sqlite3.Cursor | None]:
+        """The rows, read and converted a chunk at a time; on the loop, once that has taken
+        :data:`INLINE_BUDGET` of CPU, the rows so far and the open cursor with the rest (the
+        interrupt covers SQLite's own steps, not the Python that turns rows into dicts)."""
+        on_loop = threading.get_ident() == self._loop_thread
+        cursor = self._raw.execute(sql, args)
+        rows: list[dict[str, Any]] = []
+        while True:
+            chunk = cursor.fetchmany(FETCH_CHUNK)
+            rows.extend(dict(r) for r in chunk)
+            if len(chunk) < FETCH_CHUNK:
+                cursor.close()
+                return rows, None
+            if on_loop and time.thread_time() - self._started > INLINE_BUDGET:
+                return rows, cursor
+
+    @staticmethod
+    def _drain(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
         try:
             return [dict(r) for r in cursor.fetchall()]
         finally:
@@ -239,7 +270,8 @@ class InlineSqliteDriver:
             self._prepare()
         if not small or sql in _SLOW_SQL:
             return await self._in_thread(call, sql, args)
-        await self._share_the_loop()
+        if not self._writing:  # inside a write, yielding would hold SQLite's write lock meanwhile
+            await self._share_the_loop()
         self._interruptible = sql.lstrip()[:6].upper() == "SELECT"  # an interrupted write undoes the transaction
         self._started = time.thread_time()
         try:
@@ -306,8 +338,13 @@ class InlineSqliteDriver:
         log.info("a statement %s on the event loop; it runs in a thread from now on: %.200s", what, sql)
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._statement(self._fetch_now, *self._compiled(sql, args))
-        return result
+        driver_sql, bound = self._compiled(sql, args)
+        rows: list[dict[str, Any]]
+        rows, rest = await self._statement(self._fetch_some, driver_sql, bound)
+        if rest is not None:  # the turn is still ours: nothing else uses the connection meanwhile
+            self._slow(driver_sql, "had more rows than the loop should convert")
+            rows.extend(await asyncio.to_thread(self._drain, rest))
+        return rows
 
     async def run(self, sql: str, args: Sequence[Any]) -> int:
         return int(await self._statement(self._run_now, *self._compiled(sql, args)))
@@ -322,12 +359,17 @@ class InlineSqliteDriver:
     async def begin(self, write: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock upgrading a read lock.
         await self._statement(self._run_now, "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED", ())
+        self._writing = write
 
     async def commit(self) -> None:
-        await self._statement(self._run_now, "COMMIT", ())
+        try:
+            await self._statement(self._run_now, "COMMIT", ())
+        finally:
+            self._writing = False
 
     async def rollback(self) -> None:
         """As :meth:`_Shared.rollback`: a connection that cannot roll back is not reused."""
+        self._writing = False
         try:
             self._raw.execute("ROLLBACK")
         except Exception:
