@@ -47,6 +47,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.parser_pool import follow_parent
+
 SECRET = "bench-secret"
 STAGES = ["applied", "screen", "interview", "offer", "hired", "rejected"]
 NEXT = {"applied": {"screen", "rejected"}, "screen": {"interview", "rejected"}, "interview": {"offer", "rejected"},
@@ -83,7 +85,10 @@ class Work:
         self.client = client
         self.write = asyncio.Lock()  # one connection: write transactions one at a time
         workers = max(1, min(2, os.cpu_count() or 1))  # as hirebot's ParserPool
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        # Its workers exit with it, as hirebot's do: the bench stops servers with SIGTERM, which
+        # left two idle interpreters behind per run.
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=follow_parent)
 
     async def warm(self) -> None:
         loop = asyncio.get_running_loop()

@@ -32,7 +32,7 @@ class ParseTooSlow(BadInput):
     """The paste hit the time limit (it is reported, never retried)."""
 
 
-def _follow_parent() -> None:
+def follow_parent() -> None:
     """In each worker, at its start: exit when hirebot does, however it ended. After a kill -9 the
     executor cannot stop its workers, and they would wait for work forever, two idle
     interpreters per restart; a supervisor's restart loop would pile them up."""
@@ -76,7 +76,7 @@ class ParserPool:
         if self._pool is None:
             # "spawn": forking a process that runs an event loop and database threads is unsafe.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_follow_parent)
+                                             initializer=follow_parent)
         return self._pool
 
     async def start(self) -> None:
