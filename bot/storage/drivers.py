@@ -153,9 +153,12 @@ class _Shared:
         driver_sql, order = statement(sql, self._dialect)
         return driver_sql, tuple(args[i] for i in order)
 
-    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    def _batched(self, sql: str, rows: Iterable[Sequence[Any]]) -> tuple[str, list[tuple[Any, ...]]]:
         driver_sql, order = statement(sql, self._dialect)
-        batch = [tuple(r[i] for i in order) for r in rows]
+        return driver_sql, [tuple(r[i] for i in order) for r in rows]
+
+    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        driver_sql, batch = self._batched(sql, rows)
         if batch:
             await self._db.executemany(driver_sql, batch)
         return len(batch)
@@ -172,17 +175,17 @@ class _Shared:
             self._broken = True
 
 
-class InlineSqliteDriver:
-    """SQLite statements on the event loop's own thread, straight on sqlite3 (the writer's
-    connection): why, and what is kept off the loop, in the module's docstring.
+class InlineSqliteDriver(_Shared):
+    """SQLite statements on the event loop's own thread, straight on sqlite3: why, and what is
+    kept off the loop, in the module's docstring.
 
-    The connection is aiosqlite's, opened with ``check_same_thread=False``; the store's turns
-    make sure one statement at a time uses it, from the loop or from a thread."""
+    The connection is aiosqlite's sqlite3 connection, opened with ``check_same_thread=False``; the
+    store's turns make sure one statement at a time uses it, from the loop or from a thread."""
+
+    _db: sqlite3.Connection
 
     def __init__(self, connection: sqlite3.Connection, dialect: Dialect) -> None:
-        self._raw = connection
-        self._dialect = dialect
-        self._broken = False
+        super().__init__(connection, dialect)
         self._ready = False
         self._started = 0.0
         self._interruptible = False
@@ -195,16 +198,13 @@ class InlineSqliteDriver:
         self._stretch_round = -1
         self._stretch_began = 0.0
 
-    def alive(self) -> bool:
-        return not self._broken
-
     def _prepare(self) -> None:
         """On the first transaction (after the migrations, which may wait for a lock in their
         thread): never wait for a lock on the loop, never checkpoint at a COMMIT, and let
         :meth:`_progress` interrupt a read that overstays."""
-        self._raw.execute("PRAGMA busy_timeout = 0")
-        self._raw.execute("PRAGMA wal_autocheckpoint = 0")
-        self._raw.set_progress_handler(self._progress, 1000)
+        self._db.execute("PRAGMA busy_timeout = 0")
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")
+        self._db.set_progress_handler(self._progress, 1000)
         self._loop_thread = threading.get_ident()
         self._ready = True
 
@@ -212,23 +212,15 @@ class InlineSqliteDriver:
         """sqlite3 calls this every 1,000 VM steps: non-zero interrupts the statement."""
         return int(self._interruptible and time.thread_time() - self._started > INLINE_BUDGET)
 
-    def _compiled(self, sql: str, args: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-        driver_sql, order = statement(sql, self._dialect)
-        return driver_sql, tuple(args[i] for i in order)
-
     def _fetch_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
-        cursor = self._raw.execute(sql, args)
-        try:
-            return [dict(r) for r in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return self._drain(self._db.execute(sql, args))
 
     def _fetch_some(self, sql: str, args: tuple[Any, ...]) -> tuple[list[dict[str, Any]], sqlite3.Cursor | None]:
         """The rows, read and converted a chunk at a time; on the loop, once that has taken
         :data:`INLINE_BUDGET` of CPU, the rows so far and the open cursor with the rest (the
         interrupt covers SQLite's own steps, not the Python that turns rows into dicts)."""
         on_loop = threading.get_ident() == self._loop_thread
-        cursor = self._raw.execute(sql, args)
+        cursor = self._db.execute(sql, args)
         rows: list[dict[str, Any]] = []
         while True:
             chunk = cursor.fetchmany(FETCH_CHUNK)
@@ -247,22 +239,22 @@ class InlineSqliteDriver:
             cursor.close()
 
     def _run_now(self, sql: str, args: tuple[Any, ...]) -> int:
-        cursor = self._raw.execute(sql, args)
+        cursor = self._db.execute(sql, args)
         changed = int(cursor.rowcount)
         cursor.close()
         return changed
 
     def _many_now(self, sql: str, batch: list[tuple[Any, ...]]) -> int:
-        self._raw.executemany(sql, batch).close()
+        self._db.executemany(sql, batch).close()
         return len(batch)
 
     def _patiently(self, call: Callable[[str, Any], Any], sql: str, args: Any) -> Any:
         """In a thread: ``call`` with the busy timeout every other connection has."""
-        self._raw.execute(f"PRAGMA busy_timeout = {LOCK_PATIENCE_MS}")
+        self._db.execute(f"PRAGMA busy_timeout = {LOCK_PATIENCE_MS}")
         try:
             return call(sql, args)
         finally:
-            self._raw.execute("PRAGMA busy_timeout = 0")
+            self._db.execute("PRAGMA busy_timeout = 0")
 
     async def _statement(self, call: Callable[[str, Any], Any], sql: str, args: Any, *, small: bool = True) -> Any:
         """``call(sql, args)`` on the loop when it is quick, else in a thread (see the class)."""
@@ -350,8 +342,7 @@ class InlineSqliteDriver:
         return int(await self._statement(self._run_now, *self._compiled(sql, args)))
 
     async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        driver_sql, order = statement(sql, self._dialect)
-        batch = [tuple(r[i] for i in order) for r in rows]
+        driver_sql, batch = self._batched(sql, rows)
         if batch:
             await self._statement(self._many_now, driver_sql, batch, small=len(batch) <= INLINE_MANY)
         return len(batch)
@@ -371,7 +362,7 @@ class InlineSqliteDriver:
         """As :meth:`_Shared.rollback`: a connection that cannot roll back is not reused."""
         self._writing = False
         try:
-            self._raw.execute("ROLLBACK")
+            self._db.execute("ROLLBACK")
         except Exception:
             self._broken = True
 

@@ -31,7 +31,7 @@ async def store_with_thread_probe(path: Path) -> AsyncIterator[Store]:
             await tx._run("CREATE TABLE numbers (x INTEGER)")
         driver = store._writer.driver
         assert isinstance(driver, InlineSqliteDriver)
-        driver._raw.create_function("thread_of", 1, lambda _: threading.get_ident())
+        driver._db.create_function("thread_of", 1, lambda _: threading.get_ident())
         yield store
     finally:
         await store.close()
