@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import textwrap
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,19 +185,27 @@ async def test_a_version_4_database_upgrades_in_place(tmp_path: Path) -> None:
     await store.close()
 
 
+@asynccontextmanager
+async def postgresql_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on PostgreSQL, closed after; the test is skipped on SQLite (no server to lose)."""
+    store = await Store(tmp_path / "h.db").open()
+    try:
+        if store.dialect != "postgresql":
+            pytest.skip("SQLite has no server to lose")
+        yield store
+    finally:
+        await store.close()
+
+
 async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: the connection writes run on is kept between transactions. When the server ends
     it (a restart, a failover, an idle timeout), the transaction on it fails and the next one
     opens a new connection instead of failing for good."""
-    store = await Store(tmp_path / "h.db").open()
-    if store.dialect != "postgresql":
-        await store.close()
-        pytest.skip("SQLite has no server to lose")
-    try:
+    async with postgresql_store(tmp_path) as store:
         async with store.transaction() as tx:
             pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
-        async with store.reading() as tx:  # another connection, from the pool
+        async with store.reading() as tx:  # another connection, a reader's
             assert (await tx._one("SELECT pg_terminate_backend(?, 5000) AS ok", (pid,)))["ok"]
         with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a dead connection
             async with store.transaction() as tx:
@@ -218,18 +228,12 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
             await tx.audit("U1", "after a quiet spell", "x", None, datetime.now(UTC))
         async with store.reading() as tx:
             assert [r["action"] for r in await tx.audit_for("x")] == ["kept", "after a quiet spell"]
-    finally:
-        await store.close()
 
 
 async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Path) -> None:
     """PostgreSQL keeps connections for reads too: one the server ended fails the read on it,
     and the next read gets a new connection."""
-    store = await Store(tmp_path / "h.db").open()
-    if store.dialect != "postgresql":
-        await store.close()
-        pytest.skip("SQLite has no server to lose")
-    try:
+    async with postgresql_store(tmp_path) as store:
         async with store.reading() as tx:
             pid = (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"]
         async with store.transaction() as tx:  # the writer's own connection
@@ -239,8 +243,6 @@ async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Pa
                 await tx._one("SELECT 1 AS x")
         async with store.reading() as tx:
             assert (await tx._one("SELECT pg_backend_pid() AS pid"))["pid"] != pid
-    finally:
-        await store.close()
 
 
 async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_committed(tmp_path: Path) -> None:
