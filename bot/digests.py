@@ -192,13 +192,14 @@ class Digests:
         only = channel_id if scope == "channel" and channel_id else None
         digest = Digest(channel_id, "channel" if only else "all", since, now)
         async with self.store.reading() as tx:
-            rows = await tx.openings_for_digest(only, since)
             # A confidential opening (card in a private channel) appears only in that channel's digest.
-            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows)
-                        if not (op.private_channel and channel_id and op.channel_id != channel_id)}
-            moves = await tx.moves_since(list(openings), since)
+            rows = [r for r in await tx.openings_for_digest(only, since)
+                    if not (r["private_channel"] and channel_id and r["channel_id"] != channel_id)]
+            teams = await self.hiring.teams_of(tx, rows)
+            moves = await tx.moves_since([r["id"] for r in rows], since)
             limits = await tx.sla_limits()
             who = self.followups.people.lookup(await tx.all_prefs())
+        openings = {op.id: op for op in await self.hiring.assemble(rows, teams)}
         moved, hired = week_moves(moves)
         sla = self.followups.sla
         waiting: dict[str, list[NudgeItem]] = {}

@@ -143,7 +143,8 @@ class Sla:
             limits = await tx.sla_limits()
             who = self.people.lookup(await tx.all_prefs())
             rows = await tx.list_openings("open")
-            openings = {op.id: op for op in await self.hiring.with_teams(tx, rows, counts=False)}
+            teams = await self.hiring.teams_of(tx, rows, counts=False)
+        openings = {op.id: op for op in await self.hiring.assemble(rows, teams)}
         scopes = self.scopes(openings.values(), limits, who, now)
         slices = Slices()
         found: dict[str, _Found] = {}
