@@ -254,7 +254,12 @@ class Scheduler:
 
     async def _nudge(self, lease: Lease) -> None:
         await self.followups.people.refresh_team_timezones()
-        for batch in await self.followups.sla.sweep():
+        batches = await self.followups.sla.sweep()
+        batches.reverse()
+        while batches:
+            # Taken off the list, each batch is freed once recorded: freeing 100,000 items at
+            # the end in one go held the event loop 20-30 ms.
+            batch = batches.pop()
             try:
                 posted = await self.outbox.send_nudges(batch, lease.fence(batch.key))
             except Exception:
