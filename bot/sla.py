@@ -173,7 +173,7 @@ class Sla:
             ready.append((user, items, await _json_list(items, slices)))
         out = []
         for group in _groups(ready):
-            async with self.store.transaction() as tx:
+            async with self.store.transaction(background=True) as tx:
                 for user, items, text in group:
                     out.append(NudgeBatch(await tx.insert_nudge_batch(user, text, now), user, items, iso(now)))
         return out
@@ -291,7 +291,7 @@ class Sla:
         today = ""
         for start in range(0, max(len(batch.items), 1), MARK_CHUNK):
             chunk = batch.items[start:start + MARK_CHUNK]
-            async with self.store.transaction() as tx:
+            async with self.store.transaction(background=True) as tx:
                 if start == 0:
                     if not await tx.record_delivery(batch.key, now):
                         return False

@@ -145,3 +145,41 @@ async def test_transaction_after_transaction_lets_the_loop_go_round(tmp_path: Pa
         assert went_round.is_set(), f"{done} transactions in a row without the loop going round"
     finally:
         await store.close()
+
+
+async def test_background_writes_leave_the_lock_free_for_another_process_between_them(tmp_path: Path) -> None:
+    """A run of background transactions (a sweep recording its nudges) lets another process's
+    writer in between them: SQLite's lock has no queue, and that writer's busy handler only
+    tries again after sleeping (1, 2, 5, 10, ... ms), so back-to-back transactions would keep it
+    out until the run ends."""
+    path = tmp_path / "h.db"
+    store = await Store(path).open()
+    waiting = threading.Event()
+
+    def outside() -> None:
+        con = sqlite3.connect(path, timeout=10, isolation_level=None)  # SQLite's own busy handler
+        try:
+            waiting.set()
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT INTO audit (actor, action, subject, at) VALUES ('UOUT', 'outside', 'x', '')")
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    try:
+        thread: threading.Thread | None = None
+        for n in range(12):
+            async with store.transaction(background=True) as tx:
+                await tx.audit("UBG", f"background {n}", "x", None, datetime.now(UTC))
+                if thread is None:  # the outside writer starts waiting while the lock is held
+                    thread = threading.Thread(target=outside)
+                    thread.start()
+                    await asyncio.to_thread(waiting.wait)
+                await asyncio.sleep(0.03)  # held 30 ms, as a large batch of nudges might be
+        assert thread is not None
+        await asyncio.to_thread(thread.join)
+        async with store.reading() as tx:
+            order = [a["action"] for a in await tx.audit_for("x")]
+    finally:
+        await store.close()
+    assert order.index("outside") < 6, f"the outside writer waited for most of the run: {order}"
