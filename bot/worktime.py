@@ -97,13 +97,12 @@ class WorkHours:
 
     @property
     def _offset(self) -> timedelta:
-        return timedelta(hours=self.start.hour, minutes=self.start.minute)
+        return _since_midnight(self.start)
 
     @property
     def length(self) -> timedelta:
         """How long one working day lasts (a night shift ``22:00``–``06:00`` is 8 hours)."""
-        span = timedelta(hours=self.end.hour, minutes=self.end.minute) - self._offset
-        return span if span > timedelta(0) else span + timedelta(days=1)
+        return _length(self.start, self.end)
 
     def _shifted(self, local: datetime) -> datetime:
         """Naive shift time: the local wall clock moved back by ``start``."""
@@ -125,8 +124,11 @@ class WorkHours:
 
     # ------------------------------------------------------------------ arithmetic
     def is_working(self, local: datetime) -> bool:
-        s = self._shifted(local)
-        return s.weekday() in self.days and s - datetime.combine(s.date(), time(0)) < self.length
+        return self._in_day(self._shifted(local))
+
+    def _in_day(self, shifted: datetime) -> bool:
+        """Is this moment of shift time inside a working day?"""
+        return shifted.weekday() in self.days and shifted.time() < _day_ends(self.start, self.end)
 
     def next_working_moment(self, when: datetime, tz: ZoneInfo) -> datetime:
         """``when`` if it falls in working hours, else the start of the next working period (UTC)."""
@@ -163,8 +165,9 @@ class WorkHours:
         thousands of candidates."""
         if end <= start:
             return 0
-        local = start.astimezone(tz)
-        a = self._shifted(local if self.is_working(local) else self.next_working_moment(start, tz).astimezone(tz))
+        a = self._shifted(start.astimezone(tz))
+        if not self._in_day(a):
+            a = self._shifted(self.next_working_moment(start, tz).astimezone(tz))
         b = _shifted_end(self, end, tz)  # the same ``end`` (now) for every candidate of a list
         if b <= a:
             return 0
@@ -181,6 +184,26 @@ class WorkHours:
         weeks, rest = divmod(n, 7)
         wd = a.weekday()
         return weeks * len(self.days) + sum(1 for k in range(1, rest + 1) if (wd + k) % 7 in self.days)
+
+
+# The shift's constants, worked out once: a digest or sweep asks for them hundreds of
+# thousands of times (a frozen, slotted dataclass has nowhere to keep them).
+@functools.lru_cache(maxsize=256)
+def _since_midnight(t: time) -> timedelta:
+    return timedelta(hours=t.hour, minutes=t.minute)
+
+
+@functools.lru_cache(maxsize=256)
+def _length(start: time, end: time) -> timedelta:
+    span = _since_midnight(end) - _since_midnight(start)
+    return span if span > timedelta(0) else span + timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _day_ends(start: time, end: time) -> time:
+    """When a working day ends in shift time (its length after 00:00; under a day, as start and
+    end differ)."""
+    return (datetime.min + _length(start, end)).time()
 
 
 @functools.lru_cache(maxsize=64)
