@@ -95,7 +95,12 @@ class Hiring:
         rows = await tx.application_with_opening(application_id)
         if rows is None:
             raise NotFound("no_application", ref=ids.app(application_id))
-        return Application.from_row(rows[0]), await self._with_team(tx, rows[1], counts)
+        app_row, opening_row, team = rows
+        op = Opening.from_row(opening_row)
+        op.members = [Member(m["user_id"], m["role"]) for m in team]
+        if counts:
+            op.counts = await tx.stage_counts(op.id)
+        return Application.from_row(app_row), op
 
     async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
         """The working time days in stage are counted in: the opening's hiring manager's."""
@@ -322,10 +327,9 @@ class Hiring:
                                   allowed=stages.allowed_moves(app.stage))
             from_stage = app.stage
             row = await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
-                                            self.clock())
+                                            self.clock(), drop_reminders=True)  # they were about the old stage
             if row is None:
                 raise InvalidMove("moved_meanwhile", ref=app.ref)
-            await tx.drop_reminders(self.clock(), application_id=application_id)  # they were about the old stage
             app = Application.from_row(row)  # what was just written, not loaded again
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()

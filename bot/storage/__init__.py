@@ -117,6 +117,12 @@ _TEXT_COLUMNS = {
     "postgresql": "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
                   "WHERE table_schema = current_schema() AND table_name != 'alembic_version' "
                   "AND data_type = 'text' ORDER BY table_name, ordinal_position"}
+#: An opening's team as one JSON column of ``[user_id, role, added_at]`` (``o`` is the opening).
+_TEAM = {
+    "sqlite": "(SELECT json_group_array(json_array(m.user_id, m.role, m.added_at)) FROM opening_members m "
+              "WHERE m.opening_id = o.id)",
+    "postgresql": "(SELECT json_agg(json_build_array(m.user_id, m.role, m.added_at))::text FROM opening_members m "
+                  "WHERE m.opening_id = o.id)"}
 _TABLE_COLUMNS = {
     "sqlite": "SELECT name FROM pragma_table_info(?) ORDER BY cid",
     "postgresql": "SELECT column_name AS name FROM information_schema.columns "
@@ -188,13 +194,15 @@ class Tx:
         return " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
 
     # Each is one round trip: one thread hop on aiosqlite, one message exchange on asyncpg.
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
-        rows = await self._all(sql, params)
+    async def _one(self, sql: str, params: Iterable[Any] = (), *, writes: bool = False) -> dict[str, Any] | None:
+        rows = await self._all(sql, params, writes=writes)
         return rows[0] if rows else None
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    async def _all(self, sql: str, params: Iterable[Any] = (), *, writes: bool = False) -> list[dict[str, Any]]:
+        """``writes``: each row returned stands for a row written, though the statement does not
+        start with INSERT, UPDATE or DELETE (a ``WITH … UPDATE … RETURNING``)."""
         rows = await self._db.fetch(sql, tuple(params))
-        if rows and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):  # … RETURNING
+        if rows and (writes or sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")):  # … RETURNING
             self.changes += len(rows)
         return rows
 
@@ -301,17 +309,21 @@ class Tx:
     async def application(self, application_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM applications WHERE id = ?", (application_id,))
 
-    async def application_with_opening(self, application_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """An application's row and its opening's, in one round trip (every command on a candidate
-        checks the opening's permissions)."""
+    async def application_with_opening(self, application_id: int) -> tuple[dict[str, Any], dict[str, Any],
+                                                                         list[dict[str, Any]]] | None:
+        """An application's row, its opening's and the opening's team (as :meth:`members`), in
+        one round trip: every command on a candidate checks the opening's permissions."""
         columns = await self._columns("openings")
         row = await self._one("SELECT a.*, " + ", ".join(f'o."{c}" AS "o.{c}"' for c in columns)
+                              + f', {_TEAM[self.dialect]} AS "o.team"'
                               + " FROM applications a JOIN openings o ON o.id = a.opening_id WHERE a.id = ?",
                               (application_id,))
         if row is None:
             return None
         opening = {c: row.pop(f"o.{c}") for c in columns}
-        return row, opening
+        # Sorted here as members() sorts: SQLite 3.40 has no ORDER BY inside an aggregate.
+        team = sorted(json.loads(row.pop("o.team") or "[]"), key=lambda m: (m[2], m[0]))
+        return row, opening, [{"user_id": u, "role": r} for u, r, _ in team]
 
     async def _columns(self, table: str) -> tuple[str, ...]:
         """A table's columns as migrated (the same for every database this code opens: each is
@@ -350,14 +362,31 @@ class Tx:
                                "AND lower(candidate_name) = lower(?) ORDER BY id", (name,))
 
     async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
-                               reason: str | None, now: datetime) -> dict[str, Any] | None:
-        """Move only if still in ``from_stage``: two clicks on the same button move once. Returns
-        the application's row as written (``RETURNING``, SQLite ≥ 3.35), or None if it was not there."""
+                               reason: str | None, now: datetime, *,
+                               drop_reminders: bool = False) -> dict[str, Any] | None:
+        """Move only if still in ``from_stage``: two clicks on the same button move once; log the
+        move, and with ``drop_reminders`` drop the application's pending reminders (as
+        :meth:`drop_reminders`). Returns the application's row as written (``RETURNING``, SQLite
+        ≥ 3.35), or None if it was not there (and nothing else changed).
+
+        On PostgreSQL one statement (data-modifying CTEs): each statement is a round trip there,
+        and moves are the commonest write. On SQLite, where a statement is a function call, three."""
+        if self.dialect == "postgresql":
+            return await self._one(
+                "WITH moved AS (UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
+                "RETURNING *), logged AS (INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, "
+                "reason, at) SELECT id, ?, ?, ?, ?, ? FROM moved), dropped AS (UPDATE reminders SET "
+                "status = 'dropped', done_at = ? WHERE ? AND status = 'pending' AND application_id IN "
+                "(SELECT id FROM moved)) SELECT * FROM moved",
+                (to_stage, iso(now), application_id, from_stage, from_stage, to_stage, actor, reason, iso(now),
+                 iso(now), drop_reminders), writes=True)
         row = await self._one("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
                               "RETURNING *", (to_stage, iso(now), application_id, from_stage))
         if row is not None:
             await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (application_id, from_stage, to_stage, actor, reason, iso(now)))
+            if drop_reminders:
+                await self.drop_reminders(now, application_id=application_id)
         return row
 
     async def moves(self, application_id: int) -> list[dict[str, Any]]:

@@ -274,3 +274,32 @@ async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_c
             assert len(await tx.audit_for("x")) == 2
     finally:
         await store.close()
+
+
+async def test_a_move_logs_itself_drops_the_reminders_and_counts_as_the_transactions_write(tmp_path: Path) -> None:
+    """One statement on PostgreSQL, three on SQLite: the same rows either way. It must count as a
+    write, or the inbox claim would not mark the command applied (a restart would move twice)."""
+    store = await Store(tmp_path / "h.db").open()
+    now = datetime.now(UTC)
+    async with store.transaction() as tx:
+        oid = await tx.insert_opening("Engineer", {}, "UMGR", "C1", False, now)
+        app = (await tx.insert_application(oid, "Ada", None, None, None, "applied", "UMGR", now))["id"]
+        other = (await tx.insert_application(oid, "Bo", None, None, None, "applied", "UMGR", now))["id"]
+        mine = await tx.insert_reminder("UMGR", oid, app, "applied", None, now, now + timedelta(days=1), now)
+        theirs = await tx.insert_reminder("UMGR", oid, other, "applied", None, now, now + timedelta(days=1), now)
+    async with store.transaction() as tx:
+        row = await tx.move_application(app, "applied", "screen", "UMGR", "strong CV", now, drop_reminders=True)
+        assert row is not None and row["stage"] == "screen" and row["id"] == app
+        assert tx.changes > 0, "the move is this transaction's write"
+    async with store.transaction() as tx:
+        assert await tx.move_application(app, "applied", "offer", "UMGR", None, now, drop_reminders=True) is None
+        assert tx.changes == 0, "a move from a stage it is no longer in writes nothing"
+        kept = await tx.move_application(other, "applied", "screen", "UMGR", None, now)
+        assert kept is not None
+    async with store.reading() as tx:
+        assert [(m["from_stage"], m["to_stage"], m["reason"]) for m in await tx.moves(app)] == [
+            (None, "applied", "added"), ("applied", "screen", "strong CV")]
+        assert [len(await tx.moves(other))] == [2]
+        assert ((await tx.reminder(mine)) or {}).get("status") == "dropped"
+        assert ((await tx.reminder(theirs)) or {}).get("status") == "pending", "not asked to drop: kept"
+    await store.close()
