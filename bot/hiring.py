@@ -72,12 +72,9 @@ class Hiring:
         return await self._with_team(tx, row)
 
     @staticmethod
-    async def _with_team(tx: Tx, row: dict[str, Any], counts: bool = True) -> Opening:
+    async def _with_team(tx: Tx, row: dict[str, Any]) -> Opening:
         op = Opening.from_row(row)
-        if counts:
-            members, op.counts = await tx.team_and_counts(op.id)
-        else:
-            members = await tx.members(op.id)
+        members, op.counts = await tx.team_and_counts(op.id)
         op.members = [Member(m["user_id"], m["role"]) for m in members]
         return op
 
@@ -147,16 +144,10 @@ class Hiring:
         return [op for op in await self.assemble(rows, teams) if await self.sees(op, user)]
 
     @staticmethod
-    async def with_teams(tx: Tx, rows: list[dict[str, Any]], counts: bool = True) -> list[Opening]:
-        """Openings with members (and stage counts unless ``counts=False``), in grouped queries
-        whatever the number. For many openings, read with :meth:`teams_of` and build with
-        :meth:`assemble` after the transaction, so no transaction waits on the building."""
-        return await Hiring.assemble(rows, await Hiring.teams_of(tx, rows, counts))
-
-    @staticmethod
     async def teams_of(tx: Tx, rows: list[dict[str, Any]], counts: bool = True) -> Teams:
         """The members (and stage counts unless ``counts=False``) of the openings in ``rows``:
-        two grouped queries, whatever the number."""
+        two grouped queries, whatever the number. The openings are built by :meth:`assemble`,
+        after the transaction, so no transaction waits on the building."""
         ids_ = [r["id"] for r in rows]
         members = await tx.members_of(ids_)
         return Teams(members, await tx.stage_counts_of(ids_) if counts else {i: {} for i in ids_})

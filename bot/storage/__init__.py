@@ -1011,6 +1011,9 @@ class Store:
         self.dialect = self.url.get_backend_name()
         #: The SQLite file (for backups and ``hirebot status``); "" on PostgreSQL.
         self.path = (self.url.database or ":memory:") if self.dialect == "sqlite" else ""
+        #: A SQLite database in a file: the one with a WAL to checkpoint, a directory to create and
+        #: other processes that may want its write lock.
+        self._sqlite_file = self.dialect == "sqlite" and self.path != ":memory:"
         self._engine: AsyncEngine | None = None
         #: The connection writes run on, in turns (``urgent`` ones first): they are serialised
         #: anyway. SQLite: also reads of an in-memory database (a second connection would be
@@ -1039,7 +1042,7 @@ class Store:
         return self.path if self.dialect == "sqlite" else self.url.render_as_string(hide_password=True)
 
     async def open(self) -> Store:
-        if self.dialect == "sqlite" and self.path != ":memory:":
+        if self._sqlite_file:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._engine = make_engine(self.url)
         try:
@@ -1119,14 +1122,14 @@ class Store:
         a SQLite file each then leaves the write lock free afterwards for as long as it held it
         (up to :data:`BACKGROUND_REST_MAX`): SQLite's lock has no queue, and another process's
         writer only polls for it between sleeps of its busy handler, so a run of back-to-back
-        transactions kept one waiting 150-370 ms (the SLA bench's first nudging run).
+        transactions kept one waiting 103-367 ms (the SLA bench's first nudging run).
         PostgreSQL's advisory lock queues its waiters fairly; there, nothing rests.
 
         Under :meth:`claiming`, the first transaction that writes also marks the command's inbox
         row applied, just before its COMMIT: the command's effect and "applied" become durable
         together or not at all, so a restart neither loses an acknowledged command nor applies it
         twice. A row already applied makes the transaction roll back (:class:`AlreadyApplied`)."""
-        paced = background and self.dialect == "sqlite" and self.path != ":memory:"
+        paced = background and self._sqlite_file
         if paced and (rest := self._rest_until - time.perf_counter()) > 0:
             await asyncio.sleep(rest)
         async with self._connection(write=True, urgent=urgent) as (_, db):
@@ -1163,7 +1166,7 @@ class Store:
         them left a 263 MB WAL with no checkpoint, 51 MB checkpointing beside the writes, 3-40 MB
         this way, against 15 MB with SQLite's own; the peaks come from a reader that kept a
         snapshot open through a checkpoint)."""
-        if self.dialect != "sqlite" or self.path == ":memory:":
+        if not self._sqlite_file:
             return
         self._commits += 1
         if self._checkpoint is not None and not self._checkpoint.done():
