@@ -145,8 +145,9 @@ async def open_services(config: Config, clock: Callable[[], datetime] | None = N
     """Check every template, then open the database (migrating it), before serving anything."""
     renderer = Renderer(config.templates_dir)
     renderer.check()
-    store = await Store(config.database).open()
+    lease = timedelta(seconds=config.lease_seconds)
+    store = await Store(config.database, abandon_after=lease).open()
     hiring = Hiring(store, admins=config.admins, clock=clock or utcnow)
-    replica = Replica(config.replica_id, timedelta(seconds=config.lease_seconds))
+    replica = Replica(config.replica_id, lease)
     followups = Followups(hiring, default_tz=config.tz, escalate_after=config.escalate_after, replica=replica)
     return Services(store, hiring, followups, Digests(hiring, followups), renderer)

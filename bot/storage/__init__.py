@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1003,17 +1003,17 @@ class _Kept:
 class Store:
     """Owns the engine; hands out transactions (writes one at a time, see the module's docstring)."""
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, *, abandon_after: timedelta | None = None) -> None:
         """``target``: a SQLite file path (``HIREBOT_DB``) or a database URL (``HIREBOT_DATABASE_URL``:
-        ``postgresql+asyncpg://…`` or ``sqlite+aiosqlite:///…``)."""
+        ``postgresql+asyncpg://…`` or ``sqlite+aiosqlite:///…``). ``abandon_after``: on PostgreSQL,
+        how long a transaction left idle by a frozen process keeps its locks before the server
+        ends it (a replica passes its lease: by then its claims are others' anyway)."""
         self.url = database_url(target)
+        self._abandon_after = abandon_after
         #: "sqlite" or "postgresql".
         self.dialect = self.url.get_backend_name()
         #: The SQLite file (for backups and ``hirebot status``); "" on PostgreSQL.
         self.path = (self.url.database or ":memory:") if self.dialect == "sqlite" else ""
-        #: A SQLite database in a file: the one with a WAL to checkpoint, a directory to create and
-        #: other processes that may want its write lock.
-        self._sqlite_file = self.dialect == "sqlite" and self.path != ":memory:"
         self._engine: AsyncEngine | None = None
         #: The connection writes run on, in turns (``urgent`` ones first): they are serialised
         #: anyway. SQLite: also reads of an in-memory database (a second connection would be
@@ -1037,6 +1037,12 @@ class Store:
         #: SQLite file: when the next background transaction may begin (see ``transaction``).
         self._rest_until = 0.0
 
+    @property
+    def _sqlite_file(self) -> bool:
+        """A SQLite database in a file: the one with a WAL to checkpoint, a directory to create and
+        other processes that may want its write lock."""
+        return self.dialect == "sqlite" and self.path != ":memory:"
+
     def describe(self) -> str:
         """Where the data lives, without a password (for logs and ``hirebot status``)."""
         return self.path if self.dialect == "sqlite" else self.url.render_as_string(hide_password=True)
@@ -1044,7 +1050,8 @@ class Store:
     async def open(self) -> Store:
         if self._sqlite_file:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = make_engine(self.url)
+        self._engine = make_engine(self.url, abandon_after=self._abandon_after.total_seconds()
+                                   if self._abandon_after is not None else None)
         try:
             await self.migrate()  # opens the connection writes run on (see _connection)
         except BaseException:

@@ -409,9 +409,15 @@ class PostgresDriver(_Shared):
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
 
-def make_engine(url: URL) -> AsyncEngine:
+def make_engine(url: URL, *, abandon_after: float | None = None) -> AsyncEngine:
     """The engine for ``url``. Connections are in autocommit mode: every transaction is begun and
-    ended by :class:`Driver` statements (SQLite's ``BEGIN IMMEDIATE`` for writes), never implicitly."""
+    ended by :class:`Driver` statements (SQLite's ``BEGIN IMMEDIATE`` for writes), never implicitly.
+
+    ``abandon_after`` (PostgreSQL): seconds a transaction may sit idle, waiting for its client,
+    before the server ends it and closes the session. A replica frozen inside a write (SIGSTOP, a
+    VM paused, a debugger) would otherwise hold the advisory write lock, and so every replica's
+    writes, for as long as it stays frozen. SQLite has no such remedy: its lock belongs to a file
+    descriptor nothing else can close."""
     if url.get_backend_name() == "sqlite":
         # check_same_thread=False: the writer's statements run on the loop's thread, not only in
         # aiosqlite's (InlineSqliteDriver); the store's turns keep them one at a time.
@@ -429,8 +435,11 @@ def make_engine(url: URL) -> AsyncEngine:
 
         return engine
     # A pool per replica: reads run side by side; writes queue for the advisory lock anyway.
+    connect: dict[str, Any] = {"statement_cache_size": 512}
+    if abandon_after is not None:
+        connect["server_settings"] = {"idle_in_transaction_session_timeout": str(max(1, int(abandon_after * 1000)))}
     return create_async_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
-                               pool_pre_ping=True, connect_args={"statement_cache_size": 512})
+                               pool_pre_ping=True, connect_args=connect)
 
 
 async def driver_for(connection: AsyncConnection, *, inline: bool = False) -> Driver:

@@ -3,6 +3,7 @@ transactions, paged reads of active applications."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import textwrap
 from collections.abc import AsyncIterator
@@ -47,7 +48,6 @@ async def test_a_schema_revision_this_code_does_not_know_is_refused(tmp_path: Pa
 
 async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
     """Every replica migrates at start-up; the first to take the lock does it, the rest find it done."""
-    import asyncio
 
     stores = await asyncio.gather(*(Store(tmp_path / "h.db").open() for _ in range(4)))
     async with stores[0].reading() as tx:
@@ -80,7 +80,6 @@ async def test_a_failing_command_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_kill_9_loses_nothing_committed(tmp_path: Path) -> None:
-    import asyncio
 
     db = tmp_path / "h.db"
     target = asyncio.run(databases.target(db))
@@ -230,6 +229,38 @@ async def test_a_lost_write_connection_is_reopened_for_the_next_transaction(tmp_
             assert [r["action"] for r in await tx.audit_for("x")] == ["kept", "after a quiet spell"]
 
 
+async def test_a_write_left_open_by_a_frozen_replica_is_ended_after_its_lease(tmp_path: Path) -> None:
+    """PostgreSQL: a replica frozen inside a write (SIGSTOP, a paused VM) holds the advisory write
+    lock. The server ends a transaction left idle for ``abandon_after`` (the replica's lease), so
+    the other replicas' writes go on; the frozen one's work is rolled back, and it carries on with
+    a new connection once it wakes."""
+    async with postgresql_store(tmp_path) as other:
+        frozen = await Store(tmp_path / "h.db", abandon_after=timedelta(seconds=1)).open()
+        try:
+            holding, thaw = asyncio.Event(), asyncio.Event()
+
+            async def freeze() -> None:
+                async with frozen.transaction() as tx:
+                    await tx.audit("U1", "lost", "x", None, datetime.now(UTC))
+                    holding.set()
+                    await thaw.wait()  # idle in the transaction, the lock held: as if frozen
+
+            stuck = asyncio.create_task(freeze())
+            await holding.wait()
+            async with asyncio.timeout(30):  # without the server's timeout: waits for ever
+                async with other.transaction() as tx:
+                    await tx.audit("U2", "kept", "x", None, datetime.now(UTC))
+            thaw.set()
+            with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a session the server ended
+                await stuck
+            async with frozen.transaction() as tx:
+                await tx.audit("U1", "after waking", "x", None, datetime.now(UTC))
+            async with other.reading() as tx:
+                assert [r["action"] for r in await tx.audit_for("x")] == ["kept", "after waking"]
+        finally:
+            await frozen.close()
+
+
 async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Path) -> None:
     """PostgreSQL keeps connections for reads too: one the server ended fails the read on it,
     and the next read gets a new connection."""
@@ -248,7 +279,6 @@ async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Pa
 async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_committed(tmp_path: Path) -> None:
     """Reads do not queue behind writes (SQLite: a connection of their own; PostgreSQL: the pool):
     a pipeline is answered while a long move holds the writer, from the last committed state."""
-    import asyncio
 
     store = await Store(tmp_path / "h.db").open()
     try:
