@@ -42,6 +42,7 @@ from bench.ack import (
     free_port,
     load,
     seed,
+    settle_client,
     signed_headers,
     start,
     stop,
@@ -210,7 +211,7 @@ async def open_loop(port: int, slack: FakeSlack, rate: int, seconds: float, text
     acked: dict[str, float] = {}  # response_url → when its ack arrived carrying the reply
     statuses: collections.Counter[str] = collections.Counter()
     lag = 0.0
-
+    settle_client()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2000)) as http:
         async def one(body: str, rurl: str) -> None:
             try:

@@ -51,7 +51,17 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bench import moves
-from bench.ack import ROOT, SECRET, answered_in_ack, command_body, free_port, load, seed, signed_headers
+from bench.ack import (
+    ROOT,
+    SECRET,
+    answered_in_ack,
+    command_body,
+    free_port,
+    load,
+    seed,
+    settle_client,
+    signed_headers,
+)
 from bench.load import Replies, Spread, q
 from handlers.local.fake_slack import FakeSlack
 
@@ -271,6 +281,7 @@ async def closed_loop(ports: list[int], slack: FakeSlack, seconds: float, texts:
     in_ack: dict[str, float] = {}
     ack_lat: list[float] = []
     statuses: collections.Counter[str] = collections.Counter()
+    settle_client()
     started = time.monotonic()
     deadline = started + seconds
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS * 2)) as http:

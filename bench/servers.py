@@ -36,6 +36,7 @@ The schema is hirebot's own, made by opening ``bot.storage.Store`` on the databa
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -358,6 +359,10 @@ async def serve(kind: str, port: int, api_url: str, db_path: str = "") -> None:
 
     web_app = web.Application()
     web_app.router.add_post("/slack/events", handle)
+    # As hirebot does before serving (handlers.transports.settle_heap): what start-up built is out
+    # of the collector's reach, so both sides pay the same for their collections.
+    gc.collect()
+    gc.freeze()
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
