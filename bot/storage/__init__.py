@@ -22,13 +22,14 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -65,6 +66,36 @@ MIGRATIONS: list[str] = legacy_scripts()
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     """Both backends cap bound parameters per statement; long id lists go in slices."""
     return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+#: Inbox rows written by one multi-row INSERT (13 parameters each: 3,328, within both backends'
+#: caps of 32,766 and 32,767).
+INBOX_ROWS = 256
+
+
+class InboxRecord(NamedTuple):
+    """One received request as :meth:`Tx.record_inbox` writes it (its arguments, in order)."""
+
+    kind: str
+    request_key: str | None
+    trigger_id: str | None
+    response_url: str | None
+    user_id: str
+    channel_id: str | None
+    team_id: str | None
+    enterprise_id: str | None
+    text: str
+    payload: dict[str, Any] | None
+    now: datetime
+    holder: str = ""
+    lease_until: datetime | None = None
+
+
+def _inbox_values(r: InboxRecord) -> tuple[Any, ...]:
+    """The inbox row's values, in the column order of the INSERTs."""
+    return (r.kind, r.request_key, r.trigger_id, r.response_url, r.user_id, r.channel_id, r.team_id,
+            r.enterprise_id, r.text, json.dumps(r.payload) if r.payload is not None else None, iso(r.now), r.holder,
+            iso_us(r.lease_until or r.now))
 
 
 _COLUMNS: dict[str, tuple[str, ...]] = {}
@@ -180,10 +211,13 @@ class Tx:
     Every query is a named method here; the generic helpers (``_one``, ``_all``, ``_run``…) are
     private so SQL cannot leak into the services. Tests may use them to inspect the database."""
 
-    def __init__(self, db: Driver, dialect: str) -> None:
+    def __init__(self, db: Driver, dialect: str, *, autocommit: bool = False) -> None:
         self._db = db
         #: "sqlite" or "postgresql": the few queries that differ pick their text by it.
         self.dialect = dialect
+        #: Each statement is committed once it returns (:meth:`Store.standalone` on PostgreSQL),
+        #: not at the end of the block.
+        self.autocommit = autocommit
         #: Rows this transaction wrote so far (what SQLite's ``total_changes`` said before): the
         #: inbox claim marks a command applied only in a transaction that changed something.
         self.changes = 0
@@ -699,10 +733,44 @@ class Tx:
             "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
             "enterprise_id, text, payload, received_at, holder, lease_until) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
-            (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, enterprise_id, text,
-             json.dumps(payload) if payload is not None else None, iso(now), holder,
-             iso_us(lease_until or now)))
+            _inbox_values(InboxRecord(kind, request_key, trigger_id, response_url, user_id, channel_id, team_id,
+                                      enterprise_id, text, payload, now, holder, lease_until)))
         return None if row is None else int(row["id"])
+
+    async def record_inbox_batch(self, records: list[InboxRecord]) -> list[int | None]:
+        """:meth:`record_inbox` for up to :data:`INBOX_ROWS` requests arriving together, in one
+        multi-row INSERT (so, under :meth:`Store.standalone`, all or none are committed): each
+        one's id, or None for an exact replay (its ``request_key`` already there, or earlier in
+        the batch). The rows are told apart by key, as neither backend promises RETURNING's
+        order; a request with no key of its own (no trigger id or response URL) gets a random
+        one, which no replay can match."""
+        if len(records) > INBOX_ROWS:
+            raise ValueError(f"at most {INBOX_ROWS} inbox rows per statement")
+        keyed = [r if r.request_key is not None else r._replace(request_key=f"unkeyed:{uuid.uuid4().hex}")
+                 for r in records]
+        first: dict[str, InboxRecord] = {}  # each key's first record: the later ones are replays
+        for r in keyed:
+            first.setdefault(str(r.request_key), r)
+        if not first:
+            return []
+        # In key order: two replicas inserting the same two keys take their index entries in the
+        # same order, so neither waits for the other's second while holding its first.
+        rows = await self._all(
+            "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
+            "enterprise_id, text, payload, received_at, holder, lease_until) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(first))
+            + " ON CONFLICT (request_key) DO NOTHING RETURNING id, request_key",
+            [v for key in sorted(first) for v in _inbox_values(first[key])])
+        ids = {row["request_key"]: int(row["id"]) for row in rows}
+        return [ids.get(str(r.request_key)) if first[str(r.request_key)] is r else None for r in keyed]
+
+    async def mark_inbox_answered_batch(self, answers: list[tuple[int, str, datetime]]) -> None:
+        """:meth:`mark_inbox_answered` for (id, outcome, when) marks together: one pipelined
+        statement, one round trip, all or none (asyncpg runs an ``executemany`` in one implicit
+        transaction). In id order, like every multi-row inbox update (:meth:`renew_inbox`,
+        :meth:`take_inbox`): rows locked in one order by all cannot deadlock."""
+        await self._many("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? AND answered_at IS NULL",
+                         [(iso(now), outcome, inbox_id) for inbox_id, outcome, now in sorted(answers)])
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
@@ -880,11 +948,14 @@ class Tx:
         """Extend ``holder``'s lease on unanswered rows ``ids``; the ids it still holds (a row
         answered meanwhile, or taken over by another replica, is not among them)."""
         kept: set[int] = set()
+        # On PostgreSQL the rows are locked in id order (a plan may visit them in any order):
+        # "answered" marks, written beside the write lock, lock theirs in id order too.
+        lock = " ORDER BY id FOR UPDATE" if self.dialect == "postgresql" else ""
         for chunk in _chunks(sorted(ids)):
             marks = ", ".join("?" * len(chunk))
             rows = await self._all(
-                f"UPDATE inbox SET lease_until = ? WHERE holder = ? AND answered_at IS NULL AND id IN ({marks}) "
-                "RETURNING id", (iso_us(until), holder, *chunk))
+                f"UPDATE inbox SET lease_until = ? WHERE id IN (SELECT id FROM inbox WHERE holder = ? "
+                f"AND answered_at IS NULL AND id IN ({marks}){lock}) RETURNING id", (iso_us(until), holder, *chunk))
             kept.update(int(r["id"]) for r in rows)
         return kept
 
@@ -1029,6 +1100,8 @@ class Store:
         #: adapter on every read; a pipeline is five statements (bench saturation, pipeline:
         #: 369 replies/s against the work floor's 756 on asyncpg's own pool).
         self._readers = [_Kept() for _ in range(POSTGRES_READERS)]
+        #: PostgreSQL: the connection :meth:`standalone` writes run on, in turns.
+        self._standalone = _Kept()
         #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
         #: database and sync, on the event loop); a thread does, between writes, see _after_commit.
         self._commits = 0  # since the last checkpoint
@@ -1065,6 +1138,7 @@ class Store:
         for reader in self._readers:
             await reader.close()
         await self._reader.close()
+        await self._standalone.close()
         await self._writer.close()
         if self._engine is not None:
             await self._engine.dispose()
@@ -1193,6 +1267,37 @@ class Store:
             log.warning("could not checkpoint the SQLite write-ahead log", exc_info=True)
 
     @asynccontextmanager
+    async def standalone(self) -> AsyncIterator[Tx]:
+        """Writes that each commit by themselves, beside the write lock: on PostgreSQL every
+        statement is its own transaction, on a kept connection of its own, without the advisory
+        lock; on SQLite (one writer anyway) one urgent transaction as usual, committed at the end
+        of the block (:attr:`Tx.autocommit` says which).
+
+        For the inbox's records and "answered" marks (bot/inbox.py): each row belongs to its own
+        request and stands on a unique key or its own id, so what the lock orders is not at stake,
+        and taking it cost every command two more turns in the queue all writes wait in. Only
+        single statements belong here (a multi-row INSERT, a pipelined ``executemany``: each is
+        atomic); a statement that updates several rows must lock them in id order, as the other
+        multi-row inbox updates do, or it could deadlock with them."""
+        if self.dialect != "postgresql":
+            async with self.transaction(urgent=True, cache=True) as tx:  # (cache: never a command's effect)
+                yield tx
+            return
+        if self._engine is None:
+            raise RuntimeError("store is not open")
+        kept = self._standalone
+        async with kept.turns.turn():
+            if not await self._answers(kept):
+                await kept.drop()
+            _, db = await kept.open(self._engine)
+            try:
+                yield Tx(db, self.dialect, autocommit=True)
+            except BaseException:
+                if kept.lost():
+                    await kept.drop()  # the next batch opens a new one
+                raise
+
+    @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A read-only transaction: one consistent snapshot, without the write lock (WAL readers
         never block the writer, in this process or another; PostgreSQL reads run side by side).
@@ -1267,3 +1372,4 @@ class Store:
                 return await tx._one("SELECT 1 AS x") is not None
         except Exception:
             return False
+

@@ -76,6 +76,57 @@ async def test_an_exact_replay_is_recorded_once(world: World) -> None:
     assert [i.received.text for i in backlog] == ["note APP-1 hello"] * 2 + ["help"] * 2
 
 
+async def test_records_arriving_together_share_one_insert_and_each_gets_its_own_answer(world: World) -> None:
+    """Group commit: concurrent records go in one multi-row INSERT, told apart by key. A replay
+    in the same batch, or of a row already there, is None; unkeyed requests each get a row."""
+    inbox = Inbox(world.store, world.clock)
+    earlier = await inbox.record(command("note APP-1 earlier", n=99))
+    assert earlier is not None
+    received = [command("note APP-1 a", n=1), command("note APP-1 b", n=2), command("note APP-1 a", n=1),
+                command("help", response_url=None), command("help", response_url=None),
+                command("note APP-1 earlier", n=99), command("note APP-1 c", n=3)]
+    got = await asyncio.gather(*(inbox.record(r) for r in received))
+    ids = [None if g is None else g.id for g in got]
+    assert ids[2] is None and ids[5] is None, "replays: in the batch, and of an earlier row"
+    kept = [i for i in ids if i is not None]
+    assert len(kept) == len(set(kept)) == 5 and earlier.id not in kept
+    for g, r in zip(got, received, strict=True):
+        if g is not None:
+            assert g.received == r and (await row(world, g.id))["text"] == r.text
+    await inbox.answered(kept[0], "replied")
+    await asyncio.gather(*(inbox.answered(i, "replied") for i in reversed(kept[1:])))
+    assert all([(await row(world, i))["answered_at"] for i in kept])
+
+
+async def test_records_and_answers_do_not_wait_behind_a_write_on_postgresql(world: World) -> None:
+    """PostgreSQL: the inbox writes beside the write lock (Store.standalone), so a command is
+    recorded, and another answered, while a long write holds the lock. (SQLite has one writer.)"""
+    if world.store.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: everything waits for it")
+    inbox = Inbox(world.store, world.clock)
+    first = await inbox.record(command("note APP-1 first", n=1))
+    assert first is not None
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def long_write() -> None:
+        async with world.store.transaction() as tx:
+            await tx.audit("U1", "long", "x", None, world.clock())
+            holding.set()
+            await release.wait()
+
+    writer = asyncio.create_task(long_write())
+    await holding.wait()
+    try:
+        async with asyncio.timeout(30):  # behind the lock they would wait for the release
+            second = await inbox.record(command("note APP-1 second", n=2))
+            await inbox.answered(first.id, "replied")
+    finally:
+        release.set()
+        await writer
+    assert second is not None and (await row(world, second.id))["text"] == "note APP-1 second"
+    assert (await row(world, first.id))["answered_at"]
+
+
 async def test_the_first_write_marks_it_applied_in_the_same_transaction(world: World) -> None:
     await seeded(world)
     inbox = Inbox(world.store, world.clock)
