@@ -44,7 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -128,6 +128,10 @@ class Driver(Protocol):
 
     async def begin(self, write: bool) -> None: ...
 
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+        """Begin a write transaction and run the write ``sql`` in it; the rows it changed."""
+        ...
+
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
@@ -162,6 +166,12 @@ class _Shared:
         if batch:
             await self._db.executemany(driver_sql, batch)
         return len(batch)
+
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+        """Two statements (PostgreSQL's driver does both in one round trip)."""
+        me = cast(Driver, self)
+        await me.begin(write=True)
+        return await me.run(sql, args)
 
     async def commit(self) -> None:
         await self._db.execute("COMMIT")
@@ -404,9 +414,29 @@ class PostgresDriver(_Shared):
 
     async def begin(self, write: bool) -> None:
         if write:  # one round trip: a simple query may hold several statements
-            await self._db.execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            await self._db.execute(_BEGIN_WRITE)
         else:
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+        """In the same round trip as the BEGIN and the lock: a simple query may hold several
+        statements, but takes no parameters, so ``args`` go in as literals (whole numbers and
+        text only) and the status is the last statement's ("UPDATE 1")."""
+        values = iter(args)
+        status = await self._db.execute(f"{_BEGIN_WRITE}; " + _QMARK.sub(lambda _: _literal(next(values)), sql))
+        found = _STATUS_COUNT.search(status or "")
+        return int(found.group(1)) if found else 0
+
+
+_BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+
+
+def _literal(value: Any) -> str:
+    """A PostgreSQL literal for :meth:`PostgresDriver.begin_with` (standard-conforming strings,
+    the server's default since 9.1: a quote is doubled, a backslash is just a backslash)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"no literal for {type(value).__name__}")
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
 
 
 def make_engine(url: URL, *, abandon_after: float | None = None) -> AsyncEngine:

@@ -39,7 +39,7 @@ async def notes(world: World, text: str) -> int:
 
 
 async def row(world: World, inbox_id: int) -> dict[str, Any]:
-    async with world.store.transaction() as tx:
+    async with world.store.reading() as tx:
         found = await tx.inbox_item(inbox_id)
     assert found is not None
     return found
@@ -136,6 +136,9 @@ async def test_the_first_write_marks_it_applied_in_the_same_transaction(world: W
     async def work() -> None:
         await world.hiring.history(1, "UMGR")  # a read: not the command's effect
         assert (await row(world, item.id))["applied_at"] is None
+        async with world.store.transaction() as tx:  # a write transaction that writes nothing
+            await tx.prefs("UMGR")
+        assert (await row(world, item.id))["applied_at"] is None, "the mark went with the BEGIN: taken back"
         await world.hiring.note_application(1, "UMGR", "first")
         assert (await row(world, item.id))["applied_at"] is not None
         await world.hiring.note_application(1, "UMGR", "second write, same command")  # no second mark

@@ -333,3 +333,22 @@ async def test_a_move_logs_itself_drops_the_reminders_and_counts_as_the_transact
         assert ((await tx.reminder(mine)) or {}).get("status") == "dropped"
         assert ((await tx.reminder(theirs)) or {}).get("status") == "pending", "not asked to drop: kept"
     await store.close()
+
+
+async def test_literals_in_a_begin_round_trip_read_back_as_given(tmp_path: Path) -> None:
+    """PostgreSQL's BEGIN, lock and first write share one simple query, which takes no
+    parameters: values go in as literals, and must come back exactly as given."""
+    from bot.storage.drivers import _literal
+
+    with pytest.raises(TypeError):
+        _literal(1.5)
+    with pytest.raises(TypeError):
+        _literal(None)
+    with pytest.raises(TypeError):
+        _literal(True)
+    async with postgresql_store(tmp_path) as store:
+        tricky = ["it's", "back\\slash\\", "$$; DROP TABLE inbox; --", "ünï\u00a0cøde", "", "''", "\\'"]
+        async with store.reading() as tx:
+            for value in tricky:
+                assert (await tx._one(f"SELECT {_literal(value)} AS v"))["v"] == value
+            assert (await tx._one(f"SELECT {_literal(-42)} AS v"))["v"] == -42
