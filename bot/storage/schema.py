@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 log = logging.getLogger("hirebot.storage")
+
+#: How long a starting hirebot waits for another process's SQLite write lock before it gives up.
+START_PATIENCE = 120.0
 
 
 def _alembic_quietly() -> None:
@@ -91,7 +95,7 @@ def upgrade(connection: Connection) -> int:
     order = revisions()
     while True:
         if dialect == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_waiting(connection)
         else:
             connection.exec_driver_sql("BEGIN")
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
@@ -105,6 +109,24 @@ def upgrade(connection: Connection) -> int:
         connection.commit()
         if done:
             return len(order)
+
+
+def _begin_waiting(connection: Connection) -> None:
+    """SQLite: take the write lock for a migration step, however long another process holds it
+    (up to :data:`START_PATIENCE`). Each try waits out the busy timeout (5 s); a hirebot started
+    beside a backup or a long write, or several replicas starting together on one file (one
+    migrates step after step, and SQLite's lock has no queue), failed to start after one."""
+    from sqlalchemy.exc import OperationalError
+
+    deadline = time.monotonic() + START_PATIENCE
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            log.warning("waiting for another process to release the database's write lock before migrating")
 
 
 def _one_step(connection: Connection, order: list[str]) -> bool:

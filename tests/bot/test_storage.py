@@ -58,6 +58,30 @@ async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.sqlite_only
+async def test_a_store_opening_while_another_process_holds_the_write_lock_waits_for_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A start beside a backup, a long write or replicas migrating step after step: the busy
+    timeout (5 s) ran out and hirebot failed to start. Now it waits (and says so)."""
+    db = tmp_path / "h.db"
+    await (await Store(db).open()).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    opening = asyncio.create_task(Store(db).open())
+    try:
+        async with asyncio.timeout(60):
+            while "release the database's write lock" not in caplog.text:  # one busy timeout waited out
+                assert not opening.done(), opening.exception()
+                await asyncio.sleep(0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store = await asyncio.wait_for(opening, 30)
+    async with store.reading() as tx:
+        assert (await tx._one("SELECT COUNT(*) AS n FROM alembic_version"))["n"] == 1
+    await store.close()
+
+
+@pytest.mark.sqlite_only
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     store = await Store(tmp_path / "h.db").open()
     async with store.transaction() as tx:
