@@ -268,7 +268,7 @@ class Hiring:
     async def elsewhere(self, application_id: int, user: str) -> list[tuple[Opening, Application]]:
         """The same person's applications to other openings that ``user`` may see: the hiring team
         should know a candidate is also in another pipeline."""
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             app = await self._load_application(tx, application_id)
             out = []
             for row in await tx.same_person(app.candidate_name or "", app.email):
@@ -295,7 +295,7 @@ class Hiring:
         return op, app
 
     async def application(self, application_id: int, user: str) -> tuple[Opening, Application]:
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             app, op = await self.load_with_opening(tx, application_id)
             self.require_team(op, user)
             return op, app

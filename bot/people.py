@@ -90,11 +90,11 @@ class People:
 
     async def person(self, user: str) -> Person:
         """A user's settings, refreshing their Slack time zone when the cached one is stale."""
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             row = await tx.prefs(user)
         if self.directory is not None and _tz_stale(row, self.clock()):
             await self.refresh_timezone(user)
-            async with self.store.transaction() as tx:
+            async with self.store.reading() as tx:
                 row = await tx.prefs(user)
         return self.resolve(user, row)
 
@@ -112,7 +112,7 @@ class People:
     async def refresh_team_timezones(self, limit: int = 50) -> int:
         """Look up time zones of hiring-team members not checked lately (before a sweep)."""
         now = self.clock()
-        async with self.store.transaction() as tx:
+        async with self.store.reading() as tx:
             prefs = await tx.all_prefs()
             users = await tx.open_team_members()
         stale = sorted(u for u in users if _tz_stale(prefs.get(u), now))
