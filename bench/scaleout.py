@@ -51,17 +51,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bench import moves
-from bench.ack import (
-    ROOT,
-    SECRET,
-    answered_in_ack,
-    command_body,
-    free_port,
-    load,
-    seed,
-    settle_client,
-    signed_headers,
-)
+from bench.ack import ROOT, SECRET, answered_in_ack, command_body, free_port, load, seed, settle_client, signed_headers
 from bench.load import Replies, Spread, q
 from handlers.local.fake_slack import FakeSlack
 
