@@ -172,8 +172,9 @@ class Inbox:
         that lock for 5 round trips, and its record and mark had taken it for 2 more each: bench
         ack, ``move`` on PostgreSQL, 330-430 -> 470-520 replies/s. Each row is its own
         request's, so nothing the lock orders is at stake; the marks lock their rows in id order,
-        as every other multi-row inbox update does, so they cannot deadlock with a renewal or a
-        takeover. On SQLite both are one transaction, as before (two cost 5-8 % of moves/s)."""
+        as a renewal and a takeover do, so they cannot deadlock with those (and are run again
+        when the server breaks a deadlock with a forget's scrub). On SQLite both are one
+        transaction, as before (two cost 5-8 % of moves/s)."""
         while self._pending or self._answers:
             batch: list[tuple[Received, datetime, asyncio.Future[int | None]]] = []
             answers: list[tuple[int, str, datetime, asyncio.Future[None]]] = []

@@ -71,6 +71,11 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
+#: PostgreSQL's SQLSTATE for "deadlock detected", and how often a standalone statement the server
+#: chose to break one is run again (see :meth:`Tx.mark_inbox_answered_batch`).
+DEADLOCK = "40P01"
+DEADLOCK_RETRIES = 3
+
 #: Inbox rows written by one multi-row INSERT (13 parameters each: 3,328, within both backends'
 #: caps of 32,766 and 32,767).
 INBOX_ROWS = 256
@@ -770,10 +775,21 @@ class Tx:
     async def mark_inbox_answered_batch(self, answers: list[tuple[int, str, datetime]]) -> None:
         """:meth:`mark_inbox_answered` for (id, outcome, when) marks together: one pipelined
         statement, one round trip, all or none (asyncpg runs an ``executemany`` in one implicit
-        transaction). In id order, like every multi-row inbox update (:meth:`renew_inbox`,
-        :meth:`take_inbox`): rows locked in one order by all cannot deadlock."""
-        await self._many("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? AND answered_at IS NULL",
-                         [(iso(now), outcome, inbox_id) for inbox_id, outcome, now in sorted(answers)])
+        transaction). In id order, like the other multi-row inbox updates (:meth:`renew_inbox`,
+        :meth:`take_inbox`): rows locked in one order by all cannot deadlock. A forget's scrub
+        updates every row that mentions the person, in whatever order its plan visits them; if
+        the server picks this statement to break such a deadlock, it is run again (it changed
+        nothing, and outside a transaction nothing else is undone with it)."""
+        rows = [(iso(now), outcome, inbox_id) for inbox_id, outcome, now in sorted(answers)]
+        for attempt in range(DEADLOCK_RETRIES, -1, -1):
+            try:
+                await self._many("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? AND answered_at IS NULL",
+                                 rows)
+                return
+            except Exception as exc:
+                if not (self.autocommit and attempt and getattr(exc, "sqlstate", None) == DEADLOCK):
+                    raise
+                log.warning("an answered mark was chosen to break a deadlock; running it again")
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))

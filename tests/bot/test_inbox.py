@@ -127,6 +127,41 @@ async def test_records_and_answers_do_not_wait_behind_a_write_on_postgresql(worl
     assert (await row(world, first.id))["answered_at"]
 
 
+async def test_answered_marks_chosen_to_break_a_deadlock_are_run_again(world: World) -> None:
+    """PostgreSQL: the marks lock their rows in id order, beside the write lock. A write that
+    locks the same rows in another order (a forget's scrub) can deadlock with them; the server
+    then ends one, and when it picks the marks they are simply run again."""
+    if world.store.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: nothing to deadlock with")
+    inbox = Inbox(world.store, world.clock)
+    a, b = await inbox.record(command("note APP-1 a", n=1)), await inbox.record(command("note APP-1 b", n=2))
+    assert a is not None and b is not None and a.id < b.id
+    holding_b, go = asyncio.Event(), asyncio.Event()
+
+    async def scrub_backwards() -> None:
+        async with world.store.transaction() as tx:
+            await tx._run("UPDATE inbox SET text = text WHERE id = ?", (b.id,))
+            holding_b.set()
+            await go.wait()
+            await tx._run("UPDATE inbox SET text = text WHERE id = ?", (a.id,))
+
+    scrub = asyncio.create_task(scrub_backwards())
+    await holding_b.wait()
+    marks = asyncio.gather(inbox.answered(a.id, "replied"), inbox.answered(b.id, "replied"))
+    async with asyncio.timeout(30):
+        while True:  # the marks hold a and wait for b
+            async with world.store.reading() as tx:
+                waiting = await tx._one("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND datname = current_database()")
+            if waiting and waiting["n"]:
+                break
+            await asyncio.sleep(0.02)
+        go.set()  # the scrub now waits for a: a cycle, which the server breaks after deadlock_timeout
+        await scrub
+        await marks
+    assert (await row(world, a.id))["answered_at"] and (await row(world, b.id))["answered_at"]
+
+
 async def test_the_first_write_marks_it_applied_in_the_same_transaction(world: World) -> None:
     await seeded(world)
     inbox = Inbox(world.store, world.clock)
