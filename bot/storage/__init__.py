@@ -1170,14 +1170,22 @@ class Store:
         (``urgent`` ones first), so a burst waits in this queue rather than holding pooled
         connections at PostgreSQL's advisory lock. Reads: the least busy of the kept readers on
         PostgreSQL, the kept reader on a SQLite file (see ``__init__``)."""
-        if self._engine is None:
-            raise RuntimeError("store is not open")
         if write or self.path == ":memory:":
             kept = self._writer
         elif self.dialect == "sqlite":
             kept = self._reader
         else:  # the least busy of the kept readers
             kept = min(self._readers, key=lambda k: k.turns.load())
+        async with self._kept_connection(kept, urgent=urgent) as opened:
+            yield opened
+
+    @asynccontextmanager
+    async def _kept_connection(self, kept: _Kept, *,
+                               urgent: bool = False) -> AsyncIterator[tuple[AsyncConnection, Driver]]:
+        """``kept``'s connection, in its turns: checked after a quiet spell (PostgreSQL), opened
+        if it is not, dropped if it was lost meanwhile."""
+        if self._engine is None:
+            raise RuntimeError("store is not open")
         async with kept.turns.turn(urgent):
             if self.dialect == "postgresql" and not await self._answers(kept):
                 await kept.drop()
@@ -1305,19 +1313,8 @@ class Store:
             async with self.transaction(urgent=True, cache=True) as tx:  # (cache: never a command's effect)
                 yield tx
             return
-        if self._engine is None:
-            raise RuntimeError("store is not open")
-        kept = self._standalone
-        async with kept.turns.turn():
-            if not await self._answers(kept):
-                await kept.drop()
-            _, db = await kept.open(self._engine)
-            try:
-                yield Tx(db, self.dialect, autocommit=True)
-            except BaseException:
-                if kept.lost():
-                    await kept.drop()  # the next batch opens a new one
-                raise
+        async with self._kept_connection(self._standalone) as (_, db):
+            yield Tx(db, self.dialect, autocommit=True)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
@@ -1394,4 +1391,3 @@ class Store:
                 return await tx._one("SELECT 1 AS x") is not None
         except Exception:
             return False
-
