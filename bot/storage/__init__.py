@@ -82,7 +82,8 @@ INBOX_ROWS = 256
 
 
 class InboxRecord(NamedTuple):
-    """One received request as :meth:`Tx.record_inbox` writes it (its arguments, in order)."""
+    """One received request as :meth:`Tx.record_inbox_batch` writes it, held by ``holder`` until
+    ``lease_until`` (see the replicas section of :class:`Tx`)."""
 
     kind: str
     request_key: str | None
@@ -731,22 +732,8 @@ class Tx:
         return await self._one("SELECT 1 AS x FROM deliveries WHERE key = ?", (key,)) is not None
 
     # ------------------------------------------------------------------ inbox (acknowledged commands)
-    async def record_inbox(self, kind: str, request_key: str | None, trigger_id: str | None,
-                           response_url: str | None, user_id: str, channel_id: str | None, team_id: str | None,
-                           enterprise_id: str | None, text: str, payload: dict[str, Any] | None,
-                           now: datetime, holder: str = "", lease_until: datetime | None = None) -> int | None:
-        """Write down a received command, held by ``holder`` until ``lease_until`` (see the
-        replicas section); None when ``request_key`` is already there (an exact replay)."""
-        row = await self._one(
-            "INSERT INTO inbox (kind, request_key, trigger_id, response_url, user_id, channel_id, team_id, "
-            "enterprise_id, text, payload, received_at, holder, lease_until) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
-            _inbox_values(InboxRecord(kind, request_key, trigger_id, response_url, user_id, channel_id, team_id,
-                                      enterprise_id, text, payload, now, holder, lease_until)))
-        return None if row is None else int(row["id"])
-
     async def record_inbox_batch(self, records: list[InboxRecord]) -> list[int | None]:
-        """:meth:`record_inbox` for up to :data:`INBOX_ROWS` requests arriving together, in one
+        """Write down up to :data:`INBOX_ROWS` requests arriving together, in one
         multi-row INSERT (so, under :meth:`Store.standalone`, all or none are committed): each
         one's id, or None for an exact replay (its ``request_key`` already there, or earlier in
         the batch). The rows are told apart by key, as neither backend promises RETURNING's
@@ -773,7 +760,7 @@ class Tx:
         return [ids.get(str(r.request_key)) if first[str(r.request_key)] is r else None for r in keyed]
 
     async def mark_inbox_answered_batch(self, answers: list[tuple[int, str, datetime]]) -> None:
-        """:meth:`mark_inbox_answered` for (id, outcome, when) marks together: one pipelined
+        """Mark (id, outcome, when) inbox rows answered, once each: one pipelined
         statement, one round trip, all or none (asyncpg runs an ``executemany`` in one implicit
         transaction). In id order, like the other multi-row inbox updates (:meth:`renew_inbox`,
         :meth:`take_inbox`): rows locked in one order by all cannot deadlock. A forget's scrub
@@ -793,10 +780,6 @@ class Tx:
 
     async def inbox_item(self, inbox_id: int) -> dict[str, Any] | None:
         return await self._one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
-
-    async def mark_inbox_answered(self, inbox_id: int, outcome: str, now: datetime) -> bool:
-        return bool(await self._run("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? "
-                                   "AND answered_at IS NULL", (iso(now), outcome, inbox_id)))
 
     async def unanswered_inbox(self, limit: int = 10_000) -> list[dict[str, Any]]:
         """Commands acknowledged but not answered, oldest first (what a restart resumes)."""
@@ -993,8 +976,10 @@ class Claim:
     applied: bool = False
     closed: bool = False
 
-    def wants(self, wrote: bool) -> bool:
-        return wrote and not self.applied and not self.closed and self.task is asyncio.current_task()
+    def wants(self) -> bool:
+        """Whether a write transaction begun now is the command's: not yet applied, the claim
+        still open, and in the command's own task."""
+        return not self.applied and not self.closed and self.task is asyncio.current_task()
 
 
 #: The claim of the command the current task is processing, if any (set by Store.claiming).
@@ -1240,7 +1225,7 @@ class Store:
             await asyncio.sleep(rest)
         # A cache write (a Slack time zone looked up on the way) is not the command's effect.
         claim = None if cache else _CLAIM.get()
-        if claim is not None and not claim.wants(True):
+        if claim is not None and not claim.wants():
             claim = None
         async with self._connection(write=True, urgent=urgent) as (_, db):
             if claim is None:
