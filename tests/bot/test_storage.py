@@ -285,6 +285,61 @@ async def test_a_write_left_open_by_a_frozen_replica_is_ended_after_its_lease(tm
             await frozen.close()
 
 
+async def test_a_second_write_waits_at_the_server_and_takes_over_at_the_commit(tmp_path: Path) -> None:
+    """PostgreSQL: a store writes on two connections, so the next write's BEGIN already waits for
+    the advisory lock while the current one runs (the server hands the lock over at the COMMIT),
+    and the writes still run one at a time, in order."""
+    async with postgresql_store(tmp_path) as store:
+        holding, go_on = asyncio.Event(), asyncio.Event()
+
+        async def first() -> None:
+            async with store.transaction() as tx:
+                await tx.audit("U1", "first", "x", None, datetime.now(UTC))
+                holding.set()
+                await go_on.wait()
+
+        async def second() -> None:
+            async with store.transaction() as tx:
+                await tx.audit("U2", "second", "x", None, datetime.now(UTC))
+
+        one = asyncio.create_task(first())
+        await holding.wait()
+        two = asyncio.create_task(second())
+        async with asyncio.timeout(10):  # the barrier: the second write's lock request is at the server
+            while True:
+                async with store.reading() as tx:
+                    waiting = await tx._one("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
+                                            "AND NOT granted AND database = (SELECT oid FROM pg_database "
+                                            "WHERE datname = current_database())")
+                if waiting and waiting["n"] == 1:
+                    break
+                await asyncio.sleep(0.01)
+        assert not two.done()
+        go_on.set()
+        await asyncio.gather(one, two)
+        async with store.reading() as tx:
+            assert [r["action"] for r in await tx.audit_for("x")] == ["first", "second"]
+
+
+async def test_concurrent_read_check_writes_never_lose_an_update(tmp_path: Path) -> None:
+    """Whatever connections writes run on, each write transaction sees every earlier one's
+    effect: forty concurrent "read the count, write count + 1" leave forty distinct counts."""
+    store = await Store(tmp_path / "h.db").open()
+    try:
+        async def bump() -> None:
+            async with store.transaction() as tx:
+                seen = len(await tx.audit_for("counter"))
+                await asyncio.sleep(0)  # another write would slip in here, were writes not serialised
+                await tx.audit("U1", f"after {seen}", "counter", None, datetime.now(UTC))
+
+        await asyncio.gather(*(bump() for _ in range(40)))
+        async with store.reading() as tx:
+            assert sorted(r["action"] for r in await tx.audit_for("counter")) == sorted(
+                f"after {n}" for n in range(40))
+    finally:
+        await store.close()
+
+
 async def test_a_lost_read_connection_is_reopened_for_the_next_read(tmp_path: Path) -> None:
     """PostgreSQL keeps connections for reads too: one the server ended fails the read on it,
     and the next read gets a new connection."""
