@@ -167,7 +167,7 @@ class Inbox:
         has its turn, so everything that arrived while waiting joins it.
 
         Through :meth:`~bot.storage.Store.standalone`: on PostgreSQL the records (one multi-row
-        INSERT) and the "answered" marks (one pipelined UPDATE) each commit by themselves, on a
+        INSERT) and the "answered" marks (one UPDATE) each commit by themselves, on a
         connection of their own, beside the write lock's queue instead of in it. A move held
         that lock for 5 round trips, and its record and mark had taken it for 2 more each: bench
         ack, ``move`` on PostgreSQL, 330-430 -> 470-520 replies/s. Each row is its own

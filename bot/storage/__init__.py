@@ -53,6 +53,14 @@ BACKGROUND_REST_MAX = 0.1
 #: Marks a claimed command's inbox row applied (:meth:`Store.transaction`): (when, id).
 _MARK_APPLIED = "UPDATE inbox SET applied_at = ? WHERE id = ? AND applied_at IS NULL"
 
+#: PostgreSQL: :meth:`Tx.mark_inbox_answered_batch` as one statement on three arrays (ids, when,
+#: outcome), locking the rows in id order (the sort is below the lock, as in ``renew_inbox``).
+_MARK_ANSWERED_ARRAYS = (
+    "UPDATE inbox SET answered_at = a.at, outcome = a.outcome FROM (SELECT i.id, v.at, v.outcome "
+    "FROM unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) AS v(id, at, outcome) "
+    "JOIN inbox i ON i.id = v.id WHERE i.answered_at IS NULL ORDER BY i.id FOR UPDATE OF i) AS a "
+    "WHERE inbox.id = a.id")
+
 #: Seconds a kept PostgreSQL connection may sit unused before it is checked before use.
 WRITER_IDLE_CHECK = 60.0
 #: PostgreSQL: how many connections reads keep (each replica; the engine's pool holds 8).
@@ -766,18 +774,26 @@ class Tx:
         return [ids.get(str(r.request_key)) if first[str(r.request_key)] is r else None for r in keyed]
 
     async def mark_inbox_answered_batch(self, answers: list[tuple[int, str, datetime]]) -> None:
-        """Mark (id, outcome, when) inbox rows answered, once each: one pipelined
-        statement, one round trip, all or none (asyncpg runs an ``executemany`` in one implicit
-        transaction). In id order, like the other multi-row inbox updates (:meth:`renew_inbox`,
-        :meth:`take_inbox`): rows locked in one order by all cannot deadlock. A forget's scrub
+        """Mark (id, outcome, when) inbox rows answered, once each: one statement, all or none.
+        On PostgreSQL the rows go as three arrays, one message however many there are (an
+        ``executemany`` sends a message per row); on SQLite, where a statement is a function
+        call, as an ``executemany``. Rows are locked in id order, like the other multi-row inbox
+        updates (:meth:`renew_inbox`, :meth:`take_inbox`): rows locked in one order by all cannot
+        deadlock. A forget's scrub
         updates every row that mentions the person, in whatever order its plan visits them; if
         the server picks this statement to break such a deadlock, it is run again (it changed
         nothing, and outside a transaction nothing else is undone with it)."""
+        if not answers:
+            return
         rows = [(iso(now), outcome, inbox_id) for inbox_id, outcome, now in sorted(answers)]
         for attempt in range(DEADLOCK_RETRIES, -1, -1):
             try:
-                await self._many("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? AND answered_at IS NULL",
-                                 rows)
+                if self.dialect == "postgresql":
+                    await self._run(_MARK_ANSWERED_ARRAYS, ([r[2] for r in rows], [r[0] for r in rows],
+                                                            [r[1] for r in rows]))
+                else:
+                    await self._many("UPDATE inbox SET answered_at = ?, outcome = ? WHERE id = ? "
+                                     "AND answered_at IS NULL", rows)
                 return
             except Exception as exc:
                 if not (self.autocommit and attempt and getattr(exc, "sqlstate", None) == DEADLOCK):
