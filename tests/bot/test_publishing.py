@@ -162,3 +162,50 @@ async def test_drained_cuts_the_redraw_interval_short() -> None:
     await changes.opening_changed(applied(2))
     await asyncio.wait_for(changes.drained(), 10)
     assert drawn == [1, 2]
+
+
+async def test_a_burst_of_schedule_changes_re_arms_at_once_then_once_per_interval() -> None:
+    """The first change re-arms at once; changes during the interval wait it out and re-arm
+    once, together; drained() does not wait the interval out."""
+    pauses: list[float] = []
+    paused, go_on = asyncio.Event(), asyncio.Event()
+
+    class Paced(Changes):
+        async def _pause(self, seconds: float) -> None:
+            pauses.append(seconds)
+            paused.set()
+            await go_on.wait()
+
+    changes = Paced(rearm_every=3600)
+    rearms: list[int] = []
+    first = asyncio.Event()
+
+    async def rearm() -> None:
+        rearms.append(len(rearms) + 1)
+        first.set()
+
+    changes.on_schedule_changed(rearm)
+    await changes.schedule_changed()
+    await first.wait()
+    for _ in range(50):
+        await changes.schedule_changed()
+    await asyncio.wait_for(paused.wait(), 10)  # the barrier: the next re-arm waits out the interval
+    assert rearms == [1] and 3599 < pauses[0] <= 3600
+    go_on.set()
+    await changes.drained()
+    assert rearms == [1, 2], "fifty changes in the interval re-arm once, after it"
+
+
+async def test_drained_cuts_the_rearm_interval_short() -> None:
+    changes = Changes(rearm_every=3600)
+    rearms: list[int] = []
+
+    async def rearm() -> None:
+        rearms.append(1)
+
+    changes.on_schedule_changed(rearm)
+    await changes.schedule_changed()
+    await changes.drained()
+    await changes.schedule_changed()
+    await asyncio.wait_for(changes.drained(), 10)
+    assert rearms == [1, 1]
