@@ -1320,7 +1320,7 @@ class Store:
         For the inbox's records and "answered" marks (bot/inbox.py): each row belongs to its own
         request and stands on a unique key or its own id, so what the lock orders is not at stake,
         and taking it cost every command two more turns in the queue all writes wait in. Only
-        single statements belong here (a multi-row INSERT, a pipelined ``executemany``: each is
+        single statements belong here (a multi-row INSERT, an UPDATE over arrays: each is
         atomic); a statement that updates several rows must lock them in id order, as the other
         multi-row inbox updates do, or it could deadlock with them."""
         if self.dialect != "postgresql":
