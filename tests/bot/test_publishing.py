@@ -129,9 +129,9 @@ def drawing(changes: Changes) -> tuple[list[int], asyncio.Event]:
     return drawn, once
 
 
-async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_wait() -> None:
-    """A change soon after a redraw waits out the interval (Slack's chat.update limit), then draws
-    only the latest state; drained() (shutdown, the console) does not wait the interval out."""
+def paced(**intervals: float) -> tuple[Changes, list[float], asyncio.Event, asyncio.Event]:
+    """Changes whose waits between redraws (or re-arms) are recorded and last until ``go_on`` is
+    set: (changes, the seconds each wait was for, set when one begins, go_on)."""
     pauses: list[float] = []
     paused, go_on = asyncio.Event(), asyncio.Event()
 
@@ -141,7 +141,13 @@ async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_
             paused.set()
             await go_on.wait()
 
-    changes = Paced(redraw_every=3600)
+    return Paced(**intervals), pauses, paused, go_on
+
+
+async def test_a_card_is_redrawn_at_most_once_per_interval_and_drained_does_not_wait() -> None:
+    """A change soon after a redraw waits out the interval (Slack's chat.update limit), then draws
+    only the latest state; drained() (shutdown, the console) does not wait the interval out."""
+    changes, pauses, paused, go_on = paced(redraw_every=3600)
     drawn, first = drawing(changes)
     await changes.opening_changed(applied(1))
     await first.wait()
@@ -167,16 +173,7 @@ async def test_drained_cuts_the_redraw_interval_short() -> None:
 async def test_a_burst_of_schedule_changes_re_arms_at_once_then_once_per_interval() -> None:
     """The first change re-arms at once; changes during the interval wait it out and re-arm
     once, together; drained() does not wait the interval out."""
-    pauses: list[float] = []
-    paused, go_on = asyncio.Event(), asyncio.Event()
-
-    class Paced(Changes):
-        async def _pause(self, seconds: float) -> None:
-            pauses.append(seconds)
-            paused.set()
-            await go_on.wait()
-
-    changes = Paced(rearm_every=3600)
+    changes, pauses, paused, go_on = paced(rearm_every=3600)
     rearms: list[int] = []
     first = asyncio.Event()
 
