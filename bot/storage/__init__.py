@@ -779,10 +779,9 @@ class Tx:
         ``executemany`` sends a message per row); on SQLite, where a statement is a function
         call, as an ``executemany``. Rows are locked in id order, like the other multi-row inbox
         updates (:meth:`renew_inbox`, :meth:`take_inbox`): rows locked in one order by all cannot
-        deadlock. A forget's scrub
-        updates every row that mentions the person, in whatever order its plan visits them; if
-        the server picks this statement to break such a deadlock, it is run again (it changed
-        nothing, and outside a transaction nothing else is undone with it)."""
+        deadlock. A forget's scrub updates every row that mentions the person, in whatever order
+        its plan visits them; if the server picks this statement to break such a deadlock, it is
+        run again (it changed nothing, and outside a transaction nothing else is undone with it)."""
         if not answers:
             return
         rows = [(iso(now), outcome, inbox_id) for inbox_id, outcome, now in sorted(answers)]
