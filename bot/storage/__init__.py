@@ -23,7 +23,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -228,6 +228,69 @@ def _same_stage_or_clean(**given: str) -> str:
     return ", ".join(sets)
 
 
+class GuardedMove(NamedTuple):
+    """A move decided on an earlier read (:meth:`bot.hiring.Hiring.move`), made as a
+    transaction's first write (``Store.transaction(first=...)``) only if what the decision rested
+    on still holds: the application is in ``from_stage`` and not forgotten, and ``held_by``'s user
+    (None: a workspace admin) still holds one of its roles on the opening's team. Like
+    :meth:`Tx.move_application` with ``drop_reminders``, it logs the move and drops the
+    application's pending reminders.
+
+    On PostgreSQL it is one statement (data-modifying CTEs) that goes with the BEGIN and the
+    advisory lock in one round trip, and marks a claimed command's inbox row applied if and only
+    if it moves: the write lock is then held for that round trip and the COMMIT, where a move
+    read, checked and wrote under it in three (bench ack, ``move``: see the README)."""
+
+    application_id: int
+    from_stage: str
+    to_stage: str
+    actor: str
+    reason: str | None
+    now: datetime
+    held_by: tuple[str, Collection[str]] | None
+
+    def _held(self) -> tuple[str, tuple[str, ...]]:
+        if self.held_by is None:
+            return "", ()
+        user, roles = self.held_by
+        return (" AND EXISTS (SELECT 1 FROM opening_members m WHERE m.opening_id = applications.opening_id "
+                f"AND m.user_id = ? AND m.role IN ({', '.join('?' * len(roles))}))", (user, *sorted(roles)))
+
+    def statement(self, mark: tuple[str, int] | None) -> tuple[str, tuple[Any, ...]]:
+        """PostgreSQL: the move as one statement whose row count is 1 if it moved, else 0;
+        ``mark`` (when, inbox id): also mark that row applied, only if it was not and the move
+        happens (under the advisory lock nothing else marks it meanwhile)."""
+        held, held_params = self._held()
+        unapplied, marked, mark_params, marked_params = "", "", tuple[Any, ...](), tuple[Any, ...]()
+        if mark is not None:
+            unapplied = " AND EXISTS (SELECT 1 FROM inbox WHERE id = ? AND applied_at IS NULL)"
+            marked = ", marked AS (UPDATE inbox SET applied_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM moved))"
+            mark_params, marked_params = (mark[1],), (mark[0], mark[1])
+        now = iso(self.now)
+        return ("WITH moved AS (UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
+                f"AND forgotten_at IS NULL{held}{unapplied} RETURNING id), dropped AS (UPDATE reminders SET "
+                "status = 'dropped', done_at = ? WHERE status = 'pending' AND application_id IN (SELECT id FROM moved))"
+                f"{marked} INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+                "SELECT id, ?, ?, ?, ?, ? FROM moved",
+                (self.to_stage, now, self.application_id, self.from_stage, *held_params, *mark_params, now,
+                 *marked_params, self.from_stage, self.to_stage, self.actor, self.reason, now))
+
+    async def make(self, tx: Tx) -> bool:
+        """SQLite (no data-modifying CTEs): the same move as statements in ``tx``; whether it moved."""
+        held, held_params = self._held()
+        row = await tx._one("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
+                            f"AND forgotten_at IS NULL{held} RETURNING id",
+                            (self.to_stage, iso(self.now), self.application_id, self.from_stage, *held_params),
+                            writes=True)
+        if row is None:
+            return False
+        await tx._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                      (self.application_id, self.from_stage, self.to_stage, self.actor, self.reason, iso(self.now)))
+        await tx.drop_reminders(self.now, application_id=self.application_id)
+        return True
+
+
 class Tx:
     """The statements of one transaction. Only :class:`Store` creates these.
 
@@ -241,6 +304,8 @@ class Tx:
         #: Each statement is committed once it returns (:meth:`Store.standalone` on PostgreSQL),
         #: not at the end of the block.
         self.autocommit = autocommit
+        #: Whether the transaction's ``first`` write (``Store.transaction``) was made.
+        self.first_made = False
         #: Rows this transaction wrote so far (what SQLite's ``total_changes`` said before): the
         #: inbox claim marks a command applied only in a transaction that changed something.
         self.changes = 0
@@ -1230,8 +1295,8 @@ class Store:
             return False
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False, cache: bool = False,
-                          background: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(self, *, urgent: bool = False, cache: bool = False, background: bool = False,
+                          first: GuardedMove | None = None) -> AsyncIterator[Tx]:
         """One all-or-nothing unit of work; ``urgent`` ones go before those waiting (see :class:`_Turns`).
 
         ``background``: one of a run of writes nobody waits on (a sweep recording its nudges). On
@@ -1247,7 +1312,11 @@ class Store:
         the BEGIN (on PostgreSQL in the same round trip: a move's writes hold the lock for four
         round trips instead of five), and a row already applied rolls back at once
         (:class:`AlreadyApplied`); a transaction that then writes nothing takes it back before
-        its COMMIT."""
+        its COMMIT.
+
+        ``first``: a write made before the block runs (:attr:`Tx.first_made` says whether it
+        was), on PostgreSQL in the BEGIN's own round trip, with the claim's mark folded into it;
+        when it is not made, the claim's row is marked applied by itself, as usual."""
         paced = background and self._sqlite_file
         if paced and (rest := self._rest_until - time.perf_counter()) > 0:
             await asyncio.sleep(rest)
@@ -1256,15 +1325,24 @@ class Store:
         if claim is not None and not claim.wants():
             claim = None
         async with self._connection(write=True, urgent=urgent) as (_, db):
-            if claim is None:
-                await db.begin(write=True)
-            elif not await db.begin_with(_MARK_APPLIED, (iso(claim.clock()), claim.inbox_id)):
-                await db.rollback()
-                raise AlreadyApplied(f"inbox row {claim.inbox_id} was already applied")
-            began = time.perf_counter()
             tx = Tx(db, self.dialect)
+            mark = None if claim is None else (iso(claim.clock()), claim.inbox_id)
+            if first is not None and self.dialect == "postgresql":
+                moved = await db.begin_with(*first.statement(mark))
+                tx.first_made, tx.changes = moved > 0, moved
+                if mark is not None and not tx.first_made and not await db.run(_MARK_APPLIED, mark):
+                    await db.rollback()
+                    raise AlreadyApplied(f"inbox row {mark[1]} was already applied")
+            elif mark is None:
+                await db.begin(write=True)
+            elif not await db.begin_with(_MARK_APPLIED, mark):
+                await db.rollback()
+                raise AlreadyApplied(f"inbox row {mark[1]} was already applied")
+            began = time.perf_counter()
             wrote = False
             try:
+                if first is not None and self.dialect != "postgresql":
+                    tx.first_made = await first.make(tx)
                 yield tx
                 wrote = tx.changes > 0
                 if claim is not None and not wrote:  # not the command's effect after all
@@ -1328,6 +1406,22 @@ class Store:
             return
         async with self._kept_connection(self._standalone) as (_, db):
             yield Tx(db, self.dialect, autocommit=True)
+
+    @asynccontextmanager
+    async def glance(self) -> AsyncIterator[Tx]:
+        """For a single read statement: on PostgreSQL outside a transaction, on a reader's
+        connection (one statement sees one snapshot by itself; BEGIN and COMMIT would be two
+        more round trips), elsewhere a :meth:`reading`. Two statements in it may see different
+        moments."""
+        if self.dialect != "postgresql":
+            async with self.reading() as tx:
+                yield tx
+            return
+        async with self._connection(write=False) as (_, db):
+            tx = Tx(db, self.dialect, autocommit=True)
+            yield tx
+            if tx.changes:
+                raise RuntimeError("a glance wrote to the database")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

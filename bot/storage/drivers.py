@@ -433,7 +433,10 @@ _BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_l
 
 def _literal(value: Any) -> str:
     """A PostgreSQL literal for :meth:`PostgresDriver.begin_with` (standard-conforming strings,
-    the server's default since 9.1: a quote is doubled, a backslash is just a backslash)."""
+    the server's default since 9.1: a quote is doubled, a backslash is just a backslash): whole
+    numbers, text, and None as NULL."""
+    if value is None:
+        return "NULL"
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(f"no literal for {type(value).__name__}")
     return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"

@@ -15,7 +15,7 @@ import pytest
 
 from bot.clock import iso
 from bot.hiring import Hiring
-from bot.storage import MIGRATIONS, Scope, Store
+from bot.storage import MIGRATIONS, AlreadyApplied, GuardedMove, Scope, Store
 from bot.storage.schema import revisions
 from tests import databases
 from tests.crash import kill_9_when
@@ -421,8 +421,7 @@ async def test_literals_in_a_begin_round_trip_read_back_as_given(tmp_path: Path)
 
     with pytest.raises(TypeError):
         _literal(1.5)
-    with pytest.raises(TypeError):
-        _literal(None)
+    assert _literal(None) == "NULL"
     with pytest.raises(TypeError):
         _literal(True)
     async with postgresql_store(tmp_path) as store:
@@ -431,3 +430,85 @@ async def test_literals_in_a_begin_round_trip_read_back_as_given(tmp_path: Path)
             for value in tricky:
                 assert (await tx._one(f"SELECT {_literal(value)} AS v"))["v"] == value
             assert (await tx._one(f"SELECT {_literal(-42)} AS v"))["v"] == -42
+
+
+async def _moving_world(tmp_path: Path) -> tuple[Store, int, int]:
+    """A store with OP-1 managed by UMGR and one application in ``applied`` with a pending
+    reminder; (store, application id, inbox id of a recorded command)."""
+    from bot.storage import InboxRecord
+
+    store = await Store(tmp_path / "h.db").open()
+    now = datetime.now(UTC)
+    async with store.transaction() as tx:
+        op = await tx.insert_opening("Engineer", {}, "UMGR", "C1", False, now)
+        await tx.set_member(op, "UMGR", "manager", "UMGR", now)
+        await tx.set_member(op, "UINT", "interviewer", "UMGR", now)
+        app = int((await tx.insert_application(op, "Ann", None, None, None, "applied", "UMGR", now))["id"])
+        await tx.insert_reminder("UMGR", op, app, "applied", "call Ann", now, now + timedelta(days=1), now)
+    async with store.standalone() as tx:
+        [inbox_id] = await tx.record_inbox_batch([InboxRecord(
+            "command", "k1", None, None, "UMGR", "C1", "T1", None, "move APP-1 screen", None, now, "me",
+            now + timedelta(minutes=5))])
+    assert inbox_id is not None
+    return store, app, inbox_id
+
+
+def _guarded(app: int, from_stage: str, user: str = "UMGR", reason: str | None = None) -> GuardedMove:
+    return GuardedMove(app, from_stage, "screen", user, reason, datetime.now(UTC), (user, ("manager", "recruiter")))
+
+
+async def test_a_guarded_move_is_made_with_the_begin_and_marks_the_claim(tmp_path: Path) -> None:
+    """The first write of a claimed transaction: moved, logged, the application's reminders
+    dropped and the command's inbox row marked applied, all in one commit."""
+    store, app, inbox_id = await _moving_world(tmp_path)
+    try:
+        tricky = "it's $$ back\\slash ' -- ünï"
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)):
+            async with store.transaction(first=_guarded(app, "applied", reason=tricky)) as tx:
+                assert tx.first_made
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "screen"
+            moves = await tx.moves(app)
+            assert [(m["from_stage"], m["to_stage"], m["reason"]) for m in moves][-1] == ("applied", "screen", tricky)
+            assert [r["status"] for r in await tx._all("SELECT status FROM reminders")] == ["dropped"]
+            assert (await tx.inbox_item(inbox_id) or {})["applied_at"] is not None
+    finally:
+        await store.close()
+
+
+async def test_a_guarded_move_whose_grounds_changed_writes_nothing(tmp_path: Path) -> None:
+    """Not in the stage it was read in, or the mover no longer manages the opening: nothing is
+    written by it, and the claim's row is still marked applied by what the block writes instead
+    (the command's effect decided again under the lock)."""
+    store, app, inbox_id = await _moving_world(tmp_path)
+    try:
+        async with store.transaction(first=_guarded(app, "screen")) as tx:  # it is in "applied"
+            assert not tx.first_made
+        async with store.transaction(first=_guarded(app, "applied", user="UINT")) as tx:  # an interviewer
+            assert not tx.first_made
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)):
+            async with store.transaction(first=_guarded(app, "offer")) as tx:
+                assert not tx.first_made
+                await tx.audit("UMGR", "decided again", "x", None, datetime.now(UTC))
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "applied"
+            assert all(m["to_stage"] != "screen" for m in await tx.moves(app))
+            assert [r["status"] for r in await tx._all("SELECT status FROM reminders")] == ["pending"]
+            assert (await tx.inbox_item(inbox_id) or {})["applied_at"] is not None
+    finally:
+        await store.close()
+
+
+async def test_a_guarded_move_of_an_applied_command_moves_nothing(tmp_path: Path) -> None:
+    """Another replica applied the command first: the move is not made again."""
+    store, app, inbox_id = await _moving_world(tmp_path)
+    try:
+        async with store.transaction() as tx:
+            await tx._run("UPDATE inbox SET applied_at = ? WHERE id = ?", (iso(datetime.now(UTC)), inbox_id))
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)), pytest.raises(AlreadyApplied):
+            async with store.transaction(first=_guarded(app, "applied")):
+                pass
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "applied"
+    finally:
+        await store.close()
