@@ -11,6 +11,7 @@ team and admins. Callers render it only to that person (ephemeral, DM, App Home)
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import re
 from collections.abc import Callable, Set
@@ -27,7 +28,7 @@ from .model import ROLES, Application, DefaultWorkingTime, Member, Opening, Work
 from .policy import MANAGING_ROLES, Policy
 from .ports import Membership
 from .slices import Slices
-from .storage import Scope, Store, Tx
+from .storage import GuardedMove, Scope, Store, Tx
 
 MAX_NAME = 120
 MAX_NOTE = 4000
@@ -302,29 +303,54 @@ class Hiring:
 
     async def move(self, application_id: int, user: str, target: str, reason: str | None = None,
                    expected_stage: str | None = None) -> tuple[Opening, Application, str]:
-        """Move an application. ``expected_stage`` (from a button) makes stale clicks harmless."""
+        """Move an application. ``expected_stage`` (from a button) makes stale clicks harmless.
+
+        Decided on a read beside the write lock, then made under it only if everything the
+        decision rests on still holds (:class:`~bot.storage.GuardedMove`: the stage it moves
+        from, not forgotten, the mover still managing the opening). On PostgreSQL that write
+        goes with the BEGIN, so the lock is held for one round trip and the COMMIT instead of
+        three and the COMMIT. If anything changed meanwhile, the move is decided again under the
+        lock, as if it had come a moment later: an outcome the commands could have had one after
+        the other."""
         stage = stages.normalise(target)
-        async with self.store.transaction() as tx:
+        note = (reason or "")[:500] or None
+        async with self.store.glance() as tx:
             app, op = await self.load_with_opening(tx, application_id, counts=False)
-            self.require_manage(op, user)
-            if app.forgotten_at:
-                raise BadInput("forgotten_cannot_move", ref=app.ref)
-            if stage is None:
-                raise InvalidMove("not_a_stage", stage=target, ref=app.ref, allowed=stages.allowed_moves(app.stage))
-            if expected_stage and expected_stage != app.stage:
-                raise InvalidMove("already_moved", ref=app.ref, stage=app.stage)
-            if not stages.can_move(app.stage, stage):
-                raise InvalidMove("cannot_move", ref=app.ref, stage=app.stage, target=stage,
-                                  allowed=stages.allowed_moves(app.stage))
-            from_stage = app.stage
-            row = await tx.move_application(application_id, from_stage, stage, user, (reason or "")[:500] or None,
-                                            self.clock(), drop_reminders=True)  # they were about the old stage
-            if row is None:
-                raise InvalidMove("moved_meanwhile", ref=app.ref)
-            app = Application.from_row(row)  # what was just written, not loaded again
+        to_stage = self._check_move(app, op, user, stage, target, expected_stage)
+        now = self.clock()
+        guarded = GuardedMove(application_id, app.stage, to_stage, user, note, now,
+                              None if self.policy.is_admin(user) else (user, MANAGING_ROLES))
+        async with self.store.transaction(first=guarded) as tx:
+            if tx.first_made:
+                from_stage = app.stage
+                app = dataclasses.replace(app, stage=to_stage, stage_since=iso(now))
+            else:  # changed since the read: decide again, under the lock
+                app, op = await self.load_with_opening(tx, application_id, counts=False)
+                to_stage = self._check_move(app, op, user, stage, target, expected_stage)
+                from_stage = app.stage
+                row = await tx.move_application(application_id, from_stage, to_stage, user, note, self.clock(),
+                                                drop_reminders=True)  # they were about the old stage
+                if row is None:
+                    raise InvalidMove("moved_meanwhile", ref=app.ref)
+                app = Application.from_row(row)  # what was just written, not loaded again
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()
         return op, app, from_stage
+
+    def _check_move(self, app: Application, op: Opening, user: str, stage: str | None, target: str,
+                    expected_stage: str | None) -> str:
+        """Refuse a move that may not happen now; else the stage it goes to."""
+        self.require_manage(op, user)
+        if app.forgotten_at:
+            raise BadInput("forgotten_cannot_move", ref=app.ref)
+        if stage is None:
+            raise InvalidMove("not_a_stage", stage=target, ref=app.ref, allowed=stages.allowed_moves(app.stage))
+        if expected_stage and expected_stage != app.stage:
+            raise InvalidMove("already_moved", ref=app.ref, stage=app.stage)
+        if not stages.can_move(app.stage, stage):
+            raise InvalidMove("cannot_move", ref=app.ref, stage=app.stage, target=stage,
+                              allowed=stages.allowed_moves(app.stage))
+        return stage
 
     async def pipeline(self, opening_id: int, user: str,
                        first: int | None = None) -> tuple[Opening, dict[str, list[Application]]]:
