@@ -228,6 +228,19 @@ def _same_stage_or_clean(**given: str) -> str:
     return ", ".join(sets)
 
 
+#: The name :meth:`GuardedMove.statement` is prepared under on each PostgreSQL write connection.
+GUARDED_MOVE = "hirebot_guarded_move"
+_GUARDED_MOVE_SQL = (
+    "WITH moved AS (UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
+    "AND forgotten_at IS NULL AND (CAST(? AS text) IS NULL OR EXISTS (SELECT 1 FROM opening_members m "
+    "WHERE m.opening_id = applications.opening_id AND m.user_id = ? AND m.role = ANY(CAST(? AS text[])))) "
+    "AND (CAST(? AS bigint) IS NULL OR EXISTS (SELECT 1 FROM inbox WHERE id = ? AND applied_at IS NULL)) "
+    "RETURNING id), dropped AS (UPDATE reminders SET status = 'dropped', done_at = ? WHERE status = 'pending' "
+    "AND application_id IN (SELECT id FROM moved)), marked AS (UPDATE inbox SET applied_at = ? WHERE id = ? "
+    "AND EXISTS (SELECT 1 FROM moved)) INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, "
+    "reason, at) SELECT id, ?, ?, ?, ?, ? FROM moved")
+
+
 class GuardedMove(NamedTuple):
     """A move decided on an earlier read (:meth:`bot.hiring.Hiring.move`), made as a
     transaction's first write (``Store.transaction(first=...)``) only if what the decision rested
@@ -259,21 +272,14 @@ class GuardedMove(NamedTuple):
     def statement(self, mark: tuple[str, int] | None) -> tuple[str, tuple[Any, ...]]:
         """PostgreSQL: the move as one statement whose row count is 1 if it moved, else 0;
         ``mark`` (when, inbox id): also mark that row applied, only if it was not and the move
-        happens (under the advisory lock nothing else marks it meanwhile)."""
-        held, held_params = self._held()
-        unapplied, marked, mark_params, marked_params = "", "", tuple[Any, ...](), tuple[Any, ...]()
-        if mark is not None:
-            unapplied = " AND EXISTS (SELECT 1 FROM inbox WHERE id = ? AND applied_at IS NULL)"
-            marked = ", marked AS (UPDATE inbox SET applied_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM moved))"
-            mark_params, marked_params = (mark[1],), (mark[0], mark[1])
+        happens (under the advisory lock nothing else marks it meanwhile). One shape for every
+        move, so a connection prepares it once (:data:`GUARDED_MOVE`)."""
+        user, roles = self.held_by if self.held_by is not None else (None, ())
+        when, inbox_id = mark if mark is not None else (None, None)
         now = iso(self.now)
-        return ("WITH moved AS (UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
-                f"AND forgotten_at IS NULL{held}{unapplied} RETURNING id), dropped AS (UPDATE reminders SET "
-                "status = 'dropped', done_at = ? WHERE status = 'pending' AND application_id IN (SELECT id FROM moved))"
-                f"{marked} INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
-                "SELECT id, ?, ?, ?, ?, ? FROM moved",
-                (self.to_stage, now, self.application_id, self.from_stage, *held_params, *mark_params, now,
-                 *marked_params, self.from_stage, self.to_stage, self.actor, self.reason, now))
+        return (_GUARDED_MOVE_SQL,
+                (self.to_stage, now, self.application_id, self.from_stage, user, user, sorted(roles), inbox_id,
+                 inbox_id, now, when, inbox_id, self.from_stage, self.to_stage, self.actor, self.reason, now))
 
     async def make(self, tx: Tx) -> bool:
         """SQLite (no data-modifying CTEs): the same move as statements in ``tx``; whether it moved."""
@@ -1328,7 +1334,7 @@ class Store:
             tx = Tx(db, self.dialect)
             mark = None if claim is None else (iso(claim.clock()), claim.inbox_id)
             if first is not None and self.dialect == "postgresql":
-                moved = await db.begin_with(*first.statement(mark))
+                moved = await db.begin_with(*first.statement(mark), prepared=GUARDED_MOVE)
                 tx.first_made, tx.changes = moved > 0, moved
                 if mark is not None and not tx.first_made and not await db.run(_MARK_APPLIED, mark):
                     await db.rollback()

@@ -128,8 +128,10 @@ class Driver(Protocol):
 
     async def begin(self, write: bool) -> None: ...
 
-    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
-        """Begin a write transaction and run the write ``sql`` in it; the rows it changed."""
+    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
+        """Begin a write transaction and run the write ``sql`` in it; the rows it changed.
+        ``prepared``: a name to keep ``sql`` under as this connection's prepared statement, where
+        the driver can (PostgreSQL: parsed and planned once per connection, not in every BEGIN)."""
         ...
 
     async def commit(self) -> None: ...
@@ -167,7 +169,7 @@ class _Shared:
             await self._db.executemany(driver_sql, batch)
         return len(batch)
 
-    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
         """Two statements (PostgreSQL's driver does both in one round trip)."""
         me = cast(Driver, self)
         await me.begin(write=True)
@@ -399,6 +401,10 @@ _STATUS_COUNT = re.compile(r"(\d+)$")
 class PostgresDriver(_Shared):
     """asyncpg: prepared statements from its per-connection cache, one round trip each."""
 
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        super().__init__(connection, dialect)
+        self._prepared: set[str] = set()  # names prepared on this connection (begin_with)
+
     def _closed(self) -> bool:
         return bool(self._db.is_closed())
 
@@ -418,12 +424,22 @@ class PostgresDriver(_Shared):
         else:
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
         """In the same round trip as the BEGIN and the lock: a simple query may hold several
-        statements, but takes no parameters, so ``args`` go in as literals (whole numbers and
-        text only) and the status is the last statement's ("UPDATE 1")."""
-        values = iter(args)
-        status = await self._db.execute(f"{_BEGIN_WRITE}; " + _QMARK.sub(lambda _: _literal(next(values)), sql))
+        statements, but takes no parameters, so ``args`` go in as literals (see :func:`_literal`)
+        and the status is the last statement's ("UPDATE 1"). ``prepared``: ``sql`` is prepared
+        under that name the first time on this connection (one round trip, once) and run with
+        EXECUTE: a simple query's statement is otherwise parsed and planned every time, under the
+        write lock (a move's data-modifying CTEs took longer to plan than to run)."""
+        if prepared is None:
+            values = iter(args)
+            status = await self._db.execute(f"{_BEGIN_WRITE}; " + _QMARK.sub(lambda _: _literal(next(values)), sql))
+        else:
+            driver_sql, bound = self._compiled(sql, args)
+            if prepared not in self._prepared:
+                await self._db.execute(f"PREPARE {prepared} AS {driver_sql}")
+                self._prepared.add(prepared)
+            status = await self._db.execute(f"{_BEGIN_WRITE}; EXECUTE {prepared}({', '.join(map(_literal, bound))})")
         found = _STATUS_COUNT.search(status or "")
         return int(found.group(1)) if found else 0
 
@@ -434,9 +450,11 @@ _BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_l
 def _literal(value: Any) -> str:
     """A PostgreSQL literal for :meth:`PostgresDriver.begin_with` (standard-conforming strings,
     the server's default since 9.1: a quote is doubled, a backslash is just a backslash): whole
-    numbers, text, and None as NULL."""
+    numbers, text, None as NULL, and a list or tuple of text as a text array."""
     if value is None:
         return "NULL"
+    if isinstance(value, list | tuple):
+        return "CAST(ARRAY[" + ", ".join(map(_literal, value)) + "] AS text[])" if value else "CAST('{}' AS text[])"
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(f"no literal for {type(value).__name__}")
     return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"

@@ -435,9 +435,12 @@ async def test_literals_in_a_begin_round_trip_read_back_as_given(tmp_path: Path)
 async def _moving_world(tmp_path: Path) -> tuple[Store, int, int]:
     """A store with OP-1 managed by UMGR and one application in ``applied`` with a pending
     reminder; (store, application id, inbox id of a recorded command)."""
+    return await _moving_world_on(await Store(tmp_path / "h.db").open())
+
+
+async def _moving_world_on(store: Store) -> tuple[Store, int, int]:
     from bot.storage import InboxRecord
 
-    store = await Store(tmp_path / "h.db").open()
     now = datetime.now(UTC)
     async with store.transaction() as tx:
         op = await tx.insert_opening("Engineer", {}, "UMGR", "C1", False, now)
@@ -512,3 +515,21 @@ async def test_a_guarded_move_of_an_applied_command_moves_nothing(tmp_path: Path
             assert (await tx.application(app) or {})["stage"] == "applied"
     finally:
         await store.close()
+
+
+async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) -> None:
+    """PostgreSQL: the move's statement is prepared on the write connection the first time and
+    run with EXECUTE after that (a simple query's statement is planned every time, under the
+    write lock)."""
+    from bot.storage import GUARDED_MOVE
+
+    async with postgresql_store(tmp_path) as store:
+        _, app, _ = await _moving_world_on(store)
+        for from_stage, to_stage in (("applied", "screen"), ("screen", "interview")):
+            move = _guarded(app, from_stage)._replace(to_stage=to_stage)
+            async with store.transaction(first=move) as tx:
+                assert tx.first_made
+                prepared = {r["name"] for r in await tx._all("SELECT name FROM pg_prepared_statements")}
+                assert GUARDED_MOVE in prepared
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "interview"
