@@ -430,6 +430,9 @@ async def test_literals_in_a_begin_round_trip_read_back_as_given(tmp_path: Path)
             for value in tricky:
                 assert (await tx._one(f"SELECT {_literal(value)} AS v"))["v"] == value
             assert (await tx._one(f"SELECT {_literal(-42)} AS v"))["v"] == -42
+            assert (await tx._one(f"SELECT {_literal(tricky)} AS v"))["v"] == tricky
+            assert (await tx._one(f"SELECT {_literal(())} AS v"))["v"] == []
+            assert (await tx._one(f"SELECT {_literal(None)} AS v"))["v"] is None
 
 
 async def _moving_world(tmp_path: Path) -> tuple[Store, int, int]:
