@@ -1333,17 +1333,22 @@ class Store:
         async with self._connection(write=True, urgent=urgent) as (_, db):
             tx = Tx(db, self.dialect)
             mark = None if claim is None else (iso(claim.clock()), claim.inbox_id)
-            if first is not None and self.dialect == "postgresql":
-                moved = await db.begin_with(*first.statement(mark), prepared=GUARDED_MOVE)
-                tx.first_made, tx.changes = moved > 0, moved
-                if mark is not None and not tx.first_made and not await db.run(_MARK_APPLIED, mark):
-                    await db.rollback()
-                    raise AlreadyApplied(f"inbox row {mark[1]} was already applied")
-            elif mark is None:
-                await db.begin(write=True)
-            elif not await db.begin_with(_MARK_APPLIED, mark):
+            try:
+                if first is not None and self.dialect == "postgresql":
+                    moved = await db.begin_with(*first.statement(mark), prepared=GUARDED_MOVE)
+                    tx.first_made, tx.changes = moved > 0, moved
+                    applied = mark is None or tx.first_made or await db.run(_MARK_APPLIED, mark) > 0
+                elif mark is None:
+                    await db.begin(write=True)
+                    applied = True
+                else:
+                    applied = await db.begin_with(_MARK_APPLIED, mark) > 0
+            except BaseException:  # the transaction may be open, and failed: end it
                 await db.rollback()
-                raise AlreadyApplied(f"inbox row {mark[1]} was already applied")
+                raise
+            if not applied:
+                await db.rollback()
+                raise AlreadyApplied(f"inbox row {mark[1] if mark else '?'} was already applied")
             began = time.perf_counter()
             wrote = False
             try:

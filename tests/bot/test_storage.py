@@ -536,3 +536,21 @@ async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) 
                 assert GUARDED_MOVE in prepared
         async with store.reading() as tx:
             assert (await tx.application(app) or {})["stage"] == "interview"
+
+
+async def test_a_guarded_move_that_fails_leaves_the_connection_usable(tmp_path: Path) -> None:
+    """PostgreSQL: the statement in the BEGIN's round trip failing after the BEGIN ran (an id
+    out of bigint's range) raises, ends the failed transaction on the write connection, and the
+    next write goes through."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, _ = await _moving_world_on(store)
+        for _ in range(2):  # both write connections
+            with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for it
+                async with store.transaction(first=_guarded(10**20, "applied")):
+                    pass
+        for _ in range(2):  # both write connections
+            async with store.transaction(first=_guarded(app, "applied")) as tx:
+                if tx.first_made:
+                    break
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "screen"
