@@ -262,13 +262,6 @@ class GuardedMove(NamedTuple):
     now: datetime
     held_by: tuple[str, Collection[str]] | None
 
-    def _held(self) -> tuple[str, tuple[str, ...]]:
-        if self.held_by is None:
-            return "", ()
-        user, roles = self.held_by
-        return (" AND EXISTS (SELECT 1 FROM opening_members m WHERE m.opening_id = applications.opening_id "
-                f"AND m.user_id = ? AND m.role IN ({', '.join('?' * len(roles))}))", (user, *sorted(roles)))
-
     def statement(self, mark: tuple[str, int] | None) -> tuple[str, tuple[Any, ...]]:
         """PostgreSQL: the move as one statement whose row count is 1 if it moved, else 0;
         ``mark`` (when, inbox id): also mark that row applied, only if it was not and the move
@@ -282,19 +275,11 @@ class GuardedMove(NamedTuple):
                  inbox_id, now, when, inbox_id, self.from_stage, self.to_stage, self.actor, self.reason, now))
 
     async def make(self, tx: Tx) -> bool:
-        """SQLite (no data-modifying CTEs): the same move as statements in ``tx``; whether it moved."""
-        held, held_params = self._held()
-        row = await tx._one("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
-                            f"AND forgotten_at IS NULL{held} RETURNING id",
-                            (self.to_stage, iso(self.now), self.application_id, self.from_stage, *held_params),
-                            writes=True)
-        if row is None:
-            return False
-        await tx._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)",
-                      (self.application_id, self.from_stage, self.to_stage, self.actor, self.reason, iso(self.now)))
-        await tx.drop_reminders(self.now, application_id=self.application_id)
-        return True
+        """SQLite (no data-modifying CTEs): the same move through :meth:`Tx.move_application`;
+        whether it moved."""
+        return await tx.move_application(self.application_id, self.from_stage, self.to_stage, self.actor,
+                                         self.reason, self.now, drop_reminders=True,
+                                         while_held_by=self.held_by) is not None
 
 
 class Tx:
@@ -490,26 +475,35 @@ class Tx:
                                "AND lower(candidate_name) = lower(?) ORDER BY id", (name,))
 
     async def move_application(self, application_id: int, from_stage: str, to_stage: str, actor: str,
-                               reason: str | None, now: datetime, *,
-                               drop_reminders: bool = False) -> dict[str, Any] | None:
-        """Move only if still in ``from_stage``: two clicks on the same button move once; log the
-        move, and with ``drop_reminders`` drop the application's pending reminders (as
-        :meth:`drop_reminders`). Returns the application's row as written (``RETURNING``, SQLite
-        ≥ 3.35), or None if it was not there (and nothing else changed).
+                               reason: str | None, now: datetime, *, drop_reminders: bool = False,
+                               while_held_by: tuple[str, Collection[str]] | None = None) -> dict[str, Any] | None:
+        """Move only if still in ``from_stage`` and not forgotten: two clicks on the same button
+        move once; log the move, and with ``drop_reminders`` drop the application's pending
+        reminders (as :meth:`drop_reminders`). ``while_held_by`` (user, roles): only while that
+        user holds one of ``roles`` on the opening's team (:class:`GuardedMove`). Returns the
+        application's row as written (``RETURNING``, SQLite ≥ 3.35), or None if it was not moved
+        (and nothing else changed).
 
         On PostgreSQL one statement (data-modifying CTEs): each statement is a round trip there,
         and moves are the commonest write. On SQLite, where a statement is a function call, three."""
+        held, held_params = "", tuple[str, ...]()
+        if while_held_by is not None:
+            user, roles = while_held_by
+            held = (" AND EXISTS (SELECT 1 FROM opening_members m WHERE m.opening_id = applications.opening_id "
+                    f"AND m.user_id = ? AND m.role IN ({', '.join('?' * len(roles))}))")
+            held_params = (user, *sorted(roles))
         if self.dialect == "postgresql":
             return await self._one(
                 "WITH moved AS (UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
-                "RETURNING *), logged AS (INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, "
-                "reason, at) SELECT id, ?, ?, ?, ?, ? FROM moved), dropped AS (UPDATE reminders SET "
-                "status = 'dropped', done_at = ? WHERE ? AND status = 'pending' AND application_id IN "
+                f"AND forgotten_at IS NULL{held} RETURNING *), logged AS (INSERT INTO stage_moves (application_id, "
+                "from_stage, to_stage, actor, reason, at) SELECT id, ?, ?, ?, ?, ? FROM moved), dropped AS (UPDATE "
+                "reminders SET status = 'dropped', done_at = ? WHERE ? AND status = 'pending' AND application_id IN "
                 "(SELECT id FROM moved)) SELECT * FROM moved",
-                (to_stage, iso(now), application_id, from_stage, from_stage, to_stage, actor, reason, iso(now),
-                 iso(now), drop_reminders), writes=True)
+                (to_stage, iso(now), application_id, from_stage, *held_params, from_stage, to_stage, actor, reason,
+                 iso(now), iso(now), drop_reminders), writes=True)
         row = await self._one("UPDATE applications SET stage = ?, stage_since = ? WHERE id = ? AND stage = ? "
-                              "RETURNING *", (to_stage, iso(now), application_id, from_stage))
+                              f"AND forgotten_at IS NULL{held} RETURNING *",
+                              (to_stage, iso(now), application_id, from_stage, *held_params))
         if row is not None:
             await self._run("INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (application_id, from_stage, to_stage, actor, reason, iso(now)))
