@@ -73,6 +73,9 @@ INLINE_MANY = 64
 #: How long a statement waits in a thread for another process's write lock (SQLite's busy
 #: timeout, as every other connection has): on the loop it never waits at all.
 LOCK_PATIENCE_MS = 5000
+#: How long a starting hirebot waits for another process's SQLite lock (to switch a new file to
+#: WAL, to migrate) before it gives up.
+START_PATIENCE = 120.0
 #: Runs in a row over :data:`INLINE_BUDGET` that send a write to a thread for good: one alone may
 #: have carried a garbage collection of the whole heap (13-50 ms) that happened to start in it.
 SLOW_STRIKES = 3
@@ -479,8 +482,8 @@ def make_engine(url: URL, *, abandon_after: float | None = None) -> AsyncEngine:
             # WAL: a kill -9 loses nothing committed and readers never block the writer. The busy
             # timeout lets another process (a backup, a second replica) finish its write first.
             cursor = dbapi_connection.cursor()
-            for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 5000",
-                           "foreign_keys = ON"):
+            _switch_to_wal(cursor)
+            for pragma in ("synchronous = NORMAL", "busy_timeout = 5000", "foreign_keys = ON"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
@@ -491,6 +494,30 @@ def make_engine(url: URL, *, abandon_after: float | None = None) -> AsyncEngine:
         connect["server_settings"] = {"idle_in_transaction_session_timeout": str(max(1, int(abandon_after * 1000)))}
     return create_async_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
                                pool_pre_ping=True, connect_args=connect)
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode = WAL``, however long other processes take to let it through (up to
+    :data:`START_PATIENCE`). Several hirebots opening one new file together (replicas starting
+    side by side, a ``hirebot status`` beside the bot) each need the file to themselves for the
+    switch, and SQLite answers "database is locked" at once, without its busy timeout, to all but
+    one of them (to avoid a deadlock among readers that all want to write): hirebot failed to
+    start. Runs inside SQLAlchemy's connect, on the event loop, so it waits with ``await_only``."""
+    from sqlalchemy.util import await_only
+
+    deadline = time.monotonic() + START_PATIENCE
+    pause = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except Exception as exc:  # SQLAlchemy's adapted cursor raises the driver's own error
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        if pause == 0.01:
+            log.warning("waiting for another process to let go of the database file to switch it to WAL")
+        await_only(asyncio.sleep(pause))
+        pause = min(pause * 2, 0.5)
 
 
 async def driver_for(connection: AsyncConnection, *, inline: bool = False) -> Driver:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from .drivers import WRITE_LOCK
+from .drivers import START_PATIENCE, WRITE_LOCK
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -33,8 +33,6 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 log = logging.getLogger("hirebot.storage")
 
-#: How long a starting hirebot waits for another process's SQLite write lock before it gives up.
-START_PATIENCE = 120.0
 
 
 def _alembic_quietly() -> None:

@@ -82,6 +82,32 @@ async def test_a_store_opening_while_another_process_holds_the_write_lock_waits_
 
 
 @pytest.mark.sqlite_only
+async def test_a_store_opening_a_new_file_another_process_is_writing_waits_to_switch_it_to_wal(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Replicas opening one new file together failed now and then in CI: switching the file to WAL
+    needs it to themselves, and SQLite answers "database is locked" at once, without waiting out
+    the busy timeout. Here another process holds a write on a file still in rollback mode."""
+    db = tmp_path / "h.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE elsewhere (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    opening = asyncio.create_task(Store(db).open())
+    try:
+        async with asyncio.timeout(60):
+            while "to switch it to WAL" not in caplog.text:
+                assert not opening.done(), opening.exception()
+                await asyncio.sleep(0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store = await asyncio.wait_for(opening, 30)
+    async with store.reading() as tx:
+        assert (await tx._one("PRAGMA journal_mode"))["journal_mode"] == "wal"
+        assert (await tx._one("SELECT COUNT(*) AS n FROM alembic_version"))["n"] == 1
+    await store.close()
+
+
+@pytest.mark.sqlite_only
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     store = await Store(tmp_path / "h.db").open()
     async with store.transaction() as tx:
