@@ -308,10 +308,11 @@ class Hiring:
         Decided on a read beside the write lock, then made under it only if everything the
         decision rests on still holds (:class:`~bot.storage.GuardedMove`: the stage it moves
         from, not forgotten, the mover still managing the opening). On PostgreSQL that write
-        goes with the BEGIN, so the lock is held for one round trip and the COMMIT instead of
-        three and the COMMIT. If anything changed meanwhile, the move is decided again under the
-        lock, as if it had come a moment later: an outcome the commands could have had one after
-        the other."""
+        is one round trip that takes the lock and commits (:meth:`~bot.storage.Store.move_alone`),
+        so the lock is held only while the server runs it, where reading, checking and writing
+        under it held it for four. If anything changed meanwhile, the move is decided again under
+        the lock, as if it had come a moment later: an outcome the commands could have had one
+        after the other."""
         stage = stages.normalise(target)
         note = (reason or "")[:500] or None
         async with self.store.glance() as tx:
@@ -320,11 +321,11 @@ class Hiring:
         now = self.clock()
         guarded = GuardedMove(application_id, app.stage, to_stage, user, note, now,
                               None if self.policy.is_admin(user) else (user, MANAGING_ROLES))
-        async with self.store.transaction(first=guarded) as tx:
-            if tx.first_made:
-                from_stage = app.stage
-                app = dataclasses.replace(app, stage=to_stage, stage_since=iso(now))
-            else:  # changed since the read: decide again, under the lock
+        if await self.store.move_alone(guarded):
+            from_stage = app.stage
+            app = dataclasses.replace(app, stage=to_stage, stage_since=iso(now))
+        else:  # changed since the read: decide again, under the lock
+            async with self.store.transaction() as tx:
                 app, op = await self.load_with_opening(tx, application_id, counts=False)
                 to_stage = self._check_move(app, op, user, stage, target, expected_stage)
                 from_stage = app.stage

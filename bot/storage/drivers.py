@@ -131,10 +131,8 @@ class Driver(Protocol):
 
     async def begin(self, write: bool) -> None: ...
 
-    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
-        """Begin a write transaction and run the write ``sql`` in it; the rows it changed.
-        ``prepared``: a name to keep ``sql`` under as this connection's prepared statement, where
-        the driver can (PostgreSQL: parsed and planned once per connection, not in every BEGIN)."""
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
+        """Begin a write transaction and run the write ``sql`` in it; the rows it changed."""
         ...
 
     async def commit(self) -> None: ...
@@ -172,7 +170,7 @@ class _Shared:
             await self._db.executemany(driver_sql, batch)
         return len(batch)
 
-    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
         """Two statements (PostgreSQL's driver does both in one round trip)."""
         me = cast(Driver, self)
         await me.begin(write=True)
@@ -406,7 +404,7 @@ class PostgresDriver(_Shared):
 
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         super().__init__(connection, dialect)
-        self._prepared: set[str] = set()  # names prepared on this connection (begin_with)
+        self._prepared: set[str] = set()  # names prepared on this connection (run_alone)
 
     def _closed(self) -> bool:
         return bool(self._db.is_closed())
@@ -427,31 +425,46 @@ class PostgresDriver(_Shared):
         else:
             await self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    async def begin_with(self, sql: str, args: Sequence[Any], *, prepared: str | None = None) -> int:
+    async def begin_with(self, sql: str, args: Sequence[Any]) -> int:
         """In the same round trip as the BEGIN and the lock: a simple query may hold several
         statements, but takes no parameters, so ``args`` go in as literals (see :func:`_literal`)
-        and the status is the last statement's ("UPDATE 1"). ``prepared``: ``sql`` is prepared
-        under that name the first time on this connection (one round trip, once) and run with
-        EXECUTE: a simple query's statement is otherwise parsed and planned every time, under the
-        write lock (a move's data-modifying CTEs took longer to plan than to run)."""
+        and the status is the last statement's ("UPDATE 1")."""
+        return await self._simple(_BEGIN_WRITE, sql, args, None)
+
+    async def run_alone(self, sql: str, args: Sequence[Any], *, prepared: str) -> int:
+        """The write ``sql`` as a transaction by itself, under the advisory write lock, in one
+        round trip: the lock and the statement go as one simple query, which PostgreSQL runs as
+        one implicit transaction and commits at its end (so the lock is held for no round trip
+        at all, only while the server runs them); it rolls back by itself if either fails. Each
+        statement of it takes a new snapshot, so ``sql`` sees every write committed before the
+        lock was granted. Call it outside a transaction. The rows ``sql`` changed."""
+        return await self._simple(_LOCK_WRITE, sql, args, prepared)
+
+    async def _simple(self, before: str, sql: str, args: Sequence[Any], prepared: str | None) -> int:
+        """``before``, then ``sql`` with ``args`` as literals, as one simple query; the rows
+        ``sql`` changed. ``prepared``: ``sql`` is prepared under that name the first time on this
+        connection (one round trip, once) and run with EXECUTE: a simple query's statement is
+        otherwise parsed and planned every time, under the write lock (a move's data-modifying
+        CTEs took longer to plan than to run)."""
         if prepared is None:
             values = iter(args)
-            status = await self._db.execute(f"{_BEGIN_WRITE}; " + _QMARK.sub(lambda _: _literal(next(values)), sql))
+            status = await self._db.execute(f"{before}; " + _QMARK.sub(lambda _: _literal(next(values)), sql))
         else:
             driver_sql, bound = self._compiled(sql, args)
             if prepared not in self._prepared:
                 await self._db.execute(f"PREPARE {prepared} AS {driver_sql}")
                 self._prepared.add(prepared)
-            status = await self._db.execute(f"{_BEGIN_WRITE}; EXECUTE {prepared}({', '.join(map(_literal, bound))})")
+            status = await self._db.execute(f"{before}; EXECUTE {prepared}({', '.join(map(_literal, bound))})")
         found = _STATUS_COUNT.search(status or "")
         return int(found.group(1)) if found else 0
 
 
-_BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+_LOCK_WRITE = f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+_BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; {_LOCK_WRITE}"
 
 
 def _literal(value: Any) -> str:
-    """A PostgreSQL literal for :meth:`PostgresDriver.begin_with` (standard-conforming strings,
+    """A PostgreSQL literal for :meth:`PostgresDriver._simple` (standard-conforming strings,
     the server's default since 9.1: a quote is doubled, a backslash is just a backslash): whole
     numbers, text, None as NULL, and a list or tuple of text as a text array."""
     if value is None:
@@ -489,9 +502,12 @@ def make_engine(url: URL, *, abandon_after: float | None = None) -> AsyncEngine:
 
         return engine
     # A pool per replica: reads run side by side; writes queue for the advisory lock anyway.
-    connect: dict[str, Any] = {"statement_cache_size": 512}
+    # Read committed whatever the database's default: PostgresDriver.run_alone's implicit
+    # transactions take the session's level (every BEGIN here names its own).
+    settings = {"default_transaction_isolation": "read committed"}
     if abandon_after is not None:
-        connect["server_settings"] = {"idle_in_transaction_session_timeout": str(max(1, int(abandon_after * 1000)))}
+        settings["idle_in_transaction_session_timeout"] = str(max(1, int(abandon_after * 1000)))
+    connect: dict[str, Any] = {"statement_cache_size": 512, "server_settings": settings}
     return create_async_engine(url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
                                pool_pre_ping=True, connect_args=connect)
 

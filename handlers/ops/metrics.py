@@ -126,7 +126,7 @@ class Metrics:
                                    | EVENT_JOB_MISSED)
 
     def watch_store(self, store: Any) -> None:
-        """Time every ``store.transaction()``: waiting to begin, and holding it."""
+        """Time every ``store.transaction()`` and ``store.move_alone()``: waiting to begin, and holding it."""
         if getattr(store, "_hirebot_timed", False):
             return
         original = store.transaction
@@ -146,7 +146,12 @@ class Metrics:
                 if began != asked:
                     held.labels(priority).observe(time.perf_counter() - began)
 
+        def alone(priority: str, waited: float, took: float) -> None:  # Store.move_alone's one round trip
+            wait.labels(priority).observe(waited)
+            held.labels(priority).observe(took)
+
         store.transaction = transaction
+        store.timed = alone
         store._hirebot_timed = True
 
     def wrap_client(self, client: Any) -> None:

@@ -489,15 +489,15 @@ def _guarded(app: int, from_stage: str, user: str = "UMGR", reason: str | None =
     return GuardedMove(app, from_stage, "screen", user, reason, datetime.now(UTC), (user, ("manager", "recruiter")))
 
 
-async def test_a_guarded_move_is_made_with_the_begin_and_marks_the_claim(tmp_path: Path) -> None:
-    """The first write of a claimed transaction: moved, logged, the application's reminders
-    dropped and the command's inbox row marked applied, all in one commit."""
+async def test_a_move_alone_is_made_and_marks_the_claim(tmp_path: Path) -> None:
+    """Moved, logged, the application's reminders dropped and the claimed command's inbox row
+    marked applied, all in one commit."""
     store, app, inbox_id = await _moving_world(tmp_path)
     try:
         tricky = "it's $$ back\\slash ' -- ünï"
-        with store.claiming(inbox_id, lambda: datetime.now(UTC)):
-            async with store.transaction(first=_guarded(app, "applied", reason=tricky)) as tx:
-                assert tx.first_made
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+            assert await store.move_alone(_guarded(app, "applied", reason=tricky))
+            assert claim.applied
         async with store.reading() as tx:
             assert (await tx.application(app) or {})["stage"] == "screen"
             moves = await tx.moves(app)
@@ -508,20 +508,21 @@ async def test_a_guarded_move_is_made_with_the_begin_and_marks_the_claim(tmp_pat
         await store.close()
 
 
-async def test_a_guarded_move_whose_grounds_changed_writes_nothing(tmp_path: Path) -> None:
+async def test_a_move_alone_whose_grounds_changed_writes_nothing(tmp_path: Path) -> None:
     """Not in the stage it was read in, or the mover no longer manages the opening: nothing is
-    written by it, and the claim's row is still marked applied by what the block writes instead
-    (the command's effect decided again under the lock)."""
+    written, the claim's row included, so the transaction that decides the move again marks it."""
     store, app, inbox_id = await _moving_world(tmp_path)
     try:
-        async with store.transaction(first=_guarded(app, "screen")) as tx:  # it is in "applied"
-            assert not tx.first_made
-        async with store.transaction(first=_guarded(app, "applied", user="UINT")) as tx:  # an interviewer
-            assert not tx.first_made
-        with store.claiming(inbox_id, lambda: datetime.now(UTC)):
-            async with store.transaction(first=_guarded(app, "offer")) as tx:
-                assert not tx.first_made
+        assert not await store.move_alone(_guarded(app, "screen"))  # it is in "applied"
+        assert not await store.move_alone(_guarded(app, "applied", user="UINT"))  # an interviewer
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+            assert not await store.move_alone(_guarded(app, "offer"))
+            assert not claim.applied
+            async with store.reading() as tx:
+                assert (await tx.inbox_item(inbox_id) or {})["applied_at"] is None
+            async with store.transaction() as tx:  # decided again
                 await tx.audit("UMGR", "decided again", "x", None, datetime.now(UTC))
+            assert claim.applied
         async with store.reading() as tx:
             assert (await tx.application(app) or {})["stage"] == "applied"
             assert all(m["to_stage"] != "screen" for m in await tx.moves(app))
@@ -531,52 +532,105 @@ async def test_a_guarded_move_whose_grounds_changed_writes_nothing(tmp_path: Pat
         await store.close()
 
 
-async def test_a_guarded_move_of_an_applied_command_moves_nothing(tmp_path: Path) -> None:
-    """Another replica applied the command first: the move is not made again."""
+async def test_a_move_alone_of_an_applied_command_moves_nothing(tmp_path: Path) -> None:
+    """Another replica applied the command first: the move is not made again, and deciding it
+    again finds the command applied (as Hiring.move does)."""
     store, app, inbox_id = await _moving_world(tmp_path)
     try:
         async with store.transaction() as tx:
             await tx._run("UPDATE inbox SET applied_at = ? WHERE id = ?", (iso(datetime.now(UTC)), inbox_id))
         with store.claiming(inbox_id, lambda: datetime.now(UTC)), pytest.raises(AlreadyApplied):
-            async with store.transaction(first=_guarded(app, "applied")):
-                pass
+            if not await store.move_alone(_guarded(app, "applied")):
+                async with store.transaction():
+                    pass
         async with store.reading() as tx:
             assert (await tx.application(app) or {})["stage"] == "applied"
     finally:
         await store.close()
 
 
+async def test_a_move_alone_waits_for_the_write_lock_and_sees_what_was_committed_under_it(tmp_path: Path) -> None:
+    """PostgreSQL: the move's one round trip takes the advisory lock first (it waits at the
+    server while another write runs) and then reads afresh: a move committed meanwhile from the
+    same stage means this one is not made, so the application is not moved twice."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, _ = await _moving_world_on(store)
+        holding, go_on = asyncio.Event(), asyncio.Event()
+
+        async def meanwhile() -> None:
+            async with store.transaction() as tx:
+                assert await tx.move_application(app, "applied", "screen", "UMGR", None, datetime.now(UTC),
+                                                 drop_reminders=True)
+                holding.set()
+                await go_on.wait()
+
+        one = asyncio.create_task(meanwhile())
+        await holding.wait()
+        two = asyncio.create_task(store.move_alone(_guarded(app, "applied")._replace(to_stage="rejected")))
+        async with asyncio.timeout(10):  # the barrier: the move's lock request is at the server
+            while True:
+                async with store.reading() as tx:
+                    waiting = await tx._one("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
+                                            "AND NOT granted AND database = (SELECT oid FROM pg_database "
+                                            "WHERE datname = current_database())")
+                if waiting and waiting["n"] == 1:
+                    break
+                await asyncio.sleep(0.01)
+        assert not two.done()
+        go_on.set()
+        await one
+        assert not await two
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "screen"
+            assert [m["to_stage"] for m in await tx.moves(app)][-1] == "screen"
+
+
 async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) -> None:
-    """PostgreSQL: the move's statement is prepared on the write connection the first time and
+    """PostgreSQL: the move's statement is prepared on a write connection the first time and
     run with EXECUTE after that (a simple query's statement is planned every time, under the
     write lock)."""
     from bot.storage import GUARDED_MOVE
 
     async with postgresql_store(tmp_path) as store:
         _, app, _ = await _moving_world_on(store)
-        for from_stage, to_stage in (("applied", "screen"), ("screen", "interview")):
-            move = _guarded(app, from_stage)._replace(to_stage=to_stage)
-            async with store.transaction(first=move) as tx:
-                assert tx.first_made
-                prepared = {r["name"] for r in await tx._all("SELECT name FROM pg_prepared_statements")}
-                assert GUARDED_MOVE in prepared
+        for from_stage, to_stage in (("applied", "screen"), ("screen", "interview"), ("interview", "offer")):
+            assert await store.move_alone(_guarded(app, from_stage)._replace(to_stage=to_stage))
+        prepared = []
+        for writer in store._writers:
+            async with store._kept_connection(writer) as (_, db):
+                prepared += [r["name"] for r in await db.fetch("SELECT name FROM pg_prepared_statements", ())]
+        assert GUARDED_MOVE in prepared
         async with store.reading() as tx:
-            assert (await tx.application(app) or {})["stage"] == "interview"
+            assert (await tx.application(app) or {})["stage"] == "offer"
 
 
-async def test_a_guarded_move_that_fails_leaves_the_connection_usable(tmp_path: Path) -> None:
-    """PostgreSQL: the statement in the BEGIN's round trip failing after the BEGIN ran (an id
-    out of bigint's range) raises, ends the failed transaction on the write connection, and the
-    next write goes through."""
+async def test_a_failed_write_leaves_the_write_connections_usable(tmp_path: Path) -> None:
+    """PostgreSQL: a move alone that fails (an id out of bigint's range) is rolled back by the
+    server with its implicit transaction, and a claim found applied rolls back the transaction
+    its mark began: on both write connections (two at once take one each), the next writes
+    go through."""
     async with postgresql_store(tmp_path) as store:
         _, app, _ = await _moving_world_on(store)
-        for _ in range(2):  # both write connections
-            with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for it
-                async with store.transaction(first=_guarded(10**20, "applied")):
-                    pass
-        for _ in range(2):  # both write connections
-            async with store.transaction(first=_guarded(app, "applied")) as tx:
-                if tx.first_made:
-                    break
+
+        async def claimed_write() -> None:
+            with store.claiming(10**20, lambda: datetime.now(UTC)):  # no such row: found "applied"
+                async with store.transaction() as tx:
+                    await tx.audit("UMGR", "never", "x", None, datetime.now(UTC))
+
+        failed = await asyncio.gather(store.move_alone(_guarded(10**20, "applied")),
+                                      store.move_alone(_guarded(10**20, "applied")), return_exceptions=True)
+        assert all(isinstance(f, Exception) for f in failed), failed
+        refused = await asyncio.gather(claimed_write(), claimed_write(), return_exceptions=True)
+        assert all(isinstance(f, AlreadyApplied) for f in refused), refused
+
+        async def audit(action: str) -> None:
+            async with store.transaction() as tx:
+                await tx.audit("UMGR", action, "x", None, datetime.now(UTC))
+
+        for from_stage, to_stage in (("applied", "screen"), ("screen", "interview")):
+            made, _ = await asyncio.gather(store.move_alone(_guarded(app, from_stage)._replace(to_stage=to_stage)),
+                                           audit(f"beside {to_stage}"))
+            assert made
         async with store.reading() as tx:
-            assert (await tx.application(app) or {})["stage"] == "screen"
+            assert (await tx.application(app) or {})["stage"] == "interview"
+            assert sorted(r["action"] for r in await tx.audit_for("x")) == ["beside interview", "beside screen"]
