@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -133,12 +134,20 @@ def _share_http(app: AsyncApp) -> None:
         if type(middleware) is AsyncSingleTeamAuthorization:
             chain[i] = _AuthTestOnce(middleware)
 
-    @app.middleware
-    async def shared_respond(context: AsyncBoltContext,
-                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+    app.use(_RespondShared())
+
+
+class _RespondShared(AsyncMiddleware):
+    """Each request's ``respond`` posts through the shared session. An object, not a function
+    (see handlers/listeners/guard.py's :class:`~handlers.listeners.guard.Guard`)."""
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        context = req.context
         if context.response_url:
             context["respond"] = SharedRespond(response_url=context.response_url)
-        return await next()
+        await next()
+        return resp
 
 
 async def open_services(config: Config, clock: Callable[[], datetime] | None = None) -> Services:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from handlers.slack.replies import AppContext
@@ -27,17 +28,28 @@ log = logging.getLogger("hirebot.guard")
 ONCE = {"block_actions"}
 
 
-def register(app: AsyncApp, ctx: AppContext) -> None:
-    @app.use
-    async def guard(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+class Guard(AsyncMiddleware):
+    """A bolt middleware object, not a function: for a function, bolt builds every argument a
+    middleware might ask for (``build_async_required_kwargs``), on every request, for each one."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        body = req.body
         reason = malformed(body)
         if reason is not None:
             log.info("refused a malformed payload: %s", reason)
             return BoltResponse(status=400, body={"error": reason})
         trigger = body.get("trigger_id")
         if body.get("type") in ONCE and isinstance(trigger, str) and trigger:
-            if not await ctx.hiring.first_time(f"trigger:{trigger}"):
+            if not await self.ctx.hiring.first_time(f"trigger:{trigger}"):
                 log.info("ignored a replayed %s", body.get("type"))
                 return BoltResponse(status=200, body="")
         await next()
-        return None
+        return resp
+
+
+def register(app: AsyncApp, ctx: AppContext) -> None:
+    app.use(Guard(ctx))

@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+
 from .context import RequestInfo, current, describe, label, new_id
 from .health import Health
 from .metrics import Metrics
@@ -63,11 +65,7 @@ def install(app: AsyncApp, ctx: AppContext, store: Store) -> Ops:
     metrics.watch_scheduler(ctx.scheduler)
     metrics.watch_store(store)
 
-    async def count_api_calls(context: Any, next: Callable[[], Awaitable[None]]) -> None:
-        metrics.wrap_client(context.client)
-        await next()
-
-    app.use(count_api_calls)
+    app.use(_CountApiCalls(metrics))
     original = app.async_dispatch
 
     async def dispatch(req: AsyncBoltRequest) -> BoltResponse:
@@ -97,6 +95,20 @@ def install(app: AsyncApp, ctx: AppContext, store: Store) -> Ops:
     app.async_dispatch = dispatch  # type: ignore[method-assign]
     _install_error_counter()
     return ops
+
+
+class _CountApiCalls(AsyncMiddleware):
+    """Counts each request's Web API calls (bolt gives every request a client of its own). An
+    object, not a function (see handlers/listeners/guard.py's ``Guard``)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        self.metrics.wrap_client(req.context.client)
+        await next()
+        return resp
 
 
 def _busy(exc: BaseException | None) -> bool:

@@ -62,9 +62,10 @@ class Recorder:
 
     action = view = event = shortcut = options = message = command
 
-    def use(self, fn: Callback) -> Callback:
-        """A global middleware: recorded apart from the listeners (the real app has its own already)."""
-        self.middleware[fn.__name__] = fn
+    def use(self, fn: Any) -> Any:
+        """A global middleware, a function or a bolt middleware object: recorded apart from the
+        listeners (the real app has its own already)."""
+        self.middleware[getattr(fn, "__name__", type(fn).__name__)] = fn
         return fn
 
     def __getattr__(self, name: str) -> Any:
