@@ -146,8 +146,7 @@ class _RespondShared(AsyncMiddleware):
         context = req.context
         if context.response_url:
             context["respond"] = SharedRespond(response_url=context.response_url)
-        await next()
-        return resp
+        return await next()  # (None: bolt's next() only notes the call)
 
 
 async def open_services(config: Config, clock: Callable[[], datetime] | None = None) -> Services:

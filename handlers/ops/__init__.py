@@ -107,8 +107,7 @@ class _CountApiCalls(AsyncMiddleware):
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
         self.metrics.wrap_client(req.context.client)
-        await next()
-        return resp
+        return await next()  # (None: bolt's next() only notes the call)
 
 
 def _busy(exc: BaseException | None) -> bool:
