@@ -57,6 +57,23 @@ async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
         await store.close()
 
 
+async def opened_once_let_go(db: Path, holder: sqlite3.Connection, caplog: pytest.LogCaptureFixture,
+                             says: str) -> Store:
+    """A store opened on ``db`` while ``holder`` holds a write on it: waiting (not failed) until
+    the log ``says`` so, then let go of; the store, once open."""
+    holder.execute("BEGIN IMMEDIATE")
+    opening = asyncio.create_task(Store(db).open())
+    try:
+        async with asyncio.timeout(60):
+            while says not in caplog.text:
+                assert not opening.done(), opening.exception()
+                await asyncio.sleep(0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    return await asyncio.wait_for(opening, 30)
+
+
 @pytest.mark.sqlite_only
 async def test_a_store_opening_while_another_process_holds_the_write_lock_waits_for_it(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -65,17 +82,8 @@ async def test_a_store_opening_while_another_process_holds_the_write_lock_waits_
     db = tmp_path / "h.db"
     await (await Store(db).open()).close()
     holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    opening = asyncio.create_task(Store(db).open())
-    try:
-        async with asyncio.timeout(60):
-            while "release the database's write lock" not in caplog.text:  # one busy timeout waited out
-                assert not opening.done(), opening.exception()
-                await asyncio.sleep(0.05)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    store = await asyncio.wait_for(opening, 30)
+    # (the message comes after one busy timeout waited out)
+    store = await opened_once_let_go(db, holder, caplog, "release the database's write lock")
     async with store.reading() as tx:
         assert (await tx._one("SELECT COUNT(*) AS n FROM alembic_version"))["n"] == 1
     await store.close()
@@ -90,17 +98,7 @@ async def test_a_store_opening_a_new_file_another_process_is_writing_waits_to_sw
     db = tmp_path / "h.db"
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("CREATE TABLE elsewhere (x)")
-    holder.execute("BEGIN IMMEDIATE")
-    opening = asyncio.create_task(Store(db).open())
-    try:
-        async with asyncio.timeout(60):
-            while "to switch it to WAL" not in caplog.text:
-                assert not opening.done(), opening.exception()
-                await asyncio.sleep(0.05)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    store = await asyncio.wait_for(opening, 30)
+    store = await opened_once_let_go(db, holder, caplog, "to switch it to WAL")
     async with store.reading() as tx:
         assert (await tx._one("PRAGMA journal_mode"))["journal_mode"] == "wal"
         assert (await tx._one("SELECT COUNT(*) AS n FROM alembic_version"))["n"] == 1
@@ -311,6 +309,19 @@ async def test_a_write_left_open_by_a_frozen_replica_is_ended_after_its_lease(tm
             await frozen.close()
 
 
+async def one_waits_for_the_write_lock(store: Store) -> None:
+    """Returns once one request for the advisory write lock is waiting at the server (10 s at most)."""
+    async with asyncio.timeout(10):
+        while True:
+            async with store.reading() as tx:
+                waiting = await tx._one("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
+                                        "AND NOT granted AND database = (SELECT oid FROM pg_database "
+                                        "WHERE datname = current_database())")
+            if waiting and waiting["n"] == 1:
+                return
+            await asyncio.sleep(0.01)
+
+
 async def test_a_second_write_waits_at_the_server_and_takes_over_at_the_commit(tmp_path: Path) -> None:
     """PostgreSQL: a store writes on two connections, so the next write's BEGIN already waits for
     the advisory lock while the current one runs (the server hands the lock over at the COMMIT),
@@ -331,15 +342,7 @@ async def test_a_second_write_waits_at_the_server_and_takes_over_at_the_commit(t
         one = asyncio.create_task(first())
         await holding.wait()
         two = asyncio.create_task(second())
-        async with asyncio.timeout(10):  # the barrier: the second write's lock request is at the server
-            while True:
-                async with store.reading() as tx:
-                    waiting = await tx._one("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
-                                            "AND NOT granted AND database = (SELECT oid FROM pg_database "
-                                            "WHERE datname = current_database())")
-                if waiting and waiting["n"] == 1:
-                    break
-                await asyncio.sleep(0.01)
+        await one_waits_for_the_write_lock(store)  # the barrier: the second write's lock request is at the server
         assert not two.done()
         go_on.set()
         await asyncio.gather(one, two)
@@ -567,15 +570,7 @@ async def test_a_move_alone_waits_for_the_write_lock_and_sees_what_was_committed
         one = asyncio.create_task(meanwhile())
         await holding.wait()
         two = asyncio.create_task(store.move_alone(_guarded(app, "applied")._replace(to_stage="rejected")))
-        async with asyncio.timeout(10):  # the barrier: the move's lock request is at the server
-            while True:
-                async with store.reading() as tx:
-                    waiting = await tx._one("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' "
-                                            "AND NOT granted AND database = (SELECT oid FROM pg_database "
-                                            "WHERE datname = current_database())")
-                if waiting and waiting["n"] == 1:
-                    break
-                await asyncio.sleep(0.01)
+        await one_waits_for_the_write_lock(store)  # the barrier: the move's lock request is at the server
         assert not two.done()
         go_on.set()
         await one
