@@ -1069,6 +1069,15 @@ class Claim:
 _CLAIM: ContextVar[Claim | None] = ContextVar("hirebot_inbox_claim", default=None)
 
 
+def _claim_now() -> tuple[Claim | None, tuple[str, int] | None]:
+    """The claim a write transaction begun now marks applied (see :meth:`Claim.wants`), and its
+    mark (when, inbox id); (None, None) when there is none."""
+    claim = _CLAIM.get()
+    if claim is None or not claim.wants():
+        return None, None
+    return claim, (iso(claim.clock()), claim.inbox_id)
+
+
 class _Turns:
     """The transaction lock: first come, first served, except that ``urgent`` waiters (the
     inbox's one-line bookkeeping) go before the queue. Under a burst of new requests, "this
@@ -1194,8 +1203,8 @@ class Store:
         self._checkpoint: asyncio.Task[None] | None = None
         #: SQLite file: when the next background transaction may begin (see ``transaction``).
         self._rest_until = 0.0
-        #: Told (priority, seconds waited for a turn, seconds held) of each :meth:`move_alone`
-        #: (the metrics time ``transaction`` from outside; this has no block to wrap).
+        #: Told (priority, seconds from asking to begun, seconds from begun to ended) of each
+        #: write transaction, :meth:`transaction` and :meth:`move_alone` alike (for the metrics).
         self.timed: Callable[[str, float, float], None] = lambda priority, waited, took: None
 
     @property
@@ -1313,16 +1322,14 @@ class Store:
         round trips instead of five), and a row already applied rolls back at once
         (:class:`AlreadyApplied`); a transaction that then writes nothing takes it back before
         its COMMIT."""
+        asked = time.perf_counter()
         paced = background and self._sqlite_file
         if paced and (rest := self._rest_until - time.perf_counter()) > 0:
             await asyncio.sleep(rest)
         # A cache write (a Slack time zone looked up on the way) is not the command's effect.
-        claim = None if cache else _CLAIM.get()
-        if claim is not None and not claim.wants():
-            claim = None
+        claim, mark = (None, None) if cache else _claim_now()
         async with self._connection(write=True, urgent=urgent) as (_, db):
             tx = Tx(db, self.dialect)
-            mark = None if claim is None else (iso(claim.clock()), claim.inbox_id)
             try:
                 if mark is None:
                     await db.begin(write=True)
@@ -1334,7 +1341,7 @@ class Store:
                 raise
             if not applied:
                 await db.rollback()
-                raise AlreadyApplied(f"inbox row {mark[1] if mark else '?'} was already applied")
+                raise AlreadyApplied(f"inbox row {claim.inbox_id if claim else '?'} was already applied")
             began = time.perf_counter()
             wrote = False
             try:
@@ -1353,6 +1360,8 @@ class Store:
                     ended = time.perf_counter()
                     self._rest_until = ended + min(ended - began, BACKGROUND_REST_MAX)
                 self._after_commit()
+            finally:
+                self.timed("urgent" if urgent else "normal", began - asked, time.perf_counter() - began)
 
     async def move_alone(self, move: GuardedMove) -> bool:
         """``move`` as a write transaction by itself; whether it was made. When it is not,
@@ -1370,10 +1379,7 @@ class Store:
         if self.dialect != "postgresql":
             async with self.transaction() as tx:
                 return await move.make(tx)
-        claim = _CLAIM.get()
-        if claim is not None and not claim.wants():
-            claim = None
-        mark = None if claim is None else (iso(claim.clock()), claim.inbox_id)
+        claim, mark = _claim_now()
         asked = time.perf_counter()
         async with self._connection(write=True) as (_, db):
             if not isinstance(db, PostgresDriver):

@@ -11,8 +11,7 @@ in one process (the tests) do not share counts.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -126,32 +125,16 @@ class Metrics:
                                    | EVENT_JOB_MISSED)
 
     def watch_store(self, store: Any) -> None:
-        """Time every ``store.transaction()`` and ``store.move_alone()``: waiting to begin, and holding it."""
+        """Time every write transaction of ``store`` (``Store.timed``): waiting to begin, and holding it."""
         if getattr(store, "_hirebot_timed", False):
             return
-        original = store.transaction
         wait, held = self.db_wait, self.db_held
 
-        @asynccontextmanager
-        async def transaction(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            priority = "urgent" if kwargs.get("urgent") else "normal"
-            asked = time.perf_counter()
-            began = asked
-            try:
-                async with original(*args, **kwargs) as tx:
-                    began = time.perf_counter()
-                    wait.labels(priority).observe(began - asked)
-                    yield tx
-            finally:
-                if began != asked:
-                    held.labels(priority).observe(time.perf_counter() - began)
-
-        def alone(priority: str, waited: float, took: float) -> None:  # Store.move_alone's one round trip
+        def timed(priority: str, waited: float, took: float) -> None:
             wait.labels(priority).observe(waited)
             held.labels(priority).observe(took)
 
-        store.transaction = transaction
-        store.timed = alone
+        store.timed = timed
         store._hirebot_timed = True
 
     def wrap_client(self, client: Any) -> None:
