@@ -237,7 +237,18 @@ class Inbox:
             log.warning("inbox %d was applied by another replica; leaving its reply to that one", item.id)
             self._held.discard(item.id)
             return
-        await self.answered(item.id, "replied")
+        try:
+            await self.answered(item.id, "replied")
+        except BaseException:
+            # The reply went out, but the database did not take the mark (it restarted, or the
+            # connection broke). Let the row go: renewed here it would wait for this process's
+            # next start; let go, its lease runs out and it is confirmed, or done again if the
+            # database lost the work too (a claimed move does not wait for the disk: see
+            # Store.move_alone), within a lease, by this replica or another.
+            self._held.discard(item.id)
+            log.warning("inbox %d was answered but not marked so; it will be confirmed or done again "
+                        "once its lease runs out", item.id)
+            raise
 
     async def answered(self, inbox_id: int, outcome: str) -> None:
         """Mark the item answered; returns once that is committed. Urgent (until it commits, a
@@ -300,7 +311,9 @@ class Inbox:
                      claims: Callable[[InboxItem], bool] = lambda item: True, *, prune: bool = True) -> Resumed:
         """Finish what a crash interrupted, oldest first; prune old answered rows (unless
         ``prune`` is False). ``claims`` says whether an item's work is claimed (see :meth:`handle`).
-        An item that fails stays held by this process (renewed, not retried) until its next start."""
+        An item that fails stays held by this process (renewed, not retried) until its next start,
+        but for one whose work was done and whose "answered" mark failed: it is let go (see
+        :meth:`handle`)."""
         done = Resumed()
         now = self.clock()
         for item in backlog:

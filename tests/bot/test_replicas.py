@@ -121,6 +121,53 @@ async def test_a_row_another_replica_applied_is_left_to_it(world: World, other: 
     assert r["outcome"] == "replied" and r["holder"] == "b"
 
 
+async def test_a_row_whose_answered_mark_failed_is_let_go_and_confirmed_once_its_lease_runs_out(
+        world: World, other: Store) -> None:
+    """PostgreSQL: the command was applied and its reply went out, then the connection the
+    "answered" mark goes on broke (a server restart ends it the same way). Renewed, the row would
+    wait for this process's next start; it is let go instead, and once its lease runs out it is
+    taken over and confirmed, not applied a second time."""
+    if world.store.dialect != "postgresql":
+        pytest.skip("on SQLite the marks share the one writer's connection: no connection of their own to lose")
+    op = await world.opening()
+    await world.candidate(op, "Ada Lovelace")
+    a = replica(world.store, world, "a")
+    item = await a.record(command("note APP-1 once", 1))
+    assert item is not None
+    async with world.store._kept_connection(world.store._standalone) as (_, db):  # the marks' connection
+        [marks] = await db.fetch("SELECT pg_backend_pid() AS pid", ())
+
+    async def work() -> None:
+        await world.hiring.note_application(1, "UMGR", "once")
+        async with other.reading() as tx:  # waits until that backend is gone
+            assert (await tx._one("SELECT pg_terminate_backend(?, 5000) AS ok", (marks["pid"],)))["ok"]
+
+    with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a dead connection
+        await a.handle(item, work)
+    assert a.held() == set()
+    r = await row(world, item.id)
+    assert r["applied_at"] and r["answered_at"] is None
+    await a.renew()
+    assert (await row(world, item.id))["lease_until"] == r["lease_until"], "not renewed"
+    world.clock.advance(seconds=31)
+    taken = await a.take_expired()  # this replica's keep_up, or any other's
+    assert [i.id for i in taken] == [item.id]
+    processed: list[int] = []
+    confirmed: list[int] = []
+
+    async def process(i: Any, fresh: bool) -> None:
+        processed.append(i.id)
+
+    async def confirm(i: Any, fresh: bool) -> None:
+        confirmed.append(i.id)
+
+    done = await a.resume(taken, process, confirm)
+    assert done.confirmed == confirmed == [item.id] and processed == []
+    assert (await row(world, item.id))["outcome"] == "confirmed"
+    async with world.store.reading() as tx:
+        assert await tx._all("SELECT text FROM notes WHERE text = 'once'") == [{"text": "once"}]
+
+
 @pytest.mark.sqlite_only
 async def test_rows_from_before_leases_are_taken_by_any_replica(tmp_path: Path) -> None:
     """An unanswered row written by a version without leases (schema 5) has no holder: whichever

@@ -580,6 +580,31 @@ async def test_a_move_alone_waits_for_the_write_lock_and_sees_what_was_committed
             assert [m["to_stage"] for m in await tx.moves(app)][-1] == "screen"
 
 
+async def test_only_a_claimed_move_alone_commits_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    """PostgreSQL: a move that marks a command's inbox row applied commits without waiting for
+    its WAL flush (the durable inbox does it again if the server loses it), so the write lock is
+    not held through one; a move with no claim behind it waits, as every other write. Seen from
+    the server: a trigger notes ``synchronous_commit`` as the move's UPDATE runs. The setting does
+    not outlive the move's transaction."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, inbox_id = await _moving_world_on(store)
+        async with store.transaction() as tx:
+            await tx._run("CREATE TABLE seen_sync (setting TEXT)")
+            await tx._run("CREATE FUNCTION note_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                          "INSERT INTO seen_sync VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$")
+            await tx._run("CREATE TRIGGER note_sync AFTER UPDATE ON applications FOR EACH ROW "
+                          "EXECUTE FUNCTION note_sync()")
+        assert await store.move_alone(_guarded(app, "applied"))  # no claim
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+            assert await store.move_alone(_guarded(app, "screen")._replace(to_stage="interview"))
+            assert claim.applied
+        async with store.reading() as tx:
+            assert [r["setting"] for r in await tx._all("SELECT setting FROM seen_sync")] == ["on", "off"]
+        for writer in store._writers:
+            async with store._kept_connection(writer) as (_, db):
+                assert (await db.fetch("SHOW synchronous_commit", ()))[0]["synchronous_commit"] == "on"
+
+
 async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) -> None:
     """PostgreSQL: the move's statement is prepared on a write connection the first time and
     run with EXECUTE after that (a simple query's statement is planned every time, under the
@@ -602,7 +627,7 @@ async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) 
 async def test_a_failed_write_leaves_the_write_connections_usable(tmp_path: Path) -> None:
     """PostgreSQL: a move alone that fails (an id out of bigint's range) is rolled back by the
     server with its implicit transaction, and a claim found applied rolls back the transaction
-    its mark began: on both write connections (two at once take one each), the next writes
+    its mark began: on every write connection (as many at once take one each), the next writes
     go through."""
     async with postgresql_store(tmp_path) as store:
         _, app, _ = await _moving_world_on(store)
@@ -612,11 +637,15 @@ async def test_a_failed_write_leaves_the_write_connections_usable(tmp_path: Path
                 async with store.transaction() as tx:
                     await tx.audit("UMGR", "never", "x", None, datetime.now(UTC))
 
-        failed = await asyncio.gather(store.move_alone(_guarded(10**20, "applied")),
-                                      store.move_alone(_guarded(10**20, "applied")), return_exceptions=True)
-        assert all(isinstance(f, Exception) for f in failed), failed
-        refused = await asyncio.gather(claimed_write(), claimed_write(), return_exceptions=True)
-        assert all(isinstance(f, AlreadyApplied) for f in refused), refused
+        n = len(store._writers)
+        failed = await asyncio.gather(*(store.move_alone(_guarded(10**20, "applied")) for _ in range(n)),
+                                      return_exceptions=True)
+        assert len(failed) == n and all(isinstance(f, Exception) for f in failed), failed
+        refused = await asyncio.gather(*(claimed_write() for _ in range(n)), return_exceptions=True)
+        assert len(refused) == n and all(isinstance(f, AlreadyApplied) for f in refused), refused
+        for writer in store._writers:  # none left inside a failed transaction
+            async with store._kept_connection(writer) as (_, db):
+                assert await db.fetch("SELECT 1 AS one", ()) == [{"one": 1}]
 
         async def audit(action: str) -> None:
             async with store.transaction() as tx:
