@@ -242,9 +242,8 @@ class Inbox:
         except BaseException:
             # The reply went out, but the database did not take the mark (it restarted, or the
             # connection broke). Let the row go: renewed here it would wait for this process's
-            # next start; let go, its lease runs out and it is confirmed, or done again if the
-            # database lost the work too (a claimed move does not wait for the disk: see
-            # Store.move_alone), within a lease, by this replica or another.
+            # next start; let go, its lease runs out and it is confirmed (or done, if its work
+            # was lost with the database) within a lease, by this replica or another.
             self._held.discard(item.id)
             log.warning("inbox %d was answered but not marked so; it will be confirmed or done again "
                         "once its lease runs out", item.id)

@@ -66,16 +66,11 @@ WRITER_IDLE_CHECK = 60.0
 #: PostgreSQL: how many connections reads keep (each replica; the engine's pool holds 8).
 POSTGRES_READERS = 4
 #: PostgreSQL: how many connections writes keep (each replica). Writes are serialised by the
-#: advisory lock whatever this is; with several, the next write already waits at the server
+#: advisory lock whatever this is; with two, the next write's BEGIN already waits at the server
 #: while the current one runs, and the server hands the lock over at the COMMIT. With one, the
 #: hand-over waited for this process to read the COMMIT's answer, wake the next transaction and
-#: send its BEGIN (bench ack, ``move``: 505 -> 610-620 replies/s with two). Since a move is one
-#: round trip that holds the lock only while the server runs it (and, for a claimed move, not
-#: through the disk flush: see :meth:`Store.move_alone`), two left the lock free half the time:
-#: each connection waited for a busy event loop to read its answer and send the next move
-#: (``pg_stat_activity`` sampled under that load: of two writers, one on average idle in
-#: ``ClientRead``). With four, bench ack ``move``: see the README.
-POSTGRES_WRITERS = 4
+#: send its BEGIN (bench ack, ``move``: 505 -> 610-620 replies/s with two; three added nothing).
+POSTGRES_WRITERS = 2
 
 #: What an erased name or e-mail becomes wherever it was mentioned.
 FORGOTTEN = "[forgotten]"
@@ -1380,19 +1375,7 @@ class Store:
         fewer (bench ack, ``move`` on PostgreSQL, six runs each, alternating: 550-726 -> 678-794
         replies/s, ack p99 107-174 -> 80-112 ms, five of six within 100).
         Elsewhere it is the first write of a transaction (which marks the claim, or takes the
-        mark back when the move is not made).
-
-        A move that marks a claim commits without waiting for the disk (``flush=False`` in
-        ``run_alone``): the write lock is then not held through a WAL flush, which had been a
-        third of its hold (bench ack, ``move`` on PostgreSQL, with four writers: see
-        :data:`POSTGRES_WRITERS`). Nothing acknowledged can be lost by it. The command's inbox
-        row was flushed before its ack; the move and its "applied" mark are one commit, kept or
-        lost together; and any later flushed commit flushes it too, the "answered" mark after the
-        reply first of all. So only a crash of the database server within those milliseconds
-        loses a move, and then its row is neither applied nor answered: the answered mark fails,
-        the inbox lets the row go (:meth:`bot.inbox.Inbox.handle`), and its lease running out
-        has it done again. A move with no claim behind it (nothing would do it again) waits for
-        the disk, as every other write does."""
+        mark back when the move is not made)."""
         if self.dialect != "postgresql":
             async with self.transaction() as tx:
                 return await move.make(tx)
@@ -1403,7 +1386,7 @@ class Store:
                 raise TypeError(f"a PostgreSQL store with a {type(db).__name__}")
             began = time.perf_counter()
             try:
-                made = await db.run_alone(*move.statement(mark), prepared=GUARDED_MOVE, flush=mark is None) > 0
+                made = await db.run_alone(*move.statement(mark), prepared=GUARDED_MOVE) > 0
             finally:
                 self.timed("normal", began - asked, time.perf_counter() - began)
         if made and claim is not None:

@@ -431,22 +431,14 @@ class PostgresDriver(_Shared):
         and the status is the last statement's ("UPDATE 1")."""
         return await self._simple(_BEGIN_WRITE, sql, args, None)
 
-    async def run_alone(self, sql: str, args: Sequence[Any], *, prepared: str, flush: bool = True) -> int:
+    async def run_alone(self, sql: str, args: Sequence[Any], *, prepared: str) -> int:
         """The write ``sql`` as a transaction by itself, under the advisory write lock, in one
         round trip: the lock and the statement go as one simple query, which PostgreSQL runs as
         one implicit transaction and commits at its end (so the lock is held for no round trip
         at all, only while the server runs them); it rolls back by itself if either fails. Each
         statement of it takes a new snapshot, so ``sql`` sees every write committed before the
-        lock was granted. Call it outside a transaction. The rows ``sql`` changed.
-
-        ``flush=False``: the COMMIT returns without waiting for its WAL to reach the disk
-        (``synchronous_commit`` off for this transaction alone), so the write lock, which is let
-        go only after the COMMIT, is not held through a disk flush. The commit is visible at
-        once, in the same order as every other; it is durable once anything committed later
-        is flushed (WAL is flushed in order), or the WAL writer's next round (200 ms). Only a
-        crash of the database server in between loses it: see :meth:`Store.move_alone` for who
-        may ask for that."""
-        return await self._simple(_LOCK_WRITE if flush else _LOCK_WRITE_UNFLUSHED, sql, args, prepared)
+        lock was granted. Call it outside a transaction. The rows ``sql`` changed."""
+        return await self._simple(_LOCK_WRITE, sql, args, prepared)
 
     async def _simple(self, before: str, sql: str, args: Sequence[Any], prepared: str | None) -> int:
         """``before``, then ``sql`` with ``args`` as literals, as one simple query; the rows
@@ -468,8 +460,6 @@ class PostgresDriver(_Shared):
 
 
 _LOCK_WRITE = f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-#: SET LOCAL holds for the implicit transaction of a multi-statement simple query, and no longer.
-_LOCK_WRITE_UNFLUSHED = f"SET LOCAL synchronous_commit TO off; {_LOCK_WRITE}"
 _BEGIN_WRITE = f"BEGIN ISOLATION LEVEL READ COMMITTED; {_LOCK_WRITE}"
 
 

@@ -580,31 +580,6 @@ async def test_a_move_alone_waits_for_the_write_lock_and_sees_what_was_committed
             assert [m["to_stage"] for m in await tx.moves(app)][-1] == "screen"
 
 
-async def test_only_a_claimed_move_alone_commits_without_waiting_for_the_disk(tmp_path: Path) -> None:
-    """PostgreSQL: a move that marks a command's inbox row applied commits without waiting for
-    its WAL flush (the durable inbox does it again if the server loses it), so the write lock is
-    not held through one; a move with no claim behind it waits, as every other write. Seen from
-    the server: a trigger notes ``synchronous_commit`` as the move's UPDATE runs. The setting does
-    not outlive the move's transaction."""
-    async with postgresql_store(tmp_path) as store:
-        _, app, inbox_id = await _moving_world_on(store)
-        async with store.transaction() as tx:
-            await tx._run("CREATE TABLE seen_sync (setting TEXT)")
-            await tx._run("CREATE FUNCTION note_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                          "INSERT INTO seen_sync VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$")
-            await tx._run("CREATE TRIGGER note_sync AFTER UPDATE ON applications FOR EACH ROW "
-                          "EXECUTE FUNCTION note_sync()")
-        assert await store.move_alone(_guarded(app, "applied"))  # no claim
-        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
-            assert await store.move_alone(_guarded(app, "screen")._replace(to_stage="interview"))
-            assert claim.applied
-        async with store.reading() as tx:
-            assert [r["setting"] for r in await tx._all("SELECT setting FROM seen_sync")] == ["on", "off"]
-        for writer in store._writers:
-            async with store._kept_connection(writer) as (_, db):
-                assert (await db.fetch("SHOW synchronous_commit", ()))[0]["synchronous_commit"] == "on"
-
-
 async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) -> None:
     """PostgreSQL: the move's statement is prepared on a write connection the first time and
     run with EXECUTE after that (a simple query's statement is planned every time, under the
