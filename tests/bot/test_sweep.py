@@ -6,6 +6,7 @@ week and a one-day week, to the second at its boundaries, and at 5,000 active ap
 
 from __future__ import annotations
 
+import gc
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -205,6 +206,27 @@ async def test_marking_a_large_batch_in_short_transactions(world: World, monkeyp
         states = [await tx.sla_state(a) for a in ids]
     assert [(s["stage"], s["last_nudged_on"], s["ignored"]) for s in states if s] == [("screen", "2026-11-06", 1)] * 5
     assert await swept(world) == {}, "once per working day"
+
+
+async def test_a_sweeps_items_are_kept_where_the_garbage_collector_does_not_walk_them(world: World) -> None:
+    """A sweep at 100,000 overdue applications holds all their items until the DMs are sent;
+    kept as objects, each full collection walked them all and blocked the loop. They are kept
+    as plain tuples the collector stops tracking once they survive a collection, and read as
+    items like any list: by index, by slice, in order, with every field."""
+    op = await world.opening()
+    ids = await add_apps(world, op, [(world.clock.now, "screen")] * 3)
+    world.clock.advance(days=4, minutes=1)  # Fri 10:01: 4 working days > 3
+    [batch] = await world.followups.sla.sweep()
+    gc.collect()
+    rows = batch.items._rows  # type: ignore[attr-defined]
+    assert len(rows) == 3 and not any(gc.is_tracked(r) for r in rows)
+    items = list(batch.items)
+    assert [i.application_id for i in items] == ids and len(batch.items) == 3
+    assert batch.items[1] == items[1] and batch.items[1:] == items[1:] and batch.items[-1] == items[-1]
+    first = items[0]
+    assert (first.ref, first.stage, first.waited, first.limit, first.kind, first.manager, first.opening_id) == (
+        f"APP-{ids[0]}", "screen", 4, 3, "nudge", "UMGR", op)
+    assert await world.followups.sla.mark_nudged(batch)
 
 
 async def test_5000_active_applications_few_of_them_overdue(world: World) -> None:
