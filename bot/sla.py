@@ -116,6 +116,16 @@ class PackedItems(Sequence[NudgeItem]):
     def __iter__(self) -> Iterator[NudgeItem]:
         return (NudgeItem(*row) for row in self._rows)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to the same items, packed or in a list (as the list it replaces was)."""
+        if isinstance(other, PackedItems):
+            return self._rows == other._rows
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (a list's is too: it is not hashable)
+
     def __repr__(self) -> str:
         return f"PackedItems({list(self)!r})"
 

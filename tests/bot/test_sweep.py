@@ -223,6 +223,7 @@ async def test_a_sweeps_items_are_kept_where_the_garbage_collector_does_not_walk
     items = list(batch.items)
     assert [i.application_id for i in items] == ids and len(batch.items) == 3
     assert batch.items[1] == items[1] and batch.items[1:] == items[1:] and batch.items[-1] == items[-1]
+    assert batch.items == items and batch.items != items[1:]
     first = items[0]
     assert (first.ref, first.stage, first.waited, first.limit, first.kind, first.manager, first.opening_id) == (
         f"APP-{ids[0]}", "screen", 4, 3, "nudge", "UMGR", op)
