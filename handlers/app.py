@@ -101,6 +101,7 @@ def build_app(config: Config, services: Services) -> tuple[AsyncApp, AppContext]
     _share_http(app)
     listeners.register(app, ctx)
     from handlers import ops  # /metrics, /readyz, request ids; observes the app from outside
+    durable(ctx).client = app.client  # what is processed after its ack calls Slack with
     ops.install(app, ctx, services.store).metrics.watch_backlog(durable(ctx).admission)
     return app, ctx
 

@@ -168,6 +168,7 @@ async def serve(app: AsyncApp, ctx: AppContext, store: Store, *, port: int, stop
             await socket.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
+        await inbox.quiet()  # what was acknowledged is processed before the database closes
         if resumed is not None:
             await resumed
         await ctx.hiring.changes.drained()  # cards and wake-ups follow the last changes first

@@ -15,10 +15,13 @@ else as a DM.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from slack_bolt.async_app import AsyncAck
@@ -77,6 +80,18 @@ QUEUE_MOST = 512 * (os.cpu_count() or 1)
 ADMIT_WAIT = 1.0
 
 
+class _Queued(NamedTuple):
+    """An acknowledged item waiting to be processed: only what that takes (see
+    :meth:`Durable._after_ack`)."""
+
+    item: InboxItem
+    #: The runner's call, with the app's Web API client and the request's ``respond``.
+    work: Callable[[], Awaitable[None]]
+    claim: bool
+    #: The request's context variables as at its ack (its request id, for the logs).
+    context: contextvars.Context
+
+
 class Durable:
     """One app's inbox, and the runners a resume needs (registered by the listener modules)."""
 
@@ -89,24 +104,93 @@ class Durable:
         self.actions: dict[str, ActionRun] = {}
         self.admission = Admission(IN_FLIGHT, budget=QUEUE_SECONDS, patience=ADMIT_WAIT, least=QUEUE_LEAST,
                                    most=QUEUE_MOST)
+        #: The app's own Web API client (set by ``build_app``): what is processed after its ack
+        #: uses it, as a resume does, not the client bolt built for the request.
+        self.client: AsyncWebClient | None = None
+        self._queued: collections.deque[_Queued] = collections.deque()
+        self._workers: set[asyncio.Task[None]] = set()
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     async def _in_turn(self, item: InboxItem, work: Callable[[], Awaitable[None]], *, claim: bool = True) -> None:
-        """Process an acknowledged item when a slot is free (see :data:`IN_FLIGHT`)."""
+        """Process an acknowledged item in one of the slots (see :data:`IN_FLIGHT`)."""
         async with self.admission.slot():
             await self.inbox.handle(item, work, claim=claim)
+
+    # ------------------------------------------------------------------ after the ack
+    def _after_ack(self, queued: _Queued) -> None:
+        """Queue an acknowledged item for processing, first come first served, and let the
+        request that brought it end: at most :data:`IN_FLIGHT` workers take items off the queue.
+
+        Processed inside its listener, each of the second's worth of acknowledged items waiting
+        for a slot (bot/admission.py) kept alive everything bolt had built for its request: the
+        parsed body, the context, a Web API client of its own, the listener's chain of
+        coroutines. The garbage collector promoted those to its oldest generation while they
+        waited, and every full collection walked them all (PostgreSQL, bench ack ``move``:
+        39,000 objects there, full collections of 40-60 ms, each added to every ack waiting
+        meanwhile). Queued, an item is its inbox row, one call and the request's context
+        variables, and bolt's request ends with its ack (same run: half the objects, full
+        collections of 25-33 ms; in five alternating runs of bench ack, ``move`` on PostgreSQL,
+        more replies a second in every one and a lower ack p99 in four)."""
+        self._queued.append(queued)
+        self._quiet.clear()
+        if len(self._workers) < self.admission.slots:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        worker = asyncio.get_running_loop().create_task(self._work())
+        self._workers.add(worker)
+        worker.add_done_callback(self._worker_ended)
+
+    async def _work(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queued:
+            queued = self._queued.popleft()
+            # In the request's own context, as its listener was: its logs keep its request id.
+            await loop.create_task(self._process_queued(queued), context=queued.context)
+
+    async def _process_queued(self, queued: _Queued) -> None:
+        try:
+            await self._in_turn(queued.item, queued.work, claim=queued.claim)
+        except Exception:  # as bolt logged a listener's failure; the row stays for a resume
+            log.exception("inbox %d failed after its ack", queued.item.id)
+        finally:
+            self.admission.done()
+
+    def _worker_ended(self, worker: asyncio.Task[None]) -> None:
+        """A worker ends when it finds the queue empty (or is cancelled, as the loop closes)."""
+        self._workers.discard(worker)
+        if self._queued and not worker.cancelled() and len(self._workers) < self.admission.slots:
+            self._start_worker()  # (one whose item's task was cancelled: the others still go)
+        elif not self._workers and not self._queued:
+            self._quiet.set()
+
+    def working(self) -> int:
+        """Acknowledged items queued or being processed."""
+        return len(self._queued) + len(self._workers)
+
+    async def quiet(self) -> None:
+        """Return once every acknowledged item queued so far is processed (stop, the console,
+        tests' barriers)."""
+        while not self._quiet.is_set():
+            await self._quiet.wait()
 
     # ------------------------------------------------------------------ the ack path
     async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                           respond: Respond | None) -> None:
-        """Record, ack, process: the whole life of a ``/hiring`` request."""
+        """Record, ack, queue the processing: the ack path of a ``/hiring`` request."""
         await self.admission.admit()
+        queued: _Queued | None = None
         try:
-            await self._command_ack(ack, body, client, respond)
+            queued = await self._command_ack(ack, body, client, respond)
         finally:
-            self.admission.done()
+            if queued is None:
+                self.admission.done()
+            else:
+                self._after_ack(queued)
 
     async def _command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
-                           respond: Respond | None) -> None:
+                           respond: Respond | None) -> _Queued | None:
         try:
             item = await self.inbox.record(received_command(body))
         except Exception:
@@ -114,12 +198,12 @@ class Durable:
             # only Slack's "dispatch_failed", and hirebot could not promise to do it later).
             log.exception("could not record a command; refusing it")
             await self.ctx.answer_in_ack(ack, self.ctx.error_reply(HiringError("unavailable")))
-            return
+            return None
         await ack()
         if item is None or self.command is None:
-            return
-        run = self.command
-        await self._in_turn(item, lambda: run(item, client, respond), claim=self.command_claims(item.received.text))
+            return None
+        return _Queued(item, functools.partial(self.command, item, self.client or client, respond),
+                       self.command_claims(item.received.text), contextvars.copy_context())
 
     def action(self, name: str, run: ActionRun) -> ActionRun:
         """Make button ``name`` durable: ``run`` is what its listener does after the ack, and what
@@ -129,15 +213,19 @@ class Durable:
 
     async def action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                          client: AsyncWebClient, respond: Respond | None) -> None:
-        """Record, ack, process a button registered with :meth:`action`."""
+        """Record, ack, queue the processing of a button registered with :meth:`action`."""
         await self.admission.admit()
+        queued: _Queued | None = None
         try:
-            await self._action_ack(name, ack, body, action, client, respond)
+            queued = await self._action_ack(name, ack, body, action, client, respond)
         finally:
-            self.admission.done()
+            if queued is None:
+                self.admission.done()
+            else:
+                self._after_ack(queued)
 
     async def _action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                          client: AsyncWebClient, respond: Respond | None) -> None:
+                          client: AsyncWebClient, respond: Respond | None) -> _Queued | None:
         run = self.actions[name]
         try:
             item = await self.inbox.record(received_action(body, action, name))
@@ -147,11 +235,12 @@ class Durable:
             user, channel = who(body)
             await self.ctx.error(client=client, user=user, channel=channel, respond=None,
                                  err=HiringError("unavailable"))
-            return
+            return None
         await ack()
         if item is None:
-            return
-        await self._in_turn(item, lambda: run(body, action, client, respond))
+            return None
+        return _Queued(item, functools.partial(run, body, action, self.client or client, respond), True,
+                       contextvars.copy_context())
 
     # ------------------------------------------------------------------ after a restart
     async def backlog(self) -> Callable[[AsyncWebClient], Awaitable[Resumed]]:

@@ -54,6 +54,7 @@ from bot.errors import HiringError
 from bot.parser_pool import ParserPool
 from bot.worktime import parse_when, zone
 from handlers.app import build_app, open_services
+from handlers.listeners.inbox import Durable, durable
 from handlers.local.fake_slack import Call, FakeSlack
 from handlers.transports import make_web_app
 
@@ -142,12 +143,15 @@ class Handled:
     starts the listener body in a task of its own and returns the HTTP response; the body ends
     in the runner's ``listener_completion_handler``. A request counts as busy from the moment
     the runner is asked to run its listener (before the HTTP response leaves) until that
-    completion, so once a caller has its HTTP response, :meth:`idle` returning means the app
-    has done everything that request asked for. Requests no listener matched never count.
-    Install once per app, before it serves: ``Handled(app)``.
+    completion, and what its listener queued after the ack (``after_ack``: the app's
+    :class:`~handlers.listeners.inbox.Durable`) until that is processed too, so once a caller
+    has its HTTP response, :meth:`idle` returning means the app has done everything that
+    request asked for. Requests no listener matched never count. Install once per app, before
+    it serves: ``Handled(app, durable(ctx))``.
     """
 
-    def __init__(self, app: AsyncApp) -> None:
+    def __init__(self, app: AsyncApp, after_ack: Durable | None = None) -> None:
+        self._after_ack = after_ack
         self._busy: set[int] = set()
         self._started: set[int] = set()
         self._idle = asyncio.Event()
@@ -200,15 +204,23 @@ class Handled:
 
     @property
     def busy(self) -> int:
-        return len(self._busy)
+        return len(self._busy) + (self._after_ack.working() if self._after_ack is not None else 0)
 
     async def idle(self, timeout: float = 30.0) -> bool:  # noqa: ASYNC109 (callers and tests pass a bound)
-        """Wait until no listener work is running; False if it still is after ``timeout`` seconds."""
+        """Wait until no listener work is running, nor work queued after an ack; False if some
+        still is after ``timeout`` seconds. (A listener queues its work before it completes, so
+        once no listener runs, all the work requests gave is queued or done.)"""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                while True:
+                    await self._idle.wait()
+                    if self._after_ack is None:
+                        return True
+                    await self._after_ack.quiet()
+                    if self._idle.is_set():
+                        return True
         except TimeoutError:
             return False
-        return True
 
 
 @dataclass
@@ -486,7 +498,7 @@ class Console:
         services.parser = parser = ParserPool(workers=1)
         store, self.hiring = services.store, services.hiring
         app, self.ctx = build_app(config, services)
-        self.handled = Handled(app)
+        self.handled = Handled(app, durable(self.ctx))
         await self.ctx.scheduler.start()
         runner = web.AppRunner(make_web_app(app, store), access_log=None)
         await runner.setup()

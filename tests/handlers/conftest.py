@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
 from handlers.app import build_app, open_services
+from handlers.listeners.inbox import durable
 from handlers.local.console import Handled
 from handlers.local.fake_slack import FakeSlack
 from handlers.slack.http import PARKED, close_shared_session
@@ -182,7 +183,7 @@ async def bot(slack: FakeSlack, tmp_path: Any) -> AsyncIterator[Bot]:
     clock = Clock()
     services = await open_services(config.with_(send_interval=0.05), clock=clock)
     app, ctx = build_app(config.with_(send_interval=0.05), services)
-    handled = Handled(app)
+    handled = Handled(app, durable(ctx))
     ctx.outbox.backoff = 0.01
     await ctx.scheduler.start()
     runner = web.AppRunner(make_web_app(app, services.store), access_log=None)

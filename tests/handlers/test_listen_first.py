@@ -19,6 +19,7 @@ import pytest
 
 from bot.config import Config
 from handlers.app import build_app, open_services
+from handlers.listeners.inbox import durable
 from handlers.local.console import Handled
 from handlers.local.fake_slack import FakeSlack
 from handlers.slack.http import close_shared_session
@@ -51,7 +52,7 @@ async def held_catch_up(slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.Mo
                               "SLACK_API_URL": slack.api_url, "HIREBOT_DB": str(tmp_path / "hirebot.db")})
     services = await open_services(config)
     app, ctx = build_app(config, services)
-    handled = Handled(app)
+    handled = Handled(app, durable(ctx))
     began, release, stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
     due_reminders, sweep = ctx.followups.reminders.due_reminders, ctx.followups.sla.sweep
     swept: list[int] = []

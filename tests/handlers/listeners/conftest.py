@@ -14,6 +14,7 @@ decorator registers) with the same ``ctx`` the app was built with, so a test rea
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
 from handlers.app import build_app, open_services
+from handlers.listeners.inbox import durable
 from handlers.slack.replies import AppContext
 from tests.clock import Clock
 from tests.handlers.conftest import blocks_text
@@ -43,8 +45,9 @@ class Recorder:
     """Stands in for the AsyncApp in ``register(app, ctx)``: each listener decorator records the
     callback under its function name (and still returns it); anything else is the real app's."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, ctx: AppContext | None = None) -> None:
         self._app = app
+        self._ctx = ctx
         self.callbacks: dict[str, Callback] = {}
         self.constraints: dict[str, Any] = {}
         self.middleware: dict[str, Callback] = {}
@@ -72,12 +75,24 @@ class Recorder:
         return getattr(self._app, name)
 
     def __getitem__(self, name: str) -> Callback:
-        return self.callbacks[name]
+        """The listener, returning once the work it queued after its ack is done too (as the
+        request it stands for would be, see handlers/listeners/inbox.py's ``Durable``)."""
+        fn = self.callbacks[name]
+        if self._ctx is None:
+            return fn
+        after_ack = durable(self._ctx)
+
+        @functools.wraps(fn)
+        async def then_queued(**kw: Any) -> Any:
+            result = await fn(**kw)
+            await after_ack.quiet()
+            return result
+        return then_queued
 
 
 def listeners_of(module: Any, ctx: AppContext, app: Any) -> Recorder:
     """Register one listener module (e.g. ``handlers.listeners.actions.posting``) on a Recorder."""
-    rec = Recorder(app)
+    rec = Recorder(app, ctx)
     module.register(rec, ctx)
     return rec
 
@@ -176,6 +191,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     # the request's ``client`` a listener is given; point both at the fake.
     ctx.cards.client = client
     ctx.outbox.client = client
+    durable(ctx).client = client  # and what is processed after its ack
     try:
         yield World(app, ctx, client, clock)
     finally:
