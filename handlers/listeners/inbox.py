@@ -130,8 +130,8 @@ class Durable:
         39,000 objects there, full collections of 40-60 ms, each added to every ack waiting
         meanwhile). Queued, an item is its inbox row, one call and the request's context
         variables, and bolt's request ends with its ack (same run: half the objects, full
-        collections of 25-33 ms; in five alternating runs of bench ack, ``move`` on PostgreSQL,
-        more replies a second in every one and a lower ack p99 in four)."""
+        collections of 25-33 ms; bench ack, ``move`` on PostgreSQL, nine alternating pairs: more
+        replies a second in seven, a lower ack p99 in six)."""
         self._queued.append(queued)
         self._quiet.clear()
         if len(self._workers) < self.admission.slots:
@@ -158,10 +158,11 @@ class Durable:
             self.admission.done()
 
     def _worker_ended(self, worker: asyncio.Task[None]) -> None:
-        """A worker ends when it finds the queue empty (or is cancelled, as the loop closes)."""
+        """A worker ends when it finds the queue empty, or when it is cancelled as the loop
+        closes; anything else that ends one with items left gets them a new worker."""
         self._workers.discard(worker)
         if self._queued and not worker.cancelled() and len(self._workers) < self.admission.slots:
-            self._start_worker()  # (one whose item's task was cancelled: the others still go)
+            self._start_worker()
         elif not self._workers and not self._queued:
             self._quiet.set()
 
