@@ -219,7 +219,7 @@ class Sla:
                         rec = who(m.user_id)
                         if m.role == "recruiter" and m.user_id != manager and rec.notify != "off" \
                                 and rec.is_working(now):
-                            esc = NudgeItem(**{**_fields(item), "kind": "escalation", "ignored": state["ignored"]})
+                            esc = dataclasses.replace(item, kind="escalation", ignored=state["ignored"])
                             found.setdefault(m.user_id, _Found()).add(esc)
         ready: list[tuple[str, list[Packed], str]] = []
         for user, one in sorted(found.items()):
@@ -490,7 +490,3 @@ def _groups(ready: list[tuple[str, list[Packed], str]]) -> list[list[tuple[str, 
 
 def _limit(limits: dict[tuple[int, str], int], opening_id: int, stage: str) -> int:
     return limits.get((opening_id, stage)) or limits.get((0, stage)) or DEFAULT_SLA.get(stage, 5)
-
-
-def _fields(item: NudgeItem) -> dict[str, Any]:
-    return {k: getattr(item, k) for k in NudgeItem.__slots__}
