@@ -161,7 +161,7 @@ class Durable:
         """A worker ends when it finds the queue empty, or when it is cancelled as the loop
         closes; anything else that ends one with items left gets them a new worker."""
         self._workers.discard(worker)
-        if self._queued and not worker.cancelled() and len(self._workers) < self.admission.slots:
+        if self._queued and not worker.cancelled():
             self._start_worker()
         elif not self._workers and not self._queued:
             self._quiet.set()
@@ -180,10 +180,15 @@ class Durable:
     async def command_ack(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                           respond: Respond | None) -> None:
         """Record, ack, queue the processing: the ack path of a ``/hiring`` request."""
+        await self._admitted(lambda: self._command_ack(ack, body, client, respond))
+
+    async def _admitted(self, ack_path: Callable[[], Awaitable[_Queued | None]]) -> None:
+        """Run a request's ack path once admitted (bot/admission.py). What it queued for after
+        the ack holds its room until processed; a request that queued nothing gives it back."""
         await self.admission.admit()
         queued: _Queued | None = None
         try:
-            queued = await self._command_ack(ack, body, client, respond)
+            queued = await ack_path()
         finally:
             if queued is None:
                 self.admission.done()
@@ -215,15 +220,7 @@ class Durable:
     async def action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                          client: AsyncWebClient, respond: Respond | None) -> None:
         """Record, ack, queue the processing of a button registered with :meth:`action`."""
-        await self.admission.admit()
-        queued: _Queued | None = None
-        try:
-            queued = await self._action_ack(name, ack, body, action, client, respond)
-        finally:
-            if queued is None:
-                self.admission.done()
-            else:
-                self._after_ack(queued)
+        await self._admitted(lambda: self._action_ack(name, ack, body, action, client, respond))
 
     async def _action_ack(self, name: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                           client: AsyncWebClient, respond: Respond | None) -> _Queued | None:
