@@ -115,3 +115,41 @@ async def test_a_waiter_that_gives_up_leaves_no_room_taken() -> None:
     await adm.admit()
     assert adm.pending == 1
 
+
+
+async def test_when_the_pace_falls_a_finished_item_still_lets_one_in_within_the_hold() -> None:
+    """The bound falls below the queue admitted earlier: within ``hold`` over the bound, each item
+    finished is replaced by a waiting request (acks keep the pace of replies); beyond it the
+    queue drains first."""
+    clock = Clock()
+    adm = Watched(2, budget=1.0, least=1, most=1000, hold=0.25, patience=60, clock=clock)
+
+    async def finish(count: int, seconds_each: float) -> None:
+        for _ in range(count):
+            async with adm.slot():
+                clock.now += seconds_each
+
+    await adm.admit()  # pending throughout: one busy spell
+    await finish(20, 0.05)  # 20 items/s: the bound is 20
+    for _ in range(19):
+        await adm.admit()
+    await finish(20, 1 / 16)  # the last second now says 16 items/s: bound 16, hold up to 20
+    assert adm.limit() == 16 and adm.pending == 20
+    kept = asyncio.create_task(adm.admit())
+    await adm.someone_waits.wait()
+    adm.done()  # 19 pending, within 16 × 1.25: the waiter takes the finished item's place
+    assert adm.pending == 20 and adm.waiting() == 0
+    await kept
+
+    await finish(20, 0.1)  # 10 items/s: bound 10, hold up to 12, and 20 are pending
+    assert adm.limit() == 10
+    adm.someone_waits.clear()
+    held = asyncio.create_task(adm.admit())
+    await adm.someone_waits.wait()
+    for _ in range(8):  # down to 12: still over the hold, so nobody is let in
+        adm.done()
+    assert adm.pending == 12 and not held.done()
+    assert adm.waiting() == 1
+    adm.done()  # 11: within the hold again, so the waiter takes that place
+    assert adm.pending == 12 and adm.waiting() == 0
+    await held
