@@ -28,7 +28,7 @@ from .model import ROLES, Application, DefaultWorkingTime, Member, Opening, Work
 from .policy import MANAGING_ROLES, Policy
 from .ports import Membership
 from .slices import Slices
-from .storage import GuardedMove, Scope, Store, Tx
+from .storage import GuardedMove, Scope, Store, Tx, UnreadMove
 
 MAX_NAME = 120
 MAX_NOTE = 4000
@@ -315,6 +315,10 @@ class Hiring:
         after the other."""
         stage = stages.normalise(target)
         note = (reason or "")[:500] or None
+        if stage is not None:
+            made = await self._move_unread(application_id, user, stage, note, expected_stage)
+            if made is not None:
+                return made
         async with self.store.glance() as tx:
             app, op = await self.load_with_opening(tx, application_id, counts=False)
         to_stage = self._check_move(app, op, user, stage, target, expected_stage)
@@ -337,6 +341,30 @@ class Hiring:
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()
         return op, app, from_stage
+
+    async def _move_unread(self, application_id: int, user: str, stage: str, note: str | None,
+                           expected_stage: str | None) -> tuple[Opening, Application, str] | None:
+        """The move made with no read first, where the store can (PostgreSQL:
+        :meth:`~bot.storage.Store.move_unread`), if everything :meth:`_check_move` would ask
+        holds: the application is in a stage the move is allowed from (the button's, if it came
+        from one), not forgotten, and the user manages the opening. None if it was not made: the
+        caller reads, and refuses with the reason or decides again. The result is what the read
+        path returns."""
+        froms = (expected_stage,) if expected_stage else stages.STAGES
+        allowed = tuple(s for s in froms if stages.can_move(s, stage))
+        if not allowed:
+            return None
+        moved = await self.store.move_unread(UnreadMove(
+            application_id, allowed, stage, user, note, self.clock(),
+            None if self.policy.is_admin(user) else (user, MANAGING_ROLES)))
+        if moved is None:
+            return None
+        op = Opening.from_row(moved.opening)
+        op.members = [Member(m["user_id"], m["role"]) for m in moved.team]
+        app = Application.from_row(moved.application)
+        await self.changes.opening_changed(op)
+        await self.changes.schedule_changed()
+        return op, app, moved.from_stage
 
     def _check_move(self, app: Application, op: Opening, user: str, stage: str | None, target: str,
                     expected_stage: str | None) -> str:

@@ -404,7 +404,7 @@ class PostgresDriver(_Shared):
 
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         super().__init__(connection, dialect)
-        self._prepared: set[str] = set()  # names prepared on this connection (run_alone)
+        self._prepared: set[str] = set()  # names prepared or defined on this connection
 
     def _closed(self) -> bool:
         return bool(self._db.is_closed())
@@ -439,6 +439,15 @@ class PostgresDriver(_Shared):
         statement of it takes a new snapshot, so ``sql`` sees every write committed before the
         lock was granted. Call it outside a transaction. The rows ``sql`` changed."""
         return await self._simple(_LOCK_WRITE, sql, args, prepared)
+
+    async def fetch_defined(self, name: str, definition: str, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        """``sql``, once ``definition`` (the ``CREATE FUNCTION pg_temp.<name>`` that ``sql`` calls)
+        has been run on this connection: the first time, one round trip more. A temporary
+        function lives as long as its connection, as a PREPAREd statement does."""
+        if name not in self._prepared:
+            await self._db.execute(definition)
+            self._prepared.add(name)
+        return await self.fetch(sql, args)
 
     async def _simple(self, before: str, sql: str, args: Sequence[Any], prepared: str | None) -> int:
         """``before``, then ``sql`` with ``args`` as literals, as one simple query; the rows

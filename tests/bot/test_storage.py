@@ -15,7 +15,7 @@ import pytest
 
 from bot.clock import iso
 from bot.hiring import Hiring
-from bot.storage import MIGRATIONS, AlreadyApplied, GuardedMove, Scope, Store
+from bot.storage import MIGRATIONS, AlreadyApplied, GuardedMove, Scope, Store, UnreadMove
 from bot.storage.schema import revisions
 from tests import databases
 from tests.crash import kill_9_when
@@ -597,6 +597,113 @@ async def test_the_guarded_move_is_prepared_once_per_connection(tmp_path: Path) 
         assert GUARDED_MOVE in prepared
         async with store.reading() as tx:
             assert (await tx.application(app) or {})["stage"] == "offer"
+
+
+def _unread(app: int, *from_stages: str, user: str | None = "UMGR", to_stage: str = "screen",
+            reason: str | None = None) -> UnreadMove:
+    return UnreadMove(app, from_stages or ("applied",), to_stage, user or "UADMIN", reason, datetime.now(UTC),
+                      None if user is None else (user, ("manager", "recruiter")))
+
+
+async def test_a_move_unread_is_made_marks_the_claim_and_returns_the_rows(tmp_path: Path) -> None:
+    """PostgreSQL: moved, logged, reminders dropped, the claimed command's row marked applied,
+    and back come the application as written, its opening and team, and the stage it left."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, inbox_id = await _moving_world_on(store)
+        tricky = "it's $$ back\\slash ' -- ünï"
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+            moved = await store.move_unread(_unread(app, "applied", "interview", reason=tricky))
+            assert moved is not None and claim.applied
+        async with store.reading() as tx:
+            rows = await tx.application_with_opening(app)
+            assert rows is not None and (moved.application, moved.opening, moved.team) == rows
+            assert moved.from_stage == "applied" and moved.application["stage"] == "screen"
+            assert [(m["from_stage"], m["to_stage"], m["reason"]) for m in await tx.moves(app)][-1] == (
+                "applied", "screen", tricky)
+            assert [r["status"] for r in await tx._all("SELECT status FROM reminders")] == ["dropped"]
+            assert (await tx.inbox_item(inbox_id) or {})["applied_at"] is not None
+        assert await store.move_unread(_unread(app, "screen", user=None, to_stage="rejected")), "an admin"
+
+
+async def test_a_move_unread_whose_grounds_do_not_hold_writes_nothing(tmp_path: Path) -> None:
+    """PostgreSQL: not in an allowed stage, a mover who does not manage the opening, a forgotten
+    application, a command applied already, no such application: None, and nothing written."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, inbox_id = await _moving_world_on(store)
+        assert await store.move_unread(_unread(app, "screen", "interview")) is None
+        assert await store.move_unread(_unread(app, user="UINT")) is None  # an interviewer
+        assert await store.move_unread(_unread(app, user="UOUT")) is None  # not on the team
+        assert await store.move_unread(_unread(app + 1)) is None
+        async with store.transaction() as tx:  # the command, applied by another replica
+            await tx._run("UPDATE inbox SET applied_at = ? WHERE id = ?", (iso(datetime.now(UTC)), inbox_id))
+        with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+            assert await store.move_unread(_unread(app)) is None and not claim.applied
+        async with store.transaction() as tx:
+            await tx._run("UPDATE applications SET forgotten_at = ? WHERE id = ?", (iso(datetime.now(UTC)), app))
+        assert await store.move_unread(_unread(app)) is None
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "applied"
+            assert [m["to_stage"] for m in await tx.moves(app)] == ["applied"]
+            assert [r["status"] for r in await tx._all("SELECT status FROM reminders")] == ["pending"]
+
+
+async def test_a_move_unread_waits_for_the_write_lock_and_sees_what_was_committed_under_it(tmp_path: Path) -> None:
+    """PostgreSQL: the function takes the advisory lock first (it waits at the server while
+    another write runs) and only then reads, in a statement of its own: a move committed
+    meanwhile is seen. Not allowed from the new stage, it is not made; allowed, it goes from
+    there."""
+    async with postgresql_store(tmp_path) as store:
+        _, app, _ = await _moving_world_on(store)
+        for allowed, made_from in ((("applied",), None), (("applied", "screen"), "screen")):
+            holding, go_on = asyncio.Event(), asyncio.Event()
+            async with store.reading() as tx:
+                before = str((await tx.application(app) or {})["stage"])
+            after = "screen" if before == "applied" else "applied"
+
+            async def meanwhile(before: str = before, after: str = after, holding: asyncio.Event = holding,
+                                go_on: asyncio.Event = go_on) -> None:
+                async with store.transaction() as tx:
+                    assert await tx.move_application(app, before, after, "UMGR", None, datetime.now(UTC),
+                                                     drop_reminders=True)
+                    holding.set()
+                    await go_on.wait()
+
+            one = asyncio.create_task(meanwhile())
+            await holding.wait()
+            two = asyncio.create_task(store.move_unread(_unread(app, *allowed, to_stage="rejected")))
+            await one_waits_for_the_write_lock(store)  # the barrier: its lock request is at the server
+            assert not two.done()
+            go_on.set()
+            await one
+            moved = await two
+            assert (moved.from_stage if moved else None) == made_from
+            if moved is None:  # back to "applied" for the second round
+                async with store.transaction() as tx:
+                    assert await tx.move_application(app, "screen", "applied", "UMGR", None, datetime.now(UTC))
+        async with store.reading() as tx:
+            moves = [m["to_stage"] for m in await tx.moves(app)]
+            assert moves == ["applied", "screen", "applied", "screen", "rejected"]
+
+
+async def test_the_unread_move_function_is_made_once_per_write_connection(tmp_path: Path) -> None:
+    """PostgreSQL: the function lives in the connection's temporary schema, made the first time a
+    write connection runs it; a connection opened again after a loss makes it again."""
+    from bot.storage import UNREAD_MOVE
+
+    async with postgresql_store(tmp_path) as store:
+        _, app, _ = await _moving_world_on(store)
+        steps = (("applied", "screen"), ("screen", "interview"), ("interview", "offer"), ("offer", "hired"))
+        for a, b in steps:
+            assert await store.move_unread(_unread(app, a, to_stage=b))
+        defined = 0
+        for writer in store._writers:
+            async with store._kept_connection(writer) as (_, db):
+                rows = await db.fetch("SELECT count(*) AS n FROM pg_proc WHERE proname = ? "
+                                      "AND pronamespace = pg_my_temp_schema()", (UNREAD_MOVE,))
+                defined += rows[0]["n"]
+        assert 1 <= defined <= len(store._writers)
+        async with store.reading() as tx:
+            assert (await tx.application(app) or {})["stage"] == "hired"
 
 
 async def test_a_failed_write_leaves_the_write_connections_usable(tmp_path: Path) -> None:
