@@ -107,13 +107,11 @@ async def test_run_with_a_refused_token_stops_with_one_line(tmp_path: Path) -> N
 
 async def test_run_starts_without_the_token_unused_warning(tmp_path: Path) -> None:
     import asyncio
-    import socket
 
     from handlers.local.fake_slack import FakeSlack
+    from tests.ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     slack = await FakeSlack().start()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HIREBOT_"))},
            "SLACK_BOT_TOKEN": "xoxb-good", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,

@@ -507,11 +507,9 @@ def local_nginx_conf(tmp_path: Path, upstreams: list[int], listen: int) -> Path:
 
 
 def _port() -> int:
-    import socket
+    from tests.ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 @pytest.mark.skipif(_nginx() is None, reason="nginx is not installed here")

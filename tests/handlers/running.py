@@ -21,9 +21,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from handlers.local.fake_slack import FakeSlack
 from tests import databases
+from tests.ports import free_port
 
 from .conftest import blocks_text
-from .test_run_process import _free_port
 
 ROOT = Path(__file__).parents[2]
 SECRET = "run-secret"
@@ -116,7 +116,7 @@ def hirebot_env(db: Path, slack: FakeSlack, port: int, **extra: str) -> dict[str
 async def hirebot_run(slack: FakeSlack, db: Path, *args: str, start_within: float = 30,
                       **env: str) -> AsyncIterator[Running]:
     """Start ``hirebot run`` (stderr collected line by line); stop it with SIGTERM on exit."""
-    port = _free_port()
+    port = free_port()
     env = {**await databases.env_for(db), **env}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", *args,
                                                 env=hirebot_env(db, slack, port, **env), cwd=ROOT,

@@ -25,9 +25,9 @@ from handlers.local.fake_slack import FakeSlack
 from handlers.slack.http import close_shared_session
 from handlers.transports import serve
 from tests.clock import Clock
+from tests.ports import free_port
 
 from .conftest import SECRET, Bot, ack_body, blocks_text
-from .test_run_process import _free_port
 
 
 @dataclass
@@ -68,7 +68,7 @@ async def held_catch_up(slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(ctx.followups.reminders, "due_reminders", held_due_reminders)
     monkeypatch.setattr(ctx.followups.sla, "sweep", counted_sweep)
-    port = _free_port()
+    port = free_port()
     serving = asyncio.create_task(serve(app, ctx, services.store, port=port, host="127.0.0.1", stopping=stopping))
     try:
         await asyncio.wait_for(began.wait(), 30)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -14,18 +13,13 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.local.fake_slack import FakeSlack
+from tests.ports import free_port
 
 from .conftest import blocks_text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_http_mode_process(slack: FakeSlack, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": "run-secret",
            "SLACK_API_URL": slack.api_url, "HIREBOT_DB": str(tmp_path / "run.db"), "HIREBOT_PORT": str(port)}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "handlers.cli", "run", env=env,
