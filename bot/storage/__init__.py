@@ -285,7 +285,7 @@ class GuardedMove(NamedTuple):
 #: The function :meth:`Store.move_unread` calls: made in ``pg_temp`` on each PostgreSQL write
 #: connection the first time (it lives as long as the connection, as a PREPAREd statement does).
 UNREAD_MOVE = "hirebot_unread_move"
-_UNREAD_MOVE_FUNCTION = f"""CREATE FUNCTION pg_temp.{UNREAD_MOVE}(p_id bigint, p_from text[], p_to text,
+_UNREAD_MOVE_FUNCTION = f"""CREATE OR REPLACE FUNCTION pg_temp.{UNREAD_MOVE}(p_id bigint, p_from text[], p_to text,
     p_now text, p_user text, p_roles text[], p_inbox bigint, p_when text, p_actor text, p_reason text)
 RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE moved_rows text;
