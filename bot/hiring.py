@@ -94,11 +94,17 @@ class Hiring:
         if rows is None:
             raise NotFound("no_application", ref=ids.app(application_id))
         app_row, opening_row, team = rows
-        op = Opening.from_row(opening_row)
-        op.members = [Member(m["user_id"], m["role"]) for m in team]
+        op = self._opening_with_team(opening_row, team)
         if counts:
             op.counts = await tx.stage_counts(op.id)
         return Application.from_row(app_row), op
+
+    @staticmethod
+    def _opening_with_team(row: dict[str, Any], team: list[dict[str, Any]]) -> Opening:
+        """An opening from its row and its team's rows (as the storage reads them together)."""
+        op = Opening.from_row(row)
+        op.members = [Member(m["user_id"], m["role"]) for m in team]
+        return op
 
     async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
         """The working time days in stage are counted in: the opening's hiring manager's."""
@@ -312,7 +318,11 @@ class Hiring:
         so the lock is held only while the server runs it, where reading, checking and writing
         under it held it for four. If anything changed meanwhile, the move is decided again under
         the lock, as if it had come a moment later: an outcome the commands could have had one
-        after the other."""
+        after the other.
+
+        First, on PostgreSQL, the move is tried with no read at all (:meth:`_move_unread`): one
+        round trip makes it if every check holds and brings back what the reply needs. Only a
+        move it does not make takes the read path above, which refuses it with its reason."""
         stage = stages.normalise(target)
         note = (reason or "")[:500] or None
         if stage is not None:
@@ -359,8 +369,7 @@ class Hiring:
             None if self.policy.is_admin(user) else (user, MANAGING_ROLES)))
         if moved is None:
             return None
-        op = Opening.from_row(moved.opening)
-        op.members = [Member(m["user_id"], m["role"]) for m in moved.team]
+        op = self._opening_with_team(moved.opening, moved.team)
         app = Application.from_row(moved.application)
         await self.changes.opening_changed(op)
         await self.changes.schedule_changed()
