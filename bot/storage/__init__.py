@@ -1425,6 +1425,20 @@ class Store:
             finally:
                 self.timed("urgent" if urgent else "normal", began - asked, time.perf_counter() - began)
 
+    @asynccontextmanager
+    async def _alone(self) -> AsyncIterator[PostgresDriver]:
+        """A PostgreSQL write connection, outside any transaction, for one round trip that is a
+        transaction by itself and takes the write lock at the server; timed as a write."""
+        asked = time.perf_counter()
+        async with self._connection(write=True) as (_, db):
+            if not isinstance(db, PostgresDriver):
+                raise TypeError(f"a PostgreSQL store with a {type(db).__name__}")
+            began = time.perf_counter()
+            try:
+                yield db
+            finally:
+                self.timed("normal", began - asked, time.perf_counter() - began)
+
     async def move_alone(self, move: GuardedMove) -> bool:
         """``move`` as a write transaction by itself; whether it was made. When it is not,
         nothing is written: a claimed command's inbox row stays as it was, for the transaction
@@ -1442,15 +1456,8 @@ class Store:
             async with self.transaction() as tx:
                 return await move.make(tx)
         claim, mark = _claim_now()
-        asked = time.perf_counter()
-        async with self._connection(write=True) as (_, db):
-            if not isinstance(db, PostgresDriver):
-                raise TypeError(f"a PostgreSQL store with a {type(db).__name__}")
-            began = time.perf_counter()
-            try:
-                made = await db.run_alone(*move.statement(mark), prepared=GUARDED_MOVE) > 0
-            finally:
-                self.timed("normal", began - asked, time.perf_counter() - began)
+        async with self._alone() as db:
+            made = await db.run_alone(*move.statement(mark), prepared=GUARDED_MOVE) > 0
         if made and claim is not None:
             claim.applied = True
         return made
@@ -1475,19 +1482,12 @@ class Store:
         when, inbox_id = mark if mark is not None else (None, None)
         user, roles = move.held_by if move.held_by is not None else (None, ())
         now = iso(move.now)
-        asked = time.perf_counter()
-        async with self._connection(write=True) as (_, db):
-            if not isinstance(db, PostgresDriver):
-                raise TypeError(f"a PostgreSQL store with a {type(db).__name__}")
-            began = time.perf_counter()
-            try:
-                rows = await db.fetch_defined(
-                    UNREAD_MOVE, _UNREAD_MOVE_FUNCTION,
-                    f"SELECT pg_temp.{UNREAD_MOVE}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS moved",
-                    (move.application_id, list(move.from_stages), move.to_stage, now, user, sorted(roles),
-                     inbox_id, when, move.actor, move.reason))
-            finally:
-                self.timed("normal", began - asked, time.perf_counter() - began)
+        async with self._alone() as db:
+            rows = await db.fetch_defined(
+                UNREAD_MOVE, _UNREAD_MOVE_FUNCTION,
+                f"SELECT pg_temp.{UNREAD_MOVE}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS moved",
+                (move.application_id, list(move.from_stages), move.to_stage, now, user, sorted(roles),
+                 inbox_id, when, move.actor, move.reason))
         raw = rows[0]["moved"] if rows else None
         if raw is None:
             return None
