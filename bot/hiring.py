@@ -325,16 +325,27 @@ class Hiring:
         move it does not make takes the read path above, which refuses it with its reason."""
         stage = stages.normalise(target)
         note = (reason or "")[:500] or None
-        if stage is not None:
-            made = await self._move_unread(application_id, user, stage, note, expected_stage)
-            if made is not None:
-                return made
+        unread = None if stage is None else await self._move_unread(application_id, user, stage, note, expected_stage)
+        op, app, from_stage = unread or await self._move_read(application_id, user, stage, target, note,
+                                                              expected_stage)
+        await self.changes.opening_changed(op)
+        await self.changes.schedule_changed()
+        return op, app, from_stage
+
+    def _held_by(self, user: str) -> tuple[str, frozenset[str]] | None:
+        """What a guarded move requires of its mover: a managing role on the opening's team (None
+        for a workspace admin, who needs none)."""
+        return None if self.policy.is_admin(user) else (user, MANAGING_ROLES)
+
+    async def _move_read(self, application_id: int, user: str, stage: str | None, target: str, note: str | None,
+                         expected_stage: str | None) -> tuple[Opening, Application, str]:
+        """The move decided on a read, made if its grounds still hold, else decided again under
+        the lock (see :meth:`move`); refused with its reason when it may not happen."""
         async with self.store.glance() as tx:
             app, op = await self.load_with_opening(tx, application_id, counts=False)
         to_stage = self._check_move(app, op, user, stage, target, expected_stage)
         now = self.clock()
-        guarded = GuardedMove(application_id, app.stage, to_stage, user, note, now,
-                              None if self.policy.is_admin(user) else (user, MANAGING_ROLES))
+        guarded = GuardedMove(application_id, app.stage, to_stage, user, note, now, self._held_by(user))
         if await self.store.move_alone(guarded):
             from_stage = app.stage
             app = dataclasses.replace(app, stage=to_stage, stage_since=iso(now))
@@ -348,8 +359,6 @@ class Hiring:
                 if row is None:
                     raise InvalidMove("moved_meanwhile", ref=app.ref)
                 app = Application.from_row(row)  # what was just written, not loaded again
-        await self.changes.opening_changed(op)
-        await self.changes.schedule_changed()
         return op, app, from_stage
 
     async def _move_unread(self, application_id: int, user: str, stage: str, note: str | None,
@@ -358,22 +367,18 @@ class Hiring:
         :meth:`~bot.storage.Store.move_unread`), if everything :meth:`_check_move` would ask
         holds: the application is in a stage the move is allowed from (the button's, if it came
         from one), not forgotten, and the user manages the opening. None if it was not made: the
-        caller reads, and refuses with the reason or decides again. The result is what the read
-        path returns."""
+        caller reads, and refuses with the reason or decides again (:meth:`_move_read`). The
+        result is what that returns."""
         froms = (expected_stage,) if expected_stage else stages.STAGES
         allowed = tuple(s for s in froms if stages.can_move(s, stage))
         if not allowed:
             return None
-        moved = await self.store.move_unread(UnreadMove(
-            application_id, allowed, stage, user, note, self.clock(),
-            None if self.policy.is_admin(user) else (user, MANAGING_ROLES)))
+        moved = await self.store.move_unread(UnreadMove(application_id, allowed, stage, user, note, self.clock(),
+                                                        self._held_by(user)))
         if moved is None:
             return None
-        op = self._opening_with_team(moved.opening, moved.team)
-        app = Application.from_row(moved.application)
-        await self.changes.opening_changed(op)
-        await self.changes.schedule_changed()
-        return op, app, moved.from_stage
+        return (self._opening_with_team(moved.opening, moved.team), Application.from_row(moved.application),
+                moved.from_stage)
 
     def _check_move(self, app: Application, op: Opening, user: str, stage: str | None, target: str,
                     expected_stage: str | None) -> str:
