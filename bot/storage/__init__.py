@@ -36,8 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.clock import iso, iso_us
 
 from . import schema
-from .drivers import WRITE_LOCK, Driver, InlineSqliteDriver, PostgresDriver, database_url, driver_for, make_engine
+from .drivers import Driver, InlineSqliteDriver, PostgresDriver, database_url, driver_for, make_engine
 from .schema import legacy_scripts
+from .unread import Moved as Moved
+from .unread import UnreadMove as UnreadMove
+from .unread import UnreadMoves
 
 log = logging.getLogger("hirebot.storage")
 
@@ -280,62 +283,6 @@ class GuardedMove(NamedTuple):
                                          self.reason, self.now, drop_reminders=True,
                                          while_held_by=self.held_by) is not None
 
-
-
-#: The function :meth:`Store.move_unread` calls: made in ``pg_temp`` on each PostgreSQL write
-#: connection the first time (it lives as long as the connection, as a PREPAREd statement does).
-UNREAD_MOVE = "hirebot_unread_move"
-_UNREAD_MOVE_FUNCTION = f"""CREATE OR REPLACE FUNCTION pg_temp.{UNREAD_MOVE}(p_id bigint, p_from text[], p_to text,
-    p_now text, p_user text, p_roles text[], p_inbox bigint, p_when text, p_actor text, p_reason text)
-RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
-DECLARE moved_rows text;
-BEGIN
-  PERFORM pg_advisory_xact_lock({WRITE_LOCK});
-  WITH grounds AS (SELECT a.id, a.stage FROM applications a WHERE a.id = p_id AND a.stage = ANY(p_from)
-      AND a.forgotten_at IS NULL
-      AND (p_user IS NULL OR EXISTS (SELECT 1 FROM opening_members m WHERE m.opening_id = a.opening_id
-                                     AND m.user_id = p_user AND m.role = ANY(p_roles)))
-      AND (p_inbox IS NULL OR EXISTS (SELECT 1 FROM inbox i WHERE i.id = p_inbox AND i.applied_at IS NULL))),
-    moved AS (UPDATE applications a SET stage = p_to, stage_since = p_now FROM grounds g WHERE a.id = g.id
-              RETURNING a.*, g.stage AS hirebot_from),
-    dropped AS (UPDATE reminders r SET status = 'dropped', done_at = p_now
-                WHERE r.status = 'pending' AND r.application_id IN (SELECT id FROM moved)),
-    marked AS (UPDATE inbox i SET applied_at = p_when WHERE i.id = p_inbox AND EXISTS (SELECT 1 FROM moved)),
-    logged AS (INSERT INTO stage_moves (application_id, from_stage, to_stage, actor, reason, at)
-               SELECT mv.id, mv.hirebot_from, p_to, p_actor, p_reason, p_now FROM moved mv)
-  SELECT json_build_array(row_to_json(mv), row_to_json(o),
-                          (SELECT json_agg(json_build_array(t.user_id, t.role, t.added_at))
-                           FROM opening_members t WHERE t.opening_id = o.id))::text
-    INTO moved_rows FROM moved mv JOIN openings o ON o.id = mv.opening_id;
-  RETURN moved_rows;
-END
-$fn$"""
-
-
-class UnreadMove(NamedTuple):
-    """A move made without reading the application first (:meth:`Store.move_unread`): only if
-    the application is in one of ``from_stages`` (those the move is allowed from), not
-    forgotten, and ``held_by``'s user (None: a workspace admin) holds one of its roles on the
-    opening's team. What :class:`GuardedMove` checks, with the stage it moves from left open."""
-
-    application_id: int
-    from_stages: tuple[str, ...]
-    to_stage: str
-    actor: str
-    reason: str | None
-    now: datetime
-    held_by: tuple[str, Collection[str]] | None
-
-
-class Moved(NamedTuple):
-    """What :meth:`Store.move_unread` wrote and read: the application's row as written, its
-    opening's row and team (as :meth:`Tx.application_with_opening` gives them), and the stage
-    it moved from."""
-
-    application: dict[str, Any]
-    opening: dict[str, Any]
-    team: list[dict[str, Any]]
-    from_stage: str
 
 
 def _team(raw: Any) -> list[dict[str, Any]]:
@@ -1258,6 +1205,8 @@ class Store:
         self._readers = [_Kept() for _ in range(POSTGRES_READERS)]
         #: PostgreSQL: the connection :meth:`standalone` writes run on, in turns.
         self._standalone = _Kept()
+        #: PostgreSQL: unread moves, sent together (:meth:`move_unread`).
+        self._unread = UnreadMoves(self._alone, POSTGRES_WRITERS)
         #: SQLite file: the writer never checkpoints at a COMMIT (that would copy the WAL into the
         #: database and sync, on the event loop); a thread does, between writes, see _after_commit.
         self._commits = 0  # since the last checkpoint
@@ -1468,27 +1417,19 @@ class Store:
         written, a claim's row included), and always None on SQLite, where a read first costs
         no round trip to a server.
 
-        One call of a PL/pgSQL function (:data:`UNREAD_MOVE`): it takes the write lock, then
+        A PL/pgSQL function (:data:`~bot.storage.unread.UNREAD_MOVE`) takes the write lock, then
         runs the move as :class:`GuardedMove` does, in a statement that takes its snapshot after
         the lock was granted (a single statement would take it before, and could miss a write
-        committed while it waited), and it commits by itself. It marks a claimed command's inbox
-        row applied if and only if it moves. The rows come back as JSON: every column of these
-        tables is an integer or text, which JSON carries exactly. A move read the application and
-        its opening first (a round trip to the read pool), and that read was a tenth of a
-        replica's loop at saturation (bench ack, ``move``)."""
+        committed while it waited). It marks a claimed command's inbox row applied if and only
+        if it moves. The rows come back as JSON: every column of these tables is an integer or
+        text, which JSON carries exactly. A move read the application and its opening first (a
+        round trip to the read pool), and that read was a tenth of a replica's loop at
+        saturation (bench ack, ``move``). Moves waiting together share a round trip and a
+        commit (:class:`~bot.storage.unread.UnreadMoves`)."""
         if self.dialect != "postgresql":
             return None
         claim, mark = _claim_now()
-        when, inbox_id = mark if mark is not None else (None, None)
-        user, roles = move.held_by if move.held_by is not None else (None, ())
-        now = iso(move.now)
-        async with self._alone() as db:
-            rows = await db.fetch_defined(
-                UNREAD_MOVE, _UNREAD_MOVE_FUNCTION,
-                f"SELECT pg_temp.{UNREAD_MOVE}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS moved",
-                (move.application_id, list(move.from_stages), move.to_stage, now, user, sorted(roles),
-                 inbox_id, when, move.actor, move.reason))
-        raw = rows[0]["moved"] if rows else None
+        raw = await self._unread.make(move.as_object(mark))
         if raw is None:
             return None
         if claim is not None:

@@ -688,7 +688,7 @@ async def test_a_move_unread_waits_for_the_write_lock_and_sees_what_was_committe
 async def test_the_unread_move_function_is_made_once_per_write_connection(tmp_path: Path) -> None:
     """PostgreSQL: the function lives in the connection's temporary schema, made the first time a
     write connection runs it; a connection opened again after a loss makes it again."""
-    from bot.storage import UNREAD_MOVE
+    from bot.storage.unread import UNREAD_MOVE
 
     async with postgresql_store(tmp_path) as store:
         _, app, _ = await _moving_world_on(store)
