@@ -400,12 +400,21 @@ class Hiring:
         """The opening's candidates by stage, longest waiting first; with ``first``, only that many
         per stage (``op.counts`` has how many each stage holds in all). A read-only snapshot: it
         does not queue behind writes (on PostgreSQL, it runs beside them on the read pool)."""
-        async with self.store.reading() as tx:
-            op = await self.load_opening(tx, opening_id)
+        if first is None:
+            async with self.store.reading() as tx:
+                op = await self.load_opening(tx, opening_id)
+                self.require_team(op, user)
+                rows = await tx.applications(opening_id)
+                worktime = await self.manager_time(tx, op)
+        else:  # what a card or /hiring pipeline shows: read together (one round trip on PostgreSQL)
+            view = await self.store.pipeline_view(opening_id, first, stages.STAGES)
+            if view is None:
+                raise NotFound("no_opening", ref=ids.op(opening_id))
+            op = self._opening_with_team(view.opening, view.team)
+            op.counts = view.counts
             self.require_team(op, user)
-            rows = (await tx.applications(opening_id) if first is None
-                    else await tx.first_applications_per_stage(opening_id, first, stages.STAGES))
-            worktime = await self.manager_time(tx, op)
+            rows = view.applications
+            worktime = self.working_time(op.manager, view.prefs.get(op.manager))
         by_stage: dict[str, list[Application]] = {s: [] for s in stages.STAGES}
         for row in rows:
             a = Application.from_row(row)

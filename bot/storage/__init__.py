@@ -285,6 +285,28 @@ class GuardedMove(NamedTuple):
 
 
 
+def _firsts_per_stage(opening_id: int, first: int, stages: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """The ``first`` longest-waiting applications of each of ``stages``, as one UNION ALL of a
+    short range read per stage along ``applications_stage_queue`` (empty text for no stages)."""
+    arm = ("SELECT * FROM (SELECT * FROM applications WHERE opening_id = ? AND stage = ? AND forgotten_at IS NULL "
+           "ORDER BY stage_since, id LIMIT ?) AS s{n}")
+    return (" UNION ALL ".join(arm.format(n=n) for n in range(len(stages))),
+            tuple(p for stage in stages for p in (opening_id, stage, first)))
+
+
+class PipelineView(NamedTuple):
+    """What a pipeline shows, read together (:meth:`Store.pipeline_view`): the opening's row, its
+    team (as :meth:`Tx.members` orders it), its candidates per stage, the first few
+    applications of each stage, and the working-time preferences of its team and creator (the
+    manager's are the ones that count; who that is, is the domain's rule)."""
+
+    opening: dict[str, Any]
+    team: list[dict[str, Any]]
+    counts: dict[str, int]
+    applications: list[dict[str, Any]]
+    prefs: dict[str, dict[str, Any]]
+
+
 def _team(raw: Any) -> list[dict[str, Any]]:
     """A team aggregated as [user, role, added at] triples (JSON text or a parsed list), sorted as
     :meth:`Tx.members` sorts (SQLite 3.40 has no ORDER BY inside an aggregate)."""
@@ -464,11 +486,39 @@ class Tx:
         ``applications_stage_queue``, however many candidates the opening has."""
         if not stages:
             return []
-        arm = ("SELECT * FROM (SELECT * FROM applications WHERE opening_id = ? AND stage = ? AND forgotten_at IS NULL "
-               "ORDER BY stage_since, id LIMIT ?) AS s{n}")
-        sql = " UNION ALL ".join(arm.format(n=n) for n in range(len(stages)))
-        params = tuple(p for stage in stages for p in (opening_id, stage, first))
+        sql, params = _firsts_per_stage(opening_id, first, stages)
         return await self._all(f"SELECT * FROM ({sql}) AS firsts ORDER BY stage_since, id", params)
+
+    async def pipeline_view(self, opening_id: int, first: int, stages: Sequence[str]) -> PipelineView | None:
+        """What a pipeline shows (see :class:`PipelineView`); None if there is no such opening.
+        On PostgreSQL one statement, read as JSON (every column of these tables is an integer
+        or text): run outside a transaction it is a snapshot by itself, one round trip where
+        the reads one by one, with their BEGIN and COMMIT, were six. On SQLite, where a
+        statement is an in-process call, the reads one by one in this transaction."""
+        whose = "IN (SELECT m.user_id FROM opening_members m WHERE m.opening_id = {id}) OR p.user_id = {creator}"
+        if self.dialect == "postgresql":
+            firsts, params = _firsts_per_stage(opening_id, first, stages)
+            row = await self._one(
+                "SELECT json_build_array(row_to_json(o), (SELECT json_agg(json_build_array(t.user_id, t.role, "
+                "t.added_at)) FROM opening_members t WHERE t.opening_id = o.id), (SELECT json_object_agg(c.stage, "
+                "c.n) FROM (SELECT stage, count(*) AS n FROM applications WHERE opening_id = o.id AND forgotten_at "
+                "IS NULL GROUP BY stage) AS c), (SELECT json_agg(row_to_json(f) ORDER BY f.stage_since, f.id) FROM "
+                f"({firsts or 'SELECT * FROM applications WHERE false'}) AS f), (SELECT json_agg(row_to_json(p)) "
+                "FROM user_prefs p WHERE p.user_id " + whose.format(id="o.id", creator="o.created_by")
+                + "))::text AS view FROM openings o WHERE o.id = ?", (*params, opening_id))
+            if row is None:
+                return None
+            opening, team, counts, applications, prefs = json.loads(row["view"])
+            return PipelineView(opening, _team(team), counts or {}, applications or [],
+                                {p["user_id"]: p for p in prefs or []})
+        opening = await self.opening(opening_id)
+        if opening is None:
+            return None
+        team, counts = await self.team_and_counts(opening_id)
+        prefs = await self._all("SELECT * FROM user_prefs p WHERE p.user_id " + whose.format(
+            id="?", creator="(SELECT created_by FROM openings WHERE id = ?)"), (opening_id, opening_id))
+        return PipelineView(opening, team, counts, await self.first_applications_per_stage(opening_id, first, stages),
+                            {p["user_id"]: p for p in prefs})
 
     async def same_person(self, name: str, email: str | None) -> list[dict[str, Any]]:
         """Applications of the same person: the same e-mail, or the same name where either has no
@@ -1521,6 +1571,16 @@ class Store:
                 raise
             else:
                 await db.commit()
+
+    async def pipeline_view(self, opening_id: int, first: int, stages: Sequence[str]) -> PipelineView | None:
+        """:meth:`Tx.pipeline_view` as a read of its own: on PostgreSQL its one statement on a
+        reader connection, outside any transaction (a statement is a snapshot by itself), so a
+        pipeline is one round trip; elsewhere in a read transaction (:meth:`reading`)."""
+        if self.dialect != "postgresql":
+            async with self.reading() as tx:
+                return await tx.pipeline_view(opening_id, first, stages)
+        async with self._connection(write=False) as (_, db):
+            return await Tx(db, self.dialect, autocommit=True).pipeline_view(opening_id, first, stages)
 
     async def active_pages(self, scopes: Mapping[int, Scope], sweep: Sweep | None = None,
                            size: int = 1000) -> AsyncIterator[list[dict[str, Any]]]:
