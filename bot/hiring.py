@@ -2,8 +2,9 @@
 
 Workflows live here, none in the Slack handlers: which moves are possible (``stages``), who
 may do what (``policy``), what happens after a change (``changes``: the card is redrawn and
-the scheduler re-armed by their subscribers). Every public method is one transaction, takes
-the acting user's id and raises :mod:`bot.errors` values that templates turn into words.
+the scheduler re-armed by their subscribers). Every public method is one transaction (a read,
+one snapshot), takes the acting user's id and raises :mod:`bot.errors` values that templates
+turn into words.
 
 Privacy rule: candidate data (names, emails, notes) is returned only to the opening's hiring
 team and admins. Callers render it only to that person (ephemeral, DM, App Home).

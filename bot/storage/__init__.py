@@ -495,7 +495,7 @@ class Tx:
         or text): run outside a transaction it is a snapshot by itself, one round trip where
         the reads one by one, with their BEGIN and COMMIT, were six. On SQLite, where a
         statement is an in-process call, the reads one by one in this transaction."""
-        whose = "IN (SELECT m.user_id FROM opening_members m WHERE m.opening_id = {id}) OR p.user_id = {creator}"
+        whose = "IN (SELECT m.user_id FROM opening_members m WHERE m.opening_id = {id} UNION ALL SELECT {creator})"
         if self.dialect == "postgresql":
             firsts, params = _firsts_per_stage(opening_id, first, stages)
             row = await self._one(
@@ -515,8 +515,8 @@ class Tx:
         if opening is None:
             return None
         team, counts = await self.team_and_counts(opening_id)
-        prefs = await self._all("SELECT * FROM user_prefs p WHERE p.user_id " + whose.format(
-            id="?", creator="(SELECT created_by FROM openings WHERE id = ?)"), (opening_id, opening_id))
+        prefs = await self._all("SELECT * FROM user_prefs p WHERE p.user_id " + whose.format(id="?", creator="?"),
+                                (opening_id, opening["created_by"]))
         return PipelineView(opening, team, counts, await self.first_applications_per_stage(opening_id, first, stages),
                             {p["user_id"]: p for p in prefs})
 
@@ -1250,7 +1250,7 @@ class Store:
         self._reader = _Kept(inline=self.dialect == "sqlite")
         #: PostgreSQL: connections kept for reads, each in turns, a read going to the least busy.
         #: Checking a pooled connection out cost a ping round trip and SQLAlchemy's pool and
-        #: adapter on every read; a pipeline is five statements (bench saturation, pipeline:
+        #: adapter on every read; a pipeline was five statements (bench saturation, pipeline:
         #: 369 replies/s against the work floor's 756 on asyncpg's own pool).
         self._readers = [_Kept() for _ in range(POSTGRES_READERS)]
         #: PostgreSQL: the connection :meth:`standalone` writes run on, in turns.
@@ -1265,7 +1265,8 @@ class Store:
         #: SQLite file: when the next background transaction may begin (see ``transaction``).
         self._rest_until = 0.0
         #: Told (priority, seconds from asking to begun, seconds from begun to ended) of each
-        #: write transaction, :meth:`transaction` and :meth:`move_alone` alike (for the metrics).
+        #: write transaction, :meth:`transaction`, :meth:`move_alone` and a batch of unread moves
+        #: alike (for the metrics).
         self.timed: Callable[[str, float, float], None] = lambda priority, waited, took: None
 
     @property
@@ -1291,6 +1292,7 @@ class Store:
         return self
 
     async def close(self) -> None:
+        await self._unread.finish()
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
         for reader in self._readers:

@@ -18,7 +18,7 @@ are serialised on one connection, so the time a write transaction holds it bound
 thread hop resumes only when the busy event loop comes round to it, so under load a seven-statement
 stage move held the writer for about 2 ms, of which the statements themselves took 0.1 ms. Run on
 the loop thread, straight on sqlite3, the same moves doubled the replies per second a process
-sends (bench ``ack``: 324-367 -> 584-688/s); reads (a pipeline's five) gain the same way. What
+sends (bench ``ack``: 324-367 -> 584-688/s); reads (a pipeline's five, then) gain the same way. What
 must not run there is kept off it:
 
 - a read that runs longer than :data:`INLINE_BUDGET` is interrupted and run again in a thread,

@@ -10,9 +10,9 @@ connection's turn (bench ack, ``move``, a probe on the write turns).
 
 So the moves waiting when a connection's turn comes go in one round trip (:data:`UNREAD_MOVES`
 runs them in order, each as the one function does, in one transaction that commits once). A
-burst's moves share a round trip and a commit; a lone move still goes at once. If a batch fails
-(a database error in one of its moves rolls back all of them), each of its moves is sent again
-by itself, so only the one at fault fails.
+burst's moves share a round trip and a commit; a lone move still goes at once. If the server
+refuses a batch (an error in one of its moves rolls back all of them), each of its moves is sent
+again by itself, in order, so only the one at fault fails.
 """
 
 from __future__ import annotations
@@ -118,10 +118,6 @@ class Moved(NamedTuple):
     from_stage: str
 
 
-class _TryAlone(Exception):
-    """The batch a move was in failed: send it again by itself."""
-
-
 @dataclass(eq=False)
 class _Waiting:
     """A move waiting for a round trip, as the batch function's JSON object, and its answer (the
@@ -129,6 +125,15 @@ class _Waiting:
 
     move: dict[str, Any]
     answer: asyncio.Future[str | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def tell(self, result: str | None = None, failure: BaseException | None = None) -> None:
+        if self.answer.done():
+            return
+        if failure is not None:
+            stopped = RuntimeError("the moves' sender was stopped")
+            self.answer.set_exception(failure if isinstance(failure, Exception) else stopped)
+        else:
+            self.answer.set_result(result)
 
 
 Alone = Callable[[], AbstractAsyncContextManager[PostgresDriver]]
@@ -149,16 +154,12 @@ class UnreadMoves:
     async def make(self, move: dict[str, Any]) -> str | None:
         """The function's result for ``move`` (the batch function's JSON object): its rows as
         JSON text, or None when it was not made. A cancelled caller's move is taken back if it
-        has not gone yet; once it has, it stands or falls with its batch, as a single round
-        trip would."""
+        has not gone yet; once it has, it is made or not as if the caller had waited."""
         waiting = _Waiting(move)
         self._waiting.append(waiting)
         self._send_soon()
         try:
             return await asyncio.shield(waiting.answer)
-        except _TryAlone:
-            async with self._alone() as db:
-                return (await _round_trip(db, [move]))[0]
         except asyncio.CancelledError:
             if waiting in self._waiting:
                 self._waiting.remove(waiting)
@@ -166,11 +167,17 @@ class UnreadMoves:
                 waiting.answer.add_done_callback(lambda answer: answer.cancelled() or answer.exception())
             raise
 
+    async def finish(self) -> None:
+        """Wait for the senders under way (the store closes after them, not under them)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
     def _send_soon(self) -> None:
         if len(self._sending) < self._senders:
             # A context of its own: the sender serves every caller, not the one that started it.
             task = asyncio.get_running_loop().create_task(self._send_waiting(), context=contextvars.Context())
             self._sending.add(task)
+            task.add_done_callback(self._sending.discard)  # also if it is cancelled before it starts
 
     async def _send_waiting(self) -> None:
         """Send what is waiting, a batch per write turn, until nothing is. The sender leaves
@@ -181,31 +188,60 @@ class UnreadMoves:
                 await self._send_batch()
         finally:
             self._sending.discard(asyncio.current_task())
+            if self._waiting and not self._sending:  # stopped (cancelled): nobody else would send these
+                stranded, self._waiting = self._waiting, []
+                for waiting in stranded:
+                    waiting.tell(failure=RuntimeError("the moves' sender stopped before this one went"))
 
     async def _send_batch(self) -> None:
         """One round trip for the moves waiting once the turn has come; each one's answer set,
-        or its failure (a batch's moves are sent again by themselves, see :class:`_TryAlone`)."""
+        or its failure."""
         taken: list[_Waiting] = []
         try:
             async with self._alone() as db:
                 taken, self._waiting = self._waiting[:BATCH_MOST], self._waiting[BATCH_MOST:]
-                if not taken:
-                    return
-                results = await _round_trip(db, [w.move for w in taken])
+                if taken:
+                    await _make(db, taken)
         except BaseException as exc:
             if not taken:  # failed before its turn (the store closed): so does all waiting
                 taken, self._waiting = self._waiting, []
             for waiting in taken:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(
-                        _TryAlone() if len(taken) > 1 else exc if isinstance(exc, Exception)
-                        else RuntimeError("the store closed"))
+                waiting.tell(failure=exc)
             if not isinstance(exc, Exception):
                 raise
-            return
-        for waiting, result in zip(taken, results, strict=True):
-            if not waiting.answer.done():
-                waiting.answer.set_result(result)
+
+
+async def _make(db: PostgresDriver, taken: list[_Waiting]) -> None:
+    """``taken`` made in one round trip, each told its result. If the server refuses the batch
+    (a constraint, a value out of range: :func:`_rolled_back`), nothing of it was written, and
+    each move is sent again by itself, in order, in this same turn: only the move at fault fails.
+    Any other failure (a connection lost) may have come after the COMMIT, so it is passed on
+    as it is: sending again could make a move twice."""
+    try:
+        results = await _round_trip(db, [w.move for w in taken])
+    except Exception as exc:
+        if len(taken) == 1 or not _rolled_back(exc):
+            raise
+        for waiting in taken:
+            try:
+                [result] = await _round_trip(db, [waiting.move])
+            except Exception as alone:
+                if not _rolled_back(alone):
+                    raise
+                waiting.tell(failure=alone)
+            else:
+                waiting.tell(result)
+        return
+    for waiting, result in zip(taken, results, strict=True):
+        waiting.tell(result)
+
+
+def _rolled_back(exc: BaseException) -> bool:
+    """The server refused the statement (an error with a SQLSTATE: a constraint, a value out of
+    range, a deadlock), so its implicit transaction was rolled back; not a lost connection
+    (class 08) nor a server going down (class 57), after which whether it committed is unknown."""
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and state[:2] not in ("08", "57")
 
 
 async def _round_trip(db: PostgresDriver, moves: list[dict[str, Any]]) -> list[str | None]:

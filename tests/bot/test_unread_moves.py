@@ -121,22 +121,88 @@ async def test_a_move_refused_in_a_batch_leaves_the_others_made(tmp_path: Path, 
             assert (await tx.application(apps[2]) or {})["stage"] == "applied"
 
 
-async def test_a_batch_that_fails_is_sent_again_move_by_move(tmp_path: Path, batches: list[int]) -> None:
-    """A database error in one move rolls its whole batch back; each move is then sent by
-    itself, so only the one at fault fails (an id out of bigint's range) and the others are made."""
+async def test_a_batch_the_server_refuses_is_sent_again_move_by_move_in_order(tmp_path: Path,
+                                                                               batches: list[int]) -> None:
+    """A move that fails at the server half-way through a batch (a stage that may not be NULL)
+    rolls back the moves made before it in that batch; each is then sent by itself, in the
+    batch's order, in the same turn: only the one at fault fails, the others are made once, and
+    an application's second move still comes after its first."""
     async with postgresql_store(tmp_path) as store:
-        apps = await _applications(store, 3)
+        apps = await _applications(store, 4)
+        at_fault = _move(apps[2], "applied", "screen")._replace(to_stage=None)  # type: ignore[arg-type]
         async with _write_lock_held(store):
             tasks = await _queued(store, [store.move_unread(_move(apps[0], "applied", "screen")),
                                           store.move_unread(_move(apps[1], "applied", "screen")),
-                                          store.move_unread(_move(10**20, "applied", "screen")),
-                                          store.move_unread(_move(apps[2], "applied", "screen"))])
+                                          store.move_unread(at_fault),
+                                          store.move_unread(_move(apps[3], "applied", "screen")),
+                                          store.move_unread(_move(apps[1], "screen", "interview"))])
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-        assert sorted(batches) == [1, 1, 1, 1, 3]
-        assert [isinstance(o, Moved) for o in outcomes] == [True, True, False, True]
-        assert isinstance(outcomes[2], Exception)
+        assert batches == [1, 4, 1, 1, 1, 1]
+        assert [isinstance(o, Moved) for o in outcomes] == [True, True, False, True, True]
+        assert getattr(outcomes[2], "sqlstate", None) == "23502"  # not_null_violation
         async with store.reading() as tx:
-            assert [(await tx.application(a) or {})["stage"] for a in apps] == ["screen"] * 3
+            assert [(await tx.application(a) or {})["stage"] for a in apps] == [
+                "screen", "interview", "applied", "screen"]
+            assert [m["to_stage"] for m in await tx.moves(apps[1])] == ["applied", "screen", "interview"]
+            assert [m["to_stage"] for m in await tx.moves(apps[2])] == ["applied"]
+
+
+async def test_a_batch_whose_answer_is_lost_is_not_sent_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              batches: list[int]) -> None:
+    """The connection lost after the server ran a batch (here: committed, then the answer lost):
+    whether it committed is unknown to hirebot, so each caller is told the error and nothing is
+    sent again (a move sent again could be made twice)."""
+    async with postgresql_store(tmp_path) as store:
+        apps = await _applications(store, 3)
+        counted = unread._round_trip
+
+        async def answer_lost(db: Any, moves: list[dict[str, Any]]) -> list[str | None]:
+            results = await counted(db, moves)
+            if len(moves) > 1:
+                raise ConnectionResetError("connection lost")
+            return results
+
+        monkeypatch.setattr(unread, "_round_trip", answer_lost)
+        async with _write_lock_held(store):
+            tasks = await _queued(store, [store.move_unread(_move(a, "applied", "screen")) for a in apps])
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        assert batches == [1, 2]
+        assert isinstance(outcomes[0], Moved)
+        assert [type(o) for o in outcomes[1:]] == [ConnectionResetError] * 2
+        async with store.reading() as tx:
+            for app in apps:
+                assert [m["to_stage"] for m in await tx.moves(app)] == ["applied", "screen"]
+
+
+async def test_claimed_commands_in_a_batch_are_each_marked_applied_if_made(tmp_path: Path,
+                                                                           batches: list[int]) -> None:
+    """Each move carries its own claim: in one batch, the commands whose moves are made are
+    marked applied (and their claims know it); one another replica applied already is not made."""
+    from bot.storage import InboxRecord
+
+    async with postgresql_store(tmp_path) as store:
+        apps = await _applications(store, 3)
+        now = datetime.now(UTC)
+        async with store.standalone() as tx:
+            inbox = await tx.record_inbox_batch([InboxRecord(
+                "command", f"batch-{a}", None, None, "UMGR", "C1", "T1", None, f"move APP-{a} screen", None, now, "me",
+                now) for a in apps])
+        async with store.transaction() as tx:  # the last one, applied by another replica
+            await tx._run("UPDATE inbox SET applied_at = ? WHERE id = ?", (now.isoformat(), inbox[2]))
+
+        async def claimed(app: int, inbox_id: int | None) -> tuple[bool, bool]:
+            assert inbox_id is not None
+            with store.claiming(inbox_id, lambda: datetime.now(UTC)) as claim:
+                moved = await store.move_unread(_move(app, "applied", "screen"))
+                return moved is not None, claim.applied
+
+        async with _write_lock_held(store):
+            tasks = await _queued(store, [claimed(a, i) for a, i in zip(apps, inbox, strict=True)])
+        assert await asyncio.gather(*tasks) == [(True, True), (True, True), (False, False)]
+        assert batches == [1, 2]
+        async with store.reading() as tx:
+            assert [(await tx.inbox_item(i or 0) or {})["applied_at"] is not None for i in inbox] == [True] * 3
+            assert [(await tx.application(a) or {})["stage"] for a in apps] == ["screen", "screen", "applied"]
 
 
 async def test_a_move_cancelled_before_it_went_is_taken_back(tmp_path: Path, batches: list[int]) -> None:
