@@ -73,12 +73,9 @@ class Hiring:
             raise NotFound("no_opening", ref=ids.op(opening_id))
         return await self._with_team(tx, row)
 
-    @staticmethod
-    async def _with_team(tx: Tx, row: dict[str, Any]) -> Opening:
-        op = Opening.from_row(row)
-        members, op.counts = await tx.team_and_counts(op.id)
-        op.members = [Member(m["user_id"], m["role"]) for m in members]
-        return op
+    @classmethod
+    async def _with_team(cls, tx: Tx, row: dict[str, Any]) -> Opening:
+        return cls._opening_with_team(row, *await tx.team_and_counts(row["id"]))
 
     async def _load_application(self, tx: Tx, application_id: int) -> Application:
         row = await tx.application(application_id)
@@ -101,10 +98,14 @@ class Hiring:
         return Application.from_row(app_row), op
 
     @staticmethod
-    def _opening_with_team(row: dict[str, Any], team: list[dict[str, Any]]) -> Opening:
-        """An opening from its row and its team's rows (as the storage reads them together)."""
+    def _opening_with_team(row: dict[str, Any], team: list[dict[str, Any]],
+                           counts: dict[str, int] | None = None) -> Opening:
+        """An opening from its row, its team's rows and its candidates per stage, if read (as the
+        storage reads them together)."""
         op = Opening.from_row(row)
         op.members = [Member(m["user_id"], m["role"]) for m in team]
+        if counts is not None:
+            op.counts = counts
         return op
 
     async def manager_time(self, tx: Tx, op: Opening) -> WorkingTime:
@@ -411,8 +412,7 @@ class Hiring:
             view = await self.store.pipeline_view(opening_id, first, stages.STAGES)
             if view is None:
                 raise NotFound("no_opening", ref=ids.op(opening_id))
-            op = self._opening_with_team(view.opening, view.team)
-            op.counts = view.counts
+            op = self._opening_with_team(view.opening, view.team, view.counts)
             self.require_team(op, user)
             rows = view.applications
             worktime = self.working_time(op.manager, view.prefs.get(op.manager))

@@ -284,7 +284,6 @@ class GuardedMove(NamedTuple):
                                          while_held_by=self.held_by) is not None
 
 
-
 def _firsts_per_stage(opening_id: int, first: int, stages: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
     """The ``first`` longest-waiting applications of each of ``stages``, as one UNION ALL of a
     short range read per stage along ``applications_stage_queue`` (empty text for no stages)."""
