@@ -322,6 +322,27 @@ async def one_waits_for_the_write_lock(store: Store) -> None:
             await asyncio.sleep(0.01)
 
 
+@asynccontextmanager
+async def write_lock_held(store: Store) -> AsyncIterator[None]:
+    """The writer held by an open write transaction (it has written an audit row on target
+    "x") for as long as the block runs; committed as the block ends."""
+    holding, go_on = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with store.transaction() as tx:
+            await tx.audit("UMGR", "holding", "x", None, datetime.now(UTC))
+            holding.set()
+            await go_on.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()  # the barrier: the write transaction is open and has written
+    try:
+        yield
+    finally:
+        go_on.set()
+        await holder
+
+
 async def test_a_second_write_waits_at_the_server_and_takes_over_at_the_commit(tmp_path: Path) -> None:
     """PostgreSQL: a store writes on two connections, so the next write's BEGIN already waits for
     the advisory lock while the current one runs (the server hands the lock over at the COMMIT),
@@ -392,22 +413,11 @@ async def test_a_read_runs_while_a_write_transaction_is_open_and_sees_what_was_c
     try:
         async with store.transaction() as tx:
             await tx.audit("U1", "committed", "x", None, datetime.now(UTC))
-        holding, release = asyncio.Event(), asyncio.Event()
-
-        async def long_write() -> None:
-            async with store.transaction() as tx:
-                await tx.audit("U1", "not yet", "x", None, datetime.now(UTC))
-                holding.set()
-                await release.wait()
-
-        writer = asyncio.create_task(long_write())
-        await holding.wait()  # the barrier: the write transaction is open and has written
-        async with asyncio.timeout(10):
-            async with store.reading() as tx:
-                seen = [a["action"] for a in await tx.audit_for("x")]
-        assert seen == ["committed"], "a read sees what was committed before it, not an open write"
-        release.set()
-        await writer
+        async with write_lock_held(store):
+            async with asyncio.timeout(10):
+                async with store.reading() as tx:
+                    seen = [a["action"] for a in await tx.audit_for("x")]
+            assert seen == ["committed"], "a read sees what was committed before it, not an open write"
         async with store.reading() as tx:
             assert len(await tx.audit_for("x")) == 2
     finally:

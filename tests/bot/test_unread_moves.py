@@ -7,8 +7,7 @@ barrier is that queue's length and the lock request seen in ``pg_locks``, never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.storage import Moved, Store, UnreadMove, unread
-from tests.bot.test_storage import _moving_world_on, one_waits_for_the_write_lock, postgresql_store
+from tests.bot.test_storage import _moving_world_on, one_waits_for_the_write_lock, postgresql_store, write_lock_held
 
 
 def _move(app: int, from_stage: str, to_stage: str, reason: str | None = None) -> UnreadMove:
@@ -34,26 +33,6 @@ async def _applications(store: Store, count: int) -> list[int]:
                                               datetime.now(UTC))
             apps.append(int(row["id"]))
     return apps
-
-
-@asynccontextmanager
-async def _write_lock_held(store: Store) -> AsyncIterator[asyncio.Event]:
-    """The write lock held by a transaction until the event is set (or the block ends)."""
-    holding, go_on = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with store.transaction() as tx:
-            await tx.audit("UMGR", "holding", "x", None, datetime.now(UTC))
-            holding.set()
-            await go_on.wait()
-
-    holder = asyncio.create_task(hold())
-    await holding.wait()
-    try:
-        yield go_on
-    finally:
-        go_on.set()
-        await holder
 
 
 async def _queued(store: Store, moves: list[Awaitable[Moved | None]]) -> list[asyncio.Future[Any]]:
@@ -89,7 +68,7 @@ async def test_moves_waiting_together_go_in_one_round_trip_in_order(tmp_path: Pa
     with its own answer."""
     async with postgresql_store(tmp_path) as store:
         apps = await _applications(store, 9)
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             tasks = await _queued(store, [store.move_unread(_move(apps[0], "applied", "screen"))]
                                   + [store.move_unread(_move(a, "applied", "screen", f"r{a}")) for a in apps[1:]]
                                   + [store.move_unread(_move(apps[-1], "screen", "interview"))])
@@ -109,7 +88,7 @@ async def test_a_move_refused_in_a_batch_leaves_the_others_made(tmp_path: Path, 
     """A move whose grounds do not hold is None in its batch; the rest are made."""
     async with postgresql_store(tmp_path) as store:
         apps = await _applications(store, 4)
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             tasks = await _queued(store, [store.move_unread(_move(apps[0], "applied", "screen")),
                                           store.move_unread(_move(apps[1], "applied", "screen")),
                                           store.move_unread(_move(apps[2], "offer", "hired")),
@@ -130,7 +109,7 @@ async def test_a_batch_the_server_refuses_is_sent_again_move_by_move_in_order(tm
     async with postgresql_store(tmp_path) as store:
         apps = await _applications(store, 4)
         at_fault = _move(apps[2], "applied", "screen")._replace(to_stage=None)  # type: ignore[arg-type]
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             tasks = await _queued(store, [store.move_unread(_move(apps[0], "applied", "screen")),
                                           store.move_unread(_move(apps[1], "applied", "screen")),
                                           store.move_unread(at_fault),
@@ -163,7 +142,7 @@ async def test_a_batch_whose_answer_is_lost_is_not_sent_again(tmp_path: Path, mo
             return results
 
         monkeypatch.setattr(unread, "_round_trip", answer_lost)
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             tasks = await _queued(store, [store.move_unread(_move(a, "applied", "screen")) for a in apps])
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         assert batches == [1, 2]
@@ -196,7 +175,7 @@ async def test_claimed_commands_in_a_batch_are_each_marked_applied_if_made(tmp_p
                 moved = await store.move_unread(_move(app, "applied", "screen"))
                 return moved is not None, claim.applied
 
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             tasks = await _queued(store, [claimed(a, i) for a, i in zip(apps, inbox, strict=True)])
         assert await asyncio.gather(*tasks) == [(True, True), (True, True), (False, False)]
         assert batches == [1, 2]
@@ -210,7 +189,7 @@ async def test_a_move_cancelled_before_it_went_is_taken_back(tmp_path: Path, bat
     not sent, and the moves beside it are."""
     async with postgresql_store(tmp_path) as store:
         apps = await _applications(store, 3)
-        async with _write_lock_held(store):
+        async with write_lock_held(store):
             first, given_up, last = await _queued(store, [store.move_unread(_move(a, "applied", "screen"))
                                                           for a in apps])
             given_up.cancel()
